@@ -1,0 +1,244 @@
+/*
+ * tessera.h - the Tessera task API (the COMPSs programming model in C).
+ *
+ * A program creates a run, declares data (arrays, files), submits tasks by
+ * kernel name with per-parameter directions (IN, OUT, INOUT), optionally on a
+ * region (hyperslab) of an array, and reads results back with tess_wait_on().
+ * The run builds the task graph from these data accesses and executes tasks in
+ * parallel; the program reads as a sequential program and its results equal a
+ * sequential execution in program order.
+ *
+ * Mapping for PyCOMPSs users:
+ *   @task(x=IN, y=INOUT) f(x, y, 3)   ->  TESS_SUBMIT(run, "f", 0,
+ *                                             tess_in(x), tess_inout(y), tess_int(3));
+ *   compss_wait_on(y)                 ->  tess_wait_on(run, y, buf, &err);
+ *   compss_barrier()                  ->  tess_barrier(run, &err);
+ *   compss_delete_object(y)           ->  tess_delete(run, y);
+ *   @task(priority=True)              ->  flags TESS_PRIORITY
+ *
+ * Error convention: functions return -1 (or 0 handles / NULL) and set errno;
+ * where a person needs to read what happened, a caller-owned tess_error_t is
+ * filled with a message naming the place (task, data, file).
+ *
+ * Threading: a run is driven from one thread (the one that calls the API);
+ * kernels run on executor threads or other processes.
+ */
+#ifndef TESSERA_H
+#define TESSERA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** Highest array rank (number of dimensions) Tessera handles. */
+#define TESS_MAX_RANK 8
+
+/** Version of the on-disk formats (HDF5 attributes, run directory). */
+#define TESS_FORMAT_VERSION 1
+
+/** Element types of arrays. Values are part of the on-disk/wire formats. */
+typedef enum tess_type {
+    TESS_U8 = 1,
+    TESS_I32 = 2,
+    TESS_I64 = 3,
+    TESS_F32 = 4,
+    TESS_F64 = 5,
+} tess_type_t;
+
+/** Size in bytes of one element of @p type, 0 if unknown. */
+size_t tess_type_size(tess_type_t type);
+/** Name of @p type ("u8", "f64", ...), "?" if unknown. Static string. */
+const char *tess_type_name(tess_type_t type);
+
+/** Direction of a task parameter. */
+typedef enum tess_dir {
+    TESS_IN = 1,    /**< the task reads the data */
+    TESS_OUT = 2,   /**< the task writes the data (every element of the region) */
+    TESS_INOUT = 3, /**< the task reads and writes the data */
+} tess_dir_t;
+
+/** A message for a person, filled by functions that take one. Caller-owned. */
+typedef struct tess_error {
+    char text[512];
+} tess_error_t;
+
+/** Format a message into @p err (may be NULL). Always returns -1. */
+int tess_errprintf(tess_error_t *err, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/** A run: the data, the task graph and the executors of one program. */
+typedef struct tess_run tess_run_t;
+
+/** Handle of a data object (array or file) of a run; 0 is "no data". */
+typedef uint64_t tess_data_t;
+
+/* ------------------------------------------------------------------ */
+/* Kernels: the bodies of tasks                                        */
+/* ------------------------------------------------------------------ */
+
+/** The arguments of one running task, as its kernel sees them. */
+typedef struct tess_args tess_args_t;
+
+/**
+ * A kernel. Returns 0 on success; non-zero fails the task (and the run),
+ * optionally with a message set by tess_args_fail().
+ * Kernels are found by name: registered with tess_register_kernel() or
+ * looked up as exported symbols (dlsym) of the program or a kernel library.
+ */
+typedef int (*tess_kernel_f)(const tess_args_t *args);
+
+/** Number of parameters of the task. */
+int tess_args_count(const tess_args_t *args);
+/** Buffer of array parameter @p i: the region, dense, row-major, of the
+ *  region's shape. Borrowed for the kernel's duration. IN buffers must not
+ *  be written. NULL if @p i is not an array parameter. */
+void *tess_args_data(const tess_args_t *args, int i);
+/** Rank and shape (region counts) of array parameter @p i. */
+int tess_args_rank(const tess_args_t *args, int i);
+const int64_t *tess_args_shape(const tess_args_t *args, int i);
+/** Region start of array parameter @p i (zeros for a whole array). */
+const int64_t *tess_args_start(const tess_args_t *args, int i);
+/** Element type of array parameter @p i. */
+tess_type_t tess_args_type(const tess_args_t *args, int i);
+/** Number of elements of array parameter @p i. */
+int64_t tess_args_numel(const tess_args_t *args, int i);
+/** Scalar parameters (by value). 0 / 0.0 / NULL when @p i is of another kind. */
+int64_t tess_args_int(const tess_args_t *args, int i);
+double tess_args_double(const tess_args_t *args, int i);
+const char *tess_args_string(const tess_args_t *args, int i);
+/** Path of file parameter @p i: read it (IN), write it (OUT) or both. */
+const char *tess_args_path(const tess_args_t *args, int i);
+/** Name of the kernel and sequence number of the task (for messages). */
+const char *tess_args_kernel(const tess_args_t *args);
+uint64_t tess_args_task_id(const tess_args_t *args);
+/** Set the failure message of the task; returns -1 for `return tess_args_fail(...)`. */
+int tess_args_fail(const tess_args_t *args, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* ------------------------------------------------------------------ */
+/* Task parameters                                                     */
+/* ------------------------------------------------------------------ */
+
+typedef enum tess_param_kind {
+    TESS_P_DATA = 1, /**< an array or file, with a direction */
+    TESS_P_INT = 2,
+    TESS_P_DOUBLE = 3,
+    TESS_P_STRING = 4, /**< copied at submission */
+} tess_param_kind_t;
+
+/** One parameter of a task call. Build with the tess_in()... helpers. */
+typedef struct tess_param {
+    tess_param_kind_t kind;
+    tess_dir_t dir;
+    tess_data_t data;
+    int rank;                       /**< 0: the whole data; else region rank */
+    int64_t start[TESS_MAX_RANK];   /**< region start per dimension */
+    int64_t count[TESS_MAX_RANK];   /**< region extent per dimension */
+    union {
+        int64_t i;
+        double d;
+        const char *s;
+    } value;
+} tess_param_t;
+
+tess_param_t tess_in(tess_data_t data);
+tess_param_t tess_out(tess_data_t data);
+tess_param_t tess_inout(tess_data_t data);
+/** A region (hyperslab) of an array: @p rank entries of start and count. */
+tess_param_t tess_region(tess_dir_t dir, tess_data_t data, int rank,
+                         const int64_t *start, const int64_t *count);
+/** Rows [row_start, row_end) of an array, all other dimensions whole. */
+tess_param_t tess_rows(tess_dir_t dir, tess_data_t data, int64_t row_start,
+                       int64_t row_end);
+tess_param_t tess_int(int64_t value);
+tess_param_t tess_double(double value);
+tess_param_t tess_string(const char *value);
+
+/* ------------------------------------------------------------------ */
+/* Runs                                                                */
+/* ------------------------------------------------------------------ */
+
+/** Settings of a run. Initialise with tess_config_init(), then override. */
+typedef struct tess_config {
+    int nthreads;          /**< local executor threads (0: number of cores) */
+    size_t max_in_flight;  /**< submit blocks beyond this many unfinished tasks */
+    const char *dot_path;  /**< if set: the task graph, written as Graphviz dot */
+    const char *run_dir;   /**< run directory (fragments, results); NULL: none */
+} tess_config_t;
+
+void tess_config_init(tess_config_t *cfg);
+
+/** Create a run executing tasks on a local thread pool.
+ *  Returns NULL with @p err filled on failure. Caller destroys. */
+tess_run_t *tess_run_create(const tess_config_t *cfg, tess_error_t *err);
+
+/** Wait for all tasks, then free the run. Accepts NULL; preserves errno.
+ *  Returns 0, or -1 if a task failed (message in @p err). */
+int tess_run_destroy(tess_run_t *run, tess_error_t *err);
+
+/** Make @p fn the kernel called @p name for this run (copies the name). */
+int tess_register_kernel(tess_run_t *run, const char *name, tess_kernel_f fn);
+
+/** Declare an array of @p rank dimensions. @p init (numel elements, copied)
+ *  is its first value, or NULL for zeros. Returns 0 on error (err filled). */
+tess_data_t tess_array(tess_run_t *run, const char *name, tess_type_t type,
+                       int rank, const int64_t *shape, const void *init,
+                       tess_error_t *err);
+
+/** Declare a file by path (copied). Its content is the data. */
+tess_data_t tess_file(tess_run_t *run, const char *path, tess_error_t *err);
+
+/** Submit a task calling kernel @p kernel. Parameters are copied.
+ *  Returns the task's sequence number (>= 1), or 0 with @p err filled. */
+#define TESS_PRIORITY 0x1u
+uint64_t tess_submit(tess_run_t *run, const char *kernel, unsigned flags,
+                     int nparams, const tess_param_t *params,
+                     tess_error_t *err);
+
+/** tess_submit with the parameters as arguments; errors go to the run's
+ *  error (see tess_run_error()). */
+#define TESS_SUBMIT(run, kernel, flags, ...)                                 \
+    tess_submit((run), (kernel), (flags),                                    \
+                (int)(sizeof((tess_param_t[]){__VA_ARGS__}) /                \
+                      sizeof(tess_param_t)),                                 \
+                (tess_param_t[]){__VA_ARGS__}, NULL)
+
+/** Wait until the current value of array @p data is computed and copy it
+ *  (numel elements) into @p buf. Returns -1 if a task it needs failed. */
+int tess_wait_on(tess_run_t *run, tess_data_t data, void *buf,
+                 tess_error_t *err);
+
+/** Wait until the current version of file @p data is written. */
+int tess_wait_on_file(tess_run_t *run, tess_data_t data, tess_error_t *err);
+
+/** Wait until every submitted task is done. -1 if one failed. */
+int tess_barrier(tess_run_t *run, tess_error_t *err);
+
+/** The program will not use @p data again: its versions are freed once the
+ *  tasks that read them are done. */
+int tess_delete(tess_run_t *run, tess_data_t data);
+
+/** The first error of the run (a failed task, a bad submission), "" if none. */
+const char *tess_run_error(const tess_run_t *run);
+
+/** Counters of a run. */
+typedef struct tess_stats {
+    uint64_t submitted;     /**< tasks submitted */
+    uint64_t completed;     /**< tasks finished (successfully or not) */
+    uint64_t edges;         /**< dependence edges created */
+    uint64_t versions;      /**< data versions created */
+    uint64_t live_tasks;    /**< task records currently allocated */
+    uint64_t peak_live_tasks;
+    uint64_t live_versions; /**< version records currently allocated */
+    size_t engine_bytes;    /**< bytes held by the engine's pools */
+} tess_stats_t;
+
+void tess_run_stats(const tess_run_t *run, tess_stats_t *stats);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* TESSERA_H */
