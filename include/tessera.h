@@ -129,12 +129,17 @@ typedef enum tess_param_kind {
     TESS_P_STRING = 4, /**< copied at submission */
 } tess_param_kind_t;
 
+#define TESS_ROWS_RANK (-2)
+
 /** One parameter of a task call. Build with the tess_in()... helpers. */
 typedef struct tess_param {
     tess_param_kind_t kind;
     tess_dir_t dir;
     tess_data_t data;
-    int rank;                       /**< 0: the whole data; else region rank */
+    int rank;                       /**< 0: the whole data; 1..TESS_MAX_RANK:
+                                         a region of that rank;
+                                         TESS_ROWS_RANK: rows start[0] ..
+                                         start[0]+count[0], other dims whole */
     int64_t start[TESS_MAX_RANK];   /**< region start per dimension */
     int64_t count[TESS_MAX_RANK];   /**< region extent per dimension */
     union {
