@@ -92,6 +92,7 @@ static dag_version_t *version_new(dag_t *dag, dag_data_t *d,
         return NULL;
     v->data = d;
     v->writer = NULL;
+    v->writer_id = 0;
     v->payload = NULL;
     v->number = d->next_version++;
     v->refs = 0;
@@ -344,8 +345,7 @@ static int add_edge(dag_t *dag, dag_task_t *from, dag_task_t *to,
     from->succ[from->nsucc++] = to;
     to->npending++;
     dag->st.edges++;
-    if (dag->hooks.trace_edge)
-        dag->hooks.trace_edge(dag->hooks.ctx, from, to, v);
+    (void)v;
     return 0;
 }
 
@@ -516,6 +516,7 @@ dag_task_t *dag_submit(dag_t *dag, uint32_t kernel, const char *kname,
     /* Pass 2: fill the block; reads first, so a task never depends on its
      * own writes. Failed inputs doom the task. */
     char *cur = blk + sizeof(dag_param_t) * (size_t)nparams;
+    uint64_t last_traced = 0;
     for (int i = 0; i < nparams; i++) {
         const tess_param_t *p = &params[i];
         dag_param_t *dp = &t->params[i];
@@ -566,6 +567,12 @@ dag_task_t *dag_submit(dag_t *dag, uint32_t kernel, const char *kname,
                 ds->box[r + k] = sc->piece.count[k];
             }
             dag_version_retain(sc->v);
+            if (dag->hooks.trace_edge && sc->v->writer_id &&
+                sc->v->writer_id != last_traced) {
+                last_traced = sc->v->writer_id;
+                dag->hooks.trace_edge(dag->hooks.ctx, sc->v->writer_id, t,
+                                      sc->v);
+            }
             if (sc->v->state == DAG_V_FAILED)
                 t->flags |= DAG_TASK_DOOMED;
             else if (sc->v->state == DAG_V_PENDING &&
@@ -582,6 +589,7 @@ dag_task_t *dag_submit(dag_t *dag, uint32_t kernel, const char *kname,
         if (!v)
             goto nomem;
         v->writer = t;
+        v->writer_id = t->id;
         v->refs = 1; /* the writer's reference */
         dp->out = v;
         if (rmap_write(dp->data->map, &regs[i], v) < 0)

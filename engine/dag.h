@@ -51,6 +51,7 @@ enum dag_version_state { DAG_V_PENDING = 0, DAG_V_DONE = 1, DAG_V_FAILED = 2 };
 struct dag_version {
     dag_data_t *data;
     dag_task_t *writer;           /* while pending; NULL afterwards */
+    uint64_t writer_id;           /* task that wrote it, 0: initial value */
     void *payload;                /* executor-private (buffer, file path) */
     uint32_t number;              /* 0: the initial value */
     uint32_t refs;
@@ -126,9 +127,11 @@ typedef struct dag_hooks {
     void (*version_free)(void *ctx, dag_version_t *v);
     /* A data object's last version went (after dag_delete). */
     void (*data_free)(void *ctx, dag_data_t *d);
-    /* Graph tracing (dot export): a task was submitted; an edge was added. */
+    /* Graph tracing (dot export): a task was submitted; it reads a version
+     * another task wrote (traced whether or not that task has finished, so
+     * the graph does not depend on timing). */
     void (*trace_task)(void *ctx, const dag_task_t *t);
-    void (*trace_edge)(void *ctx, const dag_task_t *from, const dag_task_t *to,
+    void (*trace_edge)(void *ctx, uint64_t from, const dag_task_t *to,
                        const dag_version_t *v);
 } dag_hooks_t;
 

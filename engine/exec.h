@@ -35,6 +35,11 @@ typedef struct exec_ops {
                 tess_error_t *err);
     /* Make the user's file hold the content of file version v. */
     int (*publish_file)(exec_t *x, const dag_version_t *v, tess_error_t *err);
+    /* Attach the initial value to version 0 of v->data: buf (numel
+     * elements, ownership taken, NULL for zeros) for arrays; files are the
+     * user's path (v->data->name). */
+    int (*init_version)(exec_t *x, dag_version_t *v, void *buf,
+                        tess_error_t *err);
     /* Free what v->payload holds (engine thread, v has no references). */
     void (*version_free)(exec_t *x, dag_version_t *v);
     /* Stop threads/ranks (all tasks are finished) and free x. */

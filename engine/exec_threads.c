@@ -25,6 +25,7 @@
 
 #include "engine/args.h"
 #include "engine/exec.h"
+#include "engine/filever.h"
 #include "engine/pool.h"
 #include "io/box.h"
 
@@ -55,44 +56,6 @@ typedef struct xthreads {
 } xthreads_t;
 
 /* ---- running one task (worker threads) --------------------------------- */
-
-static int copy_file(const char *from, const char *to, char *msg, size_t len)
-{
-    char buf[65536];
-    int in = open(from, O_RDONLY), out = -1;
-    if (in < 0) {
-        snprintf(msg, len, "cannot read %s: %s", from, strerror(errno));
-        return -1;
-    }
-    out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-    if (out < 0) {
-        snprintf(msg, len, "cannot create %s: %s", to, strerror(errno));
-        close(in);
-        return -1;
-    }
-    ssize_t n;
-    while ((n = read(in, buf, sizeof(buf))) > 0) {
-        for (ssize_t off = 0; off < n;) {
-            ssize_t w = write(out, buf + off, (size_t)(n - off));
-            if (w < 0) {
-                snprintf(msg, len, "writing %s: %s", to, strerror(errno));
-                close(in);
-                close(out);
-                return -1;
-            }
-            off += w;
-        }
-    }
-    int rc = n < 0 ? -1 : 0;
-    if (n < 0)
-        snprintf(msg, len, "reading %s: %s", from, strerror(errno));
-    close(in);
-    if (close(out) < 0 && rc == 0) {
-        snprintf(msg, len, "writing %s: %s", to, strerror(errno));
-        rc = -1;
-    }
-    return rc;
-}
 
 /* Gather the pieces read by parameter dp into dst (dense, of dp's box). */
 static void gather(const dag_param_t *dp, void *dst, size_t elsize)
@@ -142,22 +105,18 @@ static int prepare_file(xthreads_t *xt, dag_param_t *dp, struct tess_arg *a,
         a->path = in->payload;
         return 0;
     }
-    const char *base = strrchr(dp->data->name, '/');
-    base = base ? base + 1 : dp->data->name;
-    size_t n = strlen(xt->workdir) + strlen(base) + 64;
-    char *path = malloc(n);
+    char *path = filever_path(xt->workdir, dp->data->id, dp->out->number,
+                              dp->data->name);
     if (!path) {
         snprintf(msg, len, "out of memory");
         return -1;
     }
-    snprintf(path, n, "%s/d%llu.v%u.%s", xt->workdir,
-             (unsigned long long)dp->data->id, dp->out->number, base);
     dp->out->payload = path;
     a->path = path;
     if (dp->dir == TESS_INOUT) {
         /* Renaming: the task updates a copy, readers of the previous
          * version keep theirs. */
-        return copy_file(in->payload, path, msg, len);
+        return filever_copy(in->payload, path, msg, len);
     }
     unlink(path);
     return 0;
@@ -370,24 +329,22 @@ static int xt_publish_file(exec_t *x, const dag_version_t *v,
     char msg[512];
     if (v->number == 0 || !v->payload)
         return 0; /* the user's file itself */
-    size_t n = strlen(v->data->name) + 32;
-    char *tmp = malloc(n);
-    if (!tmp)
-        return tess_errprintf(err, "%s: out of memory", v->data->name);
-    snprintf(tmp, n, "%s.tess-tmp.%ld", v->data->name, (long)getpid());
-    /* Copy then rename: the user's file is never seen half-written. */
-    int rc = copy_file(v->payload, tmp, msg, sizeof(msg));
-    if (rc == 0 && rename(tmp, v->data->name) < 0) {
-        snprintf(msg, sizeof(msg), "cannot rename onto %s: %s",
-                 v->data->name, strerror(errno));
-        rc = -1;
+    if (filever_publish(v->payload, v->data->name, msg, sizeof(msg)) < 0)
+        return tess_errprintf(err, "file %s: %s", v->data->name, msg);
+    return 0;
+}
+
+static int xt_init_version(exec_t *x, dag_version_t *v, void *buf,
+                           tess_error_t *err)
+{
+    (void)x;
+    if (v->data->kind == DAG_FILE) {
+        if (!(v->payload = strdup(v->data->name)))
+            return tess_errprintf(err, "out of memory");
+        return 0;
     }
-    if (rc < 0) {
-        unlink(tmp);
-        tess_errprintf(err, "file %s: %s", v->data->name, msg);
-    }
-    free(tmp);
-    return rc;
+    v->payload = buf;
+    return 0;
 }
 
 static void xt_version_free(exec_t *x, dag_version_t *v)
@@ -425,6 +382,7 @@ static const exec_ops_t threads_ops = {
     .poll = xt_poll,
     .read = xt_read,
     .publish_file = xt_publish_file,
+    .init_version = xt_init_version,
     .version_free = xt_version_free,
     .destroy = xt_destroy,
 };

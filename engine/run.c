@@ -53,11 +53,11 @@ static void hook_trace_task(void *ctx, const dag_task_t *t)
              t->flags & TESS_PRIORITY);
 }
 
-static void hook_trace_edge(void *ctx, const dag_task_t *from,
-                            const dag_task_t *to, const dag_version_t *v)
+static void hook_trace_edge(void *ctx, uint64_t from, const dag_task_t *to,
+                            const dag_version_t *v)
 {
     tess_run_t *run = ctx;
-    dot_edge(run->dot, from->id, to->id, v->data->name, v->number);
+    dot_edge(run->dot, from, to->id, v->data->name, v->number);
 }
 
 /* ---- life cycle --------------------------------------------------------- */
@@ -267,11 +267,12 @@ tess_data_t tess_array(tess_run_t *run, const char *name, tess_type_t type,
     dag_data_t *d = dag_array(run->dag, name, type, rank, shape, &v0, err);
     if (!d)
         return 0;
+    void *copy = NULL;
     if (init) {
         region_t full;
         region_full(&full, rank, shape);
         size_t bytes = (size_t)region_volume(&full) * tess_type_size(type);
-        void *copy = malloc(bytes ? bytes : 1);
+        copy = malloc(bytes ? bytes : 1);
         if (!copy) {
             dag_delete(run->dag, d);
             errno = ENOMEM;
@@ -280,7 +281,10 @@ tess_data_t tess_array(tess_run_t *run, const char *name, tess_type_t type,
             return 0;
         }
         memcpy(copy, init, bytes);
-        v0->payload = copy;
+    }
+    if (run->exec->ops->init_version(run->exec, v0, copy, err) < 0) {
+        dag_delete(run->dag, d);
+        return 0;
     }
     return d->id;
 }
@@ -296,10 +300,8 @@ tess_data_t tess_file(tess_run_t *run, const char *path, tess_error_t *err)
     dag_data_t *d = dag_file(run->dag, path, &v0, err);
     if (!d)
         return 0;
-    if (!(v0->payload = strdup(path))) {
+    if (run->exec->ops->init_version(run->exec, v0, NULL, err) < 0) {
         dag_delete(run->dag, d);
-        errno = ENOMEM;
-        tess_errprintf(err, "out of memory");
         return 0;
     }
     return d->id;

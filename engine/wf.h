@@ -94,6 +94,10 @@ int wf_set_kernel_path(wf_t *wf, const char *dirs);
  * paths are passed to the sink as written. */
 int wf_set_run_dir(wf_t *wf, const char *dir);
 
+/* Stop expansions (and dry runs) after @p max_steps statements and loop
+ * iterations with E2BIG and a message; 0: no limit (the default). */
+int wf_set_expand_limit(wf_t *wf, uint64_t max_steps);
+
 /* wf_validate() flags. */
 #define WF_CHECK_INPUTS 0x1u  /* open HDF5 inputs, check type/rank, bind dims */
 #define WF_CHECK_KERNELS 0x2u /* dlopen kernel libraries, find symbols */

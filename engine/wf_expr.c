@@ -406,3 +406,50 @@ int wf_expr_eval(const wf_insn_t *code, const wf_expr_t *x,
     *out = st[0];
     return 0;
 }
+
+/* ---------- templates ---------- */
+
+int wf_tpl_eval(const wf_t *wf, const wf_tpl_t *t, const int64_t *env,
+                char *buf, size_t size, tess_error_t *err)
+{
+    size_t o = 0;
+    for (uint32_t i = 0; i < t->nseg; i++) {
+        const wf_seg_t *s = &wf->segs.v[t->seg + i];
+        char num[48];
+        const char *text = num;
+        size_t len;
+        switch (s->kind) {
+        case WF_SEG_TEXT:
+            text = wf_str(wf, s->off);
+            len = s->len;
+            break;
+        case WF_SEG_STR:
+            text = wf_str(wf, wf->syms.v[s->sym].str);
+            len = strlen(text);
+            break;
+        case WF_SEG_FLOAT:
+            len = (size_t)snprintf(num, sizeof(num), "%.17g",
+                                   wf->syms.v[s->sym].d);
+            break;
+        default: {
+            const wf_expr_t *x = &wf->exprs.v[s->expr];
+            wf_exprerr_t e;
+            int64_t v;
+            if (wf_expr_eval(wf->code.v, x, env, &v, &e) < 0)
+                return wf_err_at(wf, err, wf_loc_add(wf, x->loc, x->src, e.pos),
+                                 "%s in '%s'", e.msg, wf_str(wf, x->src));
+            len = (size_t)snprintf(num, sizeof(num), "%lld", (long long)v);
+            break;
+        }
+        }
+        if (o + len >= size) {
+            errno = ENAMETOOLONG;
+            return wf_err_at(wf, err, t->loc, "expanded text longer than %zu "
+                             "bytes", size - 1);
+        }
+        memcpy(buf + o, text, len);
+        o += len;
+    }
+    buf[o] = '\0';
+    return 0;
+}

@@ -59,6 +59,16 @@ wf_loc_t wf_loc_add(const wf_t *wf, wf_loc_t loc, uint32_t src, size_t pos)
     return loc;
 }
 
+size_t wf_type_size(int t)
+{
+    switch (t) {
+    case TESS_U8: return 1;
+    case TESS_I32: case TESS_F32: return 4;
+    case TESS_I64: case TESS_F64: return 8;
+    }
+    return 0;
+}
+
 char *wf_path_join(const char *base, const char *path)
 {
     if (!base || !*base || path[0] == '/')
@@ -189,6 +199,12 @@ int wf_set_kernel_path(wf_t *wf, const char *dirs)
     free(wf->kernel_path);
     wf->kernel_path = s;
     wf->validated &= ~WF_CHECK_KERNELS;
+    return 0;
+}
+
+int wf_set_expand_limit(wf_t *wf, uint64_t max_steps)
+{
+    wf->max_steps = max_steps;
     return 0;
 }
 

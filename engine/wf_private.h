@@ -255,6 +255,8 @@ struct wf {
     int64_t *env;       /* nslots: parameter and dim values */
     bool inputs_bound;
     unsigned validated; /* WF_CHECK_* done */
+    uint64_t max_steps; /* expansion limit (0: none) */
+    uint64_t steps;
 };
 
 /* Grow vector @p vec (WF_VEC) by one zeroed element; returns its index or
@@ -280,6 +282,9 @@ wf_loc_t wf_loc_add(const wf_t *wf, wf_loc_t loc, uint32_t src, size_t pos);
  * place) on overflow of the buffer or of arithmetic. */
 int wf_tpl_eval(const wf_t *wf, const wf_tpl_t *t, const int64_t *env,
                 char *buf, size_t size, tess_error_t *err);
+
+/* Bytes of one element of tess_type_t @p t (0 if unknown). */
+size_t wf_type_size(int t);
 
 /* Join @p base and relative @p path into an allocated string (path as is if
  * absolute or base NULL). NULL/ENOMEM. */

@@ -1,0 +1,159 @@
+/*
+ * wf_input.c - HDF5 input datasets of workflows: probe shape and type, read.
+ *
+ * The only HDF5 user of the workflow front end (herr_t stays in this file;
+ * it belongs in io/ once io/ grows a dataset reader, see docs/design.md).
+ * Files are opened read-only; HDF5's automatic error printing is off while
+ * we call it (H5E_BEGIN_TRY), failures become one message.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <hdf5.h>
+
+#include "engine/wf_private.h"
+
+static hid_t mem_type(tess_type_t t)
+{
+    switch (t) {
+    case TESS_U8: return H5T_NATIVE_UINT8;
+    case TESS_I32: return H5T_NATIVE_INT32;
+    case TESS_I64: return H5T_NATIVE_INT64;
+    case TESS_F32: return H5T_NATIVE_FLOAT;
+    case TESS_F64: return H5T_NATIVE_DOUBLE;
+    }
+    return H5I_INVALID_HID;
+}
+
+/* Element type of a dataset type: 0 if none of ours. */
+static tess_type_t file_type(hid_t ft)
+{
+    H5T_class_t cls = H5Tget_class(ft);
+    size_t size = H5Tget_size(ft);
+    if (cls == H5T_INTEGER) {
+        H5T_sign_t sign = H5Tget_sign(ft);
+        if (size == 1 && sign == H5T_SGN_NONE)
+            return TESS_U8;
+        if (size == 4 && sign == H5T_SGN_2)
+            return TESS_I32;
+        if (size == 8 && sign == H5T_SGN_2)
+            return TESS_I64;
+    } else if (cls == H5T_FLOAT) {
+        if (size == 4)
+            return TESS_F32;
+        if (size == 8)
+            return TESS_F64;
+    }
+    return 0;
+}
+
+static int open_ds(const char *path, const char *dataset, hid_t *f, hid_t *d,
+                   tess_error_t *err)
+{
+    htri_t is;
+    *f = *d = H5I_INVALID_HID;
+    FILE *fp = fopen(path, "rb");
+    if (!fp) {
+        int e = errno;
+        tess_errprintf(err, "cannot open input file '%s': %s", path,
+                       strerror(e));
+        errno = e;
+        return -1;
+    }
+    fclose(fp);
+    H5E_BEGIN_TRY {
+        is = H5Fis_hdf5(path);
+        if (is > 0)
+            *f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
+    } H5E_END_TRY;
+    if (is <= 0) {
+        errno = EINVAL;
+        return tess_errprintf(err, "input file '%s' is not an HDF5 file",
+                              path);
+    }
+    if (*f < 0) {
+        errno = EIO;
+        return tess_errprintf(err, "cannot open HDF5 file '%s'", path);
+    }
+    H5E_BEGIN_TRY {
+        htri_t ok = H5Lexists(*f, dataset, H5P_DEFAULT);
+        if (ok > 0)
+            *d = H5Dopen2(*f, dataset, H5P_DEFAULT);
+    } H5E_END_TRY;
+    if (*d < 0) {
+        H5Fclose(*f);
+        *f = H5I_INVALID_HID;
+        errno = EINVAL;
+        return tess_errprintf(err, "HDF5 file '%s' has no dataset '%s'", path,
+                              dataset);
+    }
+    return 0;
+}
+
+int wf_input_probe(const char *path, const char *dataset, int *rank,
+                   int64_t *dims, tess_type_t *type, tess_error_t *err)
+{
+    hid_t f, d, sp = H5I_INVALID_HID, ft = H5I_INVALID_HID;
+    int rc = -1;
+    if (open_ds(path, dataset, &f, &d, err) < 0)
+        return -1;
+    H5E_BEGIN_TRY {
+        sp = H5Dget_space(d);
+        ft = H5Dget_type(d);
+    } H5E_END_TRY;
+    if (sp < 0 || ft < 0) {
+        errno = EIO;
+        tess_errprintf(err, "cannot read dataset '%s' of '%s'", dataset, path);
+        goto out;
+    }
+    int r = H5Sget_simple_extent_ndims(sp);
+    if (r < 0 || r > TESS_MAX_RANK) {
+        errno = EINVAL;
+        tess_errprintf(err, "dataset '%s' of '%s' has %d dimensions (at most "
+                       "%d)", dataset, path, r, TESS_MAX_RANK);
+        goto out;
+    }
+    hsize_t h[TESS_MAX_RANK];
+    H5Sget_simple_extent_dims(sp, h, NULL);
+    for (int i = 0; i < r; i++) {
+        if (h[i] > (hsize_t)INT64_MAX) {
+            errno = EINVAL;
+            tess_errprintf(err, "dataset '%s' of '%s' is too large", dataset,
+                           path);
+            goto out;
+        }
+        dims[i] = (int64_t)h[i];
+    }
+    *rank = r;
+    *type = file_type(ft);
+    rc = 0;
+out:
+    if (ft >= 0)
+        H5Tclose(ft);
+    if (sp >= 0)
+        H5Sclose(sp);
+    H5Dclose(d);
+    H5Fclose(f);
+    return rc;
+}
+
+int wf_input_read(const char *path, const char *dataset, tess_type_t type,
+                  void *buf, tess_error_t *err)
+{
+    hid_t f, d;
+    herr_t st = -1;
+    if (open_ds(path, dataset, &f, &d, err) < 0)
+        return -1;
+    H5E_BEGIN_TRY {
+        st = H5Dread(d, mem_type(type), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+    } H5E_END_TRY;
+    H5Dclose(d);
+    H5Fclose(f);
+    if (st < 0) {
+        errno = EIO;
+        return tess_errprintf(err, "cannot read dataset '%s' of '%s'",
+                              dataset, path);
+    }
+    return 0;
+}
