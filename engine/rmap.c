@@ -219,9 +219,10 @@ static int rval_write(rmap_t *m, struct rval *v, int level,
                       const region_t *box, void *val)
 {
     if (covers_from(m, box, level)) {
+        /* Retain before freeing: val may be held only by what goes. */
+        m->ops->retain(val);
         rval_free(m, v);
         v->leaf = val;
-        m->ops->retain(val);
         return 0;
     }
     int64_t ext = m->shape[level];
@@ -246,9 +247,9 @@ static int rval_write(rmap_t *m, struct rval *v, int level,
         /* Everything in [s, e) becomes one interval holding val. */
         struct tnode *n = node_new(m, s, e);
         if (n) {
+            m->ops->retain(val); /* before freeing, as above */
             tree_free(m, mid);
             n->sub.leaf = val;
-            m->ops->retain(val);
             mid = n;
         } else {
             rc = -1;
@@ -276,7 +277,8 @@ rmap_t *rmap_create(int rank, const int64_t *shape, void *initial,
     if (!m)
         return NULL;
     m->rank = rank;
-    memcpy(m->shape, shape, sizeof(int64_t) * (size_t)rank);
+    if (rank > 0) /* rank 0 (files) passes shape NULL: memcpy(NULL) is UB */
+        memcpy(m->shape, shape, sizeof(int64_t) * (size_t)rank);
     m->ops = ops;
     m->nodes = nodes;
     m->rng = 0x9E3779B97F4A7C15ULL ^ (uint64_t)(uintptr_t)m;

@@ -87,7 +87,35 @@ static int make_workdir(tess_run_t *run, tess_error_t *err)
     return 0;
 }
 
+static exec_t *make_threads(void *arg, tess_run_t *run, tess_error_t *err)
+{
+    (void)arg;
+    return exec_threads_create(run->cfg.nthreads, run->kernels, run->workdir,
+                               err);
+}
+
 tess_run_t *tess_run_create(const tess_config_t *cfg, tess_error_t *err)
+{
+    return run_create(cfg, make_threads, NULL, err);
+}
+
+const char *run_dir(const tess_run_t *run)
+{
+    return run->cfg.run_dir;
+}
+
+const char *run_workdir(const tess_run_t *run)
+{
+    return run->workdir;
+}
+
+exec_t *run_exec(tess_run_t *run)
+{
+    return run->exec;
+}
+
+tess_run_t *run_create(const tess_config_t *cfg, run_exec_f make_exec,
+                       void *arg, tess_error_t *err)
 {
     tess_run_t *run = calloc(1, sizeof(*run));
     if (!run) {
@@ -127,8 +155,7 @@ tess_run_t *tess_run_create(const tess_config_t *cfg, tess_error_t *err)
         tess_errprintf(err, "out of memory");
         goto error;
     }
-    run->exec = exec_threads_create(run->cfg.nthreads, run->kernels,
-                                    run->workdir, err);
+    run->exec = make_exec(arg, run, err);
     if (!run->exec)
         goto error;
     return run;

@@ -14,6 +14,19 @@
 #include "engine/kernels.h"
 #include "tessera.h"
 
+/* Makes the executor of a new run (the run's kernels and directories are
+ * set up when it is called). */
+typedef exec_t *(*run_exec_f)(void *arg, tess_run_t *run, tess_error_t *err);
+
+/* tess_run_create() with another executor. */
+tess_run_t *run_create(const tess_config_t *cfg, run_exec_f make_exec,
+                       void *arg, tess_error_t *err);
+
+/* The run directory (NULL if none), the file-versions directory. */
+const char *run_dir(const tess_run_t *run);
+const char *run_workdir(const tess_run_t *run);
+exec_t *run_exec(tess_run_t *run);
+
 /* Dispatch ready tasks and collect finished ones; with block, sleep until
  * at least one task finishes (if any is in flight). */
 int run_progress(tess_run_t *run, int block);

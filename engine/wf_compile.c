@@ -9,6 +9,7 @@
  * names.  Lookup is a hash table with scope pops, so large documents
  * compile in linear time.
  */
+#define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <limits.h>
 #include <math.h>
@@ -973,8 +974,14 @@ static int compile_array(comp_t *c, const xmlNode *node)
         err_node(c, node, "<array> needs name, type and shape");
         goto out;
     }
-    if (cexpr(c, node, "shape", shape, ',', TESS_MAX_RANK, &first, &rank) < 0)
+    if (cexpr(c, node, "shape", shape, ',', TESS_MAX_RANK + 1, &first,
+              &rank) < 0)
         goto out;
+    if (rank > TESS_MAX_RANK) {
+        err_attr(c, node, "shape", 0, "array '%s' has %zu dimensions: at "
+                 "most %d", name, rank, TESS_MAX_RANK);
+        goto out;
+    }
     if (c->loop_depth == 0 &&
         check_shape_now(c, node, name, first, rank, parse_type(type)) < 0)
         goto out;

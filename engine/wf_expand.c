@@ -7,6 +7,7 @@
  * built in a reused tess_param_t array.  Memory is the workflow's plus one
  * entry per distinct file path (files are identified by path).
  */
+#define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>

@@ -12,8 +12,10 @@
  * Overflow and division by zero are errors, at compile time when both
  * operands are constants (folded), else at evaluation.
  */
+#define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/wf_private.h"

@@ -6,6 +6,7 @@
  * Files are opened read-only; HDF5's automatic error printing is off while
  * we call it (H5E_BEGIN_TRY), failures become one message.
  */
+#define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

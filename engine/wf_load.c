@@ -1,6 +1,7 @@
 /*
  * wf_load.c - the wf_t object: load, destroy, settings, accessors.
  */
+#define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>

@@ -2,6 +2,7 @@
  * wf_validate.c - the checks that need the file system: HDF5 inputs,
  * kernel libraries and symbols, and a dry run of the expansion.
  */
+#define _XOPEN_SOURCE 700
 #include <dlfcn.h>
 #include <errno.h>
 #include <limits.h>

@@ -1,6 +1,7 @@
 /*
  * wf_xml.c - safe reading, parsing and XSD validation of workflow files.
  */
+#define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>

@@ -171,7 +171,14 @@ typedef struct tess_config {
     int nthreads;          /**< local executor threads (0: number of cores) */
     size_t max_in_flight;  /**< submit blocks beyond this many unfinished tasks */
     const char *dot_path;  /**< if set: the task graph, written as Graphviz dot */
-    const char *run_dir;   /**< run directory (fragments, results); NULL: none */
+    const char *run_dir;   /**< run directory (fragments, results); NULL:
+                                a temporary one (threads) or
+                                ./tessera-run.PID (MPI) */
+    size_t inline_max;     /**< MPI: values up to this size travel inside
+                                messages instead of files (0: 64 KiB) */
+    const char *policy;    /**< MPI scheduling policy: "locality" (NULL) or
+                                "fifo" */
+    size_t cache_bytes;    /**< MPI workers: fragment cache (0: 512 MiB) */
 } tess_config_t;
 
 void tess_config_init(tess_config_t *cfg);
@@ -228,6 +235,29 @@ int tess_delete(tess_run_t *run, tess_data_t data);
 
 /** The first error of the run (a failed task, a bad submission), "" if none. */
 const char *tess_run_error(const tess_run_t *run);
+
+/** A kernel and its name, for tess_mpi_main(). */
+typedef struct tess_kernel_def {
+    const char *name;
+    tess_kernel_f fn;
+} tess_kernel_def_t;
+
+/** The application's main program, called on rank 0 only. */
+typedef int (*tess_main_f)(tess_run_t *run, int argc, char **argv,
+                           void *arg);
+
+/**
+ * Run a Tessera program as an MPI job (start it with `mpirun -np K`):
+ * initialises MPI; on rank 0 creates a run whose workers are the other
+ * ranks and calls @p app with it, then finishes the run; on ranks > 0
+ * serves tasks until rank 0 is done. With one rank, tasks run on local
+ * threads. @p kernels (terminated by {NULL, NULL}) are registered on every
+ * rank; kernels may also be named "library:symbol". Returns @p app's
+ * return value on rank 0 (1 if the run failed and app returned 0), 0 on
+ * workers that served normally, 2 if MPI or the run could not start.
+ */
+int tess_mpi_main(int *argc, char ***argv, const tess_kernel_def_t *kernels,
+                  const tess_config_t *cfg, tess_main_f app, void *arg);
 
 /** Counters of a run. */
 typedef struct tess_stats {

@@ -259,7 +259,7 @@ static void random_query_box(int rank, const int64_t *shape, region_t *r)
     }
 }
 
-/* ---- (1)+(2) brute-force model and refcounts ----------------------------- */
+/* ---- (1)+(2) brute-force model and refcounts ---------------------------- */
 
 #define NSEQ 400
 #define MAXWRITES 40
@@ -434,6 +434,7 @@ static int count_visit(void *ctx, void *val, const region_t *piece)
 {
     long *n = ctx;
     struct val *v = val;
+    (void)piece;
     (*n)++;
     /* every piece of these tests holds exactly one reference */
     return v->refs == 1 ? 0 : -1;
@@ -711,6 +712,7 @@ struct stopper {
 static int stop_visit(void *ctx, void *val, const region_t *piece)
 {
     struct stopper *s = ctx;
+    (void)val, (void)piece;
     return ++s->calls == s->stop_at ? 42 : 0;
 }
 

@@ -11,7 +11,7 @@
  * Exit: 0 ok, 2 bad input (message "file:line:col: ..." on stderr),
  *       1 other failures (out of memory).
  */
-#define _POSIX_C_SOURCE 200809L
+#define _XOPEN_SOURCE 700
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>

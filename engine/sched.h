@@ -1,0 +1,43 @@
+/*
+ * sched.h - which worker runs which ready task.
+ *
+ * Policy (the default, "locality"): tasks are taken in order, priority
+ * tasks first, then first-come first-served; the head task goes to the
+ * worker with a free slot that already holds the most bytes of its inputs
+ * (data locality), ties broken by the most free slots. A task waits in the
+ * queue while every slot is busy. Policies are selected by name so others
+ * can be added and measured ("fifo": ignore locality, round robin).
+ * Engine thread only.
+ */
+#ifndef TESS_ENGINE_SCHED_H
+#define TESS_ENGINE_SCHED_H
+
+#include <stdint.h>
+
+#include "engine/dag.h"
+
+typedef struct sched sched_t;
+
+/* Bytes of t's inputs already held by worker w. */
+typedef uint64_t (*sched_locality_f)(void *ctx, const dag_task_t *t, int w);
+
+/* nworkers workers with slots[i] slots each (copied). policy: "locality"
+ * (NULL) or "fifo". NULL/EINVAL for an unknown policy. */
+sched_t *sched_create(int nworkers, const int *slots, const char *policy,
+                      sched_locality_f locality, void *ctx);
+void sched_destroy(sched_t *s);
+
+/* Queue a ready task (linked through t->next). */
+void sched_push(sched_t *s, dag_task_t *t);
+
+/* The next task that can start now and its worker (a slot is taken), or
+ * NULL if the queue is empty or every slot is busy. */
+dag_task_t *sched_pick(sched_t *s, int *worker);
+
+/* A task of worker w finished: its slot is free. */
+void sched_release(sched_t *s, int w);
+
+uint64_t sched_queued(const sched_t *s);
+int sched_busy_slots(const sched_t *s);
+
+#endif

@@ -1,0 +1,108 @@
+/*
+ * h5frag.h - array fragments as HDF5 files: every version of every fragment
+ * of an array is one file, and the file is the dependency-tracked data.
+ *
+ * Naming (h5frag_path): RUN_DIR/frags/d<data_id>/v<version>.h5, with
+ * data_id and version in decimal, no padding, e.g. "run/frags/d42/v3.h5".
+ * One directory per data object keeps directories small and lets a whole
+ * data object be listed or removed at once.
+ *
+ * File format (TESS_FORMAT_VERSION 1):
+ *   /frag                 dataset, contiguous, rank 1..TESS_MAX_RANK, the
+ *                         fragment's elements, little-endian u8, i32, i64,
+ *                         f32 or f64 (HDF5 converts on big-endian hosts);
+ *                         extents may be 0
+ *   /frag@start           attribute int64[rank]: the fragment's position in
+ *                         the whole array (its box is start + dims of /frag)
+ *   /frag@tess_format_version  attribute int32 scalar
+ *
+ * Atomicity: a file appears under its final name only complete. Writers
+ * write PATH.tmp.<pid>.<n> in the same directory and rename() it over PATH
+ * once closed and fsync()ed, so readers see either no file, the previous
+ * file or the new one, also after a crash of the process or the node.
+ * Leftover *.tmp.* files (a writer killed midway) are never read, since
+ * readers open exact names; h5frag_clean_temps() removes them.
+ *
+ * Errors: -1 with errno set; functions taking a tess_error_t fill it with a
+ * message naming the file and dataset. errno values of h5frag_read/info:
+ *   ENOENT   the file does not exist (others from open(2): EACCES, ...)
+ *   EIO      not an HDF5 file, corrupt, or an HDF5 read failure
+ *   EPROTO   an HDF5 file but not a Tessera fragment (no /frag, missing or
+ *            malformed attributes, written by a newer format version)
+ *   EINVAL   bad arguments, or element type / rank not the expected ones
+ *   ERANGE   the box lies outside the fragment or the destination
+ *
+ * Threads: every function may be called from several threads at once (the
+ * serial thread-safe HDF5 serialises the HDF5 calls of one process).
+ */
+#ifndef TESS_IO_H5FRAG_H
+#define TESS_IO_H5FRAG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tessera.h"
+
+/* Name of the dataset holding the elements. */
+#define H5FRAG_DATASET "/frag"
+
+/* Make HDF5 quiet (no automatic error stack printing) in the calling thread
+ * and initialise the library once per process. Idempotent, thread-safe, and
+ * called by every h5frag_/h5result_ function, so callers never need it.
+ * (HDF5's thread-safe build keeps the printing switch per thread.) */
+int h5frag_init(void);
+
+/* Write the path of version @p version of data @p data_id under @p run_dir
+ * into @p buf. Returns 0, or -1 with errno ENAMETOOLONG if it does not fit in
+ * @p len bytes, EINVAL if run_dir is NULL or empty. */
+int h5frag_path(char *buf, size_t len, const char *run_dir, uint64_t data_id,
+                uint32_t version);
+
+/* Write the fragment file @p path: @p count elements (rank 1..TESS_MAX_RANK,
+ * extents >= 0) of @p type from the dense row-major @p buf, at position
+ * @p start (>= 0) of the whole array. Creates missing parent directories;
+ * replaces an existing file atomically (see above). On failure nothing
+ * appears at @p path and the temporary file is removed (created directories
+ * remain). @p buf is only read; NULL is allowed when the fragment is empty. */
+int h5frag_write(const char *path, tess_type_t type, int rank,
+                 const int64_t *start, const int64_t *count, const void *buf,
+                 tess_error_t *err);
+
+/* Read the box @p box_start/@p box_count (whole-array coordinates) of the
+ * fragment @p path into the dense row-major array @p dst of shape
+ * @p dst_shape (same rank), at @p dst_start, with one HDF5 read straight into
+ * @p dst. Checks that the file is a fragment of @p type and @p rank and that
+ * both boxes fit. On failure @p dst may be partly written. */
+int h5frag_read(const char *path, tess_type_t type, int rank,
+                const int64_t *box_start, const int64_t *box_count, void *dst,
+                const int64_t *dst_shape, const int64_t *dst_start,
+                tess_error_t *err);
+
+/* Describe the fragment @p path: its element type, rank, position and
+ * extents (@p start and @p count have room for TESS_MAX_RANK entries; any
+ * out-pointer may be NULL). Same checks and errors as h5frag_read. */
+int h5frag_info(const char *path, tess_type_t *type, int *rank,
+                int64_t *start, int64_t *count, tess_error_t *err);
+
+/* Remove the fragment file @p path. A missing file is not an error.
+ * Returns 0, or -1 with errno from unlink(2). */
+int h5frag_remove(const char *path);
+
+/* fsync(2) the directory holding the fragment @p path, so that its name
+ * survives an operating-system crash. h5frag_write() syncs the file's data
+ * before the rename but not the directory (that would cost a second journal
+ * commit per fragment); without it, after a node crash a fragment may be
+ * missing (ENOENT) but is never partial. Call it before recording the
+ * fragment as durable, e.g. once per batch of fragments of one directory. */
+int h5frag_sync_dir(const char *path);
+
+/* Remove leftover temporary files (*.h5.tmp.*, from writers that died) of
+ * every data directory under RUN_DIR/frags. Only when no writer of this run
+ * is alive (at resume): it would remove a live writer's temporary.
+ * Returns the number of files removed, or -1 with errno and @p err set. */
+int h5frag_clean_temps(const char *run_dir, tess_error_t *err);
+
+/* Boxes of fragments held in memory (fragcache) are copied with box_copy()
+ * of io/box.h, which does not depend on HDF5. */
+
+#endif /* TESS_IO_H5FRAG_H */

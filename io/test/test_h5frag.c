@@ -1,0 +1,634 @@
+/* test_h5frag.c - fragment files: paths, round trips, sub-boxes, errors,
+ * atomicity under concurrent writers and after simulated crashes. */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <CUnit/Basic.h>
+#include <hdf5.h>
+
+#include "io/box.h"
+#include "io/h5frag.h"
+#include "io/h5frag_private.h"
+#include "io/test/tmpdir.h"
+
+static char *dir; /* scratch directory of the suite */
+
+static const tess_type_t all_types[] = {TESS_U8, TESS_I32, TESS_I64,
+                                        TESS_F32, TESS_F64};
+
+static char *path_in(char *buf, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static char *path_in(char *buf, const char *fmt, ...)
+{
+    char rel[256];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(rel, sizeof(rel), fmt, ap);
+    va_end(ap);
+    snprintf(buf, PATH_MAX, "%s/%s", dir, rel);
+    return buf;
+}
+
+/* Distinct values of every type for element i of pattern @p seed. */
+static void fill(tess_type_t type, void *buf, int64_t n, int seed)
+{
+    for (int64_t i = 0; i < n; i++) {
+        switch (type) {
+        case TESS_U8: ((uint8_t *)buf)[i] = (uint8_t)(i * 7 + seed); break;
+        case TESS_I32: ((int32_t *)buf)[i] = (int32_t)(i * 3 - seed); break;
+        case TESS_I64:
+            ((int64_t *)buf)[i] = i * 1000003 + ((int64_t)seed << 40);
+            break;
+        case TESS_F32: ((float *)buf)[i] = (float)i * 0.5f + (float)seed; break;
+        case TESS_F64: ((double *)buf)[i] = (double)i * 0.25 - seed * 1e6; break;
+        }
+    }
+}
+
+static int suite_init(void)
+{
+    return (dir = tmpdir_create()) ? 0 : -1;
+}
+
+static int suite_clean(void)
+{
+    int rc = tmpdir_remove(dir);
+    free(dir);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ */
+
+static void test_path(void)
+{
+    char buf[64];
+    CU_ASSERT_EQUAL(h5frag_path(buf, sizeof(buf), "run", 42, 3), 0);
+    CU_ASSERT_STRING_EQUAL(buf, "run/frags/d42/v3.h5");
+    CU_ASSERT_EQUAL(h5frag_path(buf, sizeof(buf), "/scratch/r1//", 0, 0), 0);
+    CU_ASSERT_STRING_EQUAL(buf, "/scratch/r1/frags/d0/v0.h5");
+    CU_ASSERT_EQUAL(h5frag_path(buf, sizeof(buf), "/", UINT64_MAX, UINT32_MAX),
+                    0);
+    CU_ASSERT_STRING_EQUAL(buf, "/frags/d18446744073709551615/v4294967295.h5");
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_path(buf, 19, "run", 42, 3), -1);
+    CU_ASSERT_EQUAL(errno, ENAMETOOLONG);
+    CU_ASSERT_EQUAL(h5frag_path(buf, 20, "run", 42, 3), 0);
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_path(buf, sizeof(buf), "", 1, 1), -1);
+    CU_ASSERT_EQUAL(errno, EINVAL);
+}
+
+/* Every type in 1..4 dimensions: write, describe, read back whole. */
+static void test_round_trip(void)
+{
+    char path[PATH_MAX];
+    tess_error_t err = {""};
+
+    for (size_t t = 0; t < sizeof(all_types) / sizeof(all_types[0]); t++) {
+        tess_type_t type = all_types[t];
+        size_t es = h5frag_type_size(type);
+        for (int rank = 1; rank <= 4; rank++) {
+            int64_t start[4], count[4], z[4] = {0};
+            for (int d = 0; d < rank; d++) {
+                count[d] = 3 + d + rank;
+                start[d] = 10 * d + rank;
+            }
+            int64_t n = box_numel(rank, count);
+            void *src = malloc((size_t)n * es), *dst = malloc((size_t)n * es);
+            fill(type, src, n, rank + (int)t);
+            memset(dst, 0xA5, (size_t)n * es);
+            h5frag_path(path, sizeof(path), dir, 100 + t, (uint32_t)rank);
+            CU_ASSERT_EQUAL_FATAL(h5frag_write(path, type, rank, start, count,
+                                               src, &err), 0);
+            tess_type_t it = 0;
+            int ir = 0;
+            int64_t is[TESS_MAX_RANK], ic[TESS_MAX_RANK];
+            CU_ASSERT_EQUAL(h5frag_info(path, &it, &ir, is, ic, &err), 0);
+            CU_ASSERT_EQUAL(it, type);
+            CU_ASSERT_EQUAL(ir, rank);
+            CU_ASSERT_EQUAL(memcmp(is, start, (size_t)rank * 8), 0);
+            CU_ASSERT_EQUAL(memcmp(ic, count, (size_t)rank * 8), 0);
+            CU_ASSERT_EQUAL(h5frag_read(path, type, rank, start, count, dst,
+                                        count, z, &err), 0);
+            CU_ASSERT_EQUAL(memcmp(src, dst, (size_t)n * es), 0);
+            free(src);
+            free(dst);
+        }
+    }
+    CU_ASSERT_EQUAL(tmpdir_count(dir, ".tmp."), 0);
+}
+
+/* A sub-box in global coordinates, into an offset of a larger buffer;
+ * elements outside the destination box stay untouched. */
+static void test_sub_box(void)
+{
+    char path[PATH_MAX];
+    tess_error_t err = {""};
+    int64_t fstart[3] = {10, 20, 30}, fcount[3] = {4, 5, 6};
+    int64_t bstart[3] = {11, 21, 32}, bcount[3] = {2, 3, 3};
+    int64_t dshape[3] = {5, 6, 7}, dstart[3] = {1, 2, 3};
+    double src[4 * 5 * 6], dst[5 * 6 * 7], want[5 * 6 * 7];
+
+    fill(TESS_F64, src, 4 * 5 * 6, 9);
+    path_in(path, "sub/v1.h5");
+    CU_ASSERT_EQUAL_FATAL(h5frag_write(path, TESS_F64, 3, fstart, fcount, src,
+                                       &err), 0);
+    for (int i = 0; i < 5 * 6 * 7; i++)
+        dst[i] = want[i] = -1.0;
+    int64_t off[3] = {1, 1, 2}; /* bstart - fstart */
+    CU_ASSERT_EQUAL_FATAL(box_copy(8, 3, src, fcount, off, want, dshape,
+                                   dstart, bcount), 0);
+    CU_ASSERT_EQUAL(h5frag_read(path, TESS_F64, 3, bstart, bcount, dst,
+                                dshape, dstart, &err), 0);
+    CU_ASSERT_EQUAL(memcmp(dst, want, sizeof(dst)), 0);
+    CU_ASSERT_EQUAL(dst[0], -1.0);
+    CU_ASSERT_EQUAL(dst[(1 * 6 + 2) * 7 + 3], src[(1 * 5 + 1) * 6 + 2]);
+
+    /* whole rows of a 2-D fragment into the middle of a tall buffer */
+    int32_t rows[6 * 4], tall[10 * 4];
+    int64_t rs[2] = {100, 0}, rc[2] = {6, 4}, bs[2] = {102, 0}, bc[2] = {3, 4};
+    int64_t ts[2] = {10, 4}, td[2] = {5, 0};
+    fill(TESS_I32, rows, 24, 1);
+    memset(tall, 0, sizeof(tall));
+    path_in(path, "sub/v2.h5");
+    CU_ASSERT_EQUAL_FATAL(h5frag_write(path, TESS_I32, 2, rs, rc, rows, &err),
+                          0);
+    CU_ASSERT_EQUAL(h5frag_read(path, TESS_I32, 2, bs, bc, tall, ts, td, &err),
+                    0);
+    CU_ASSERT_EQUAL(memcmp(&tall[5 * 4], &rows[2 * 4], 3 * 4 * 4), 0);
+    CU_ASSERT_EQUAL(tall[4 * 4 + 3], 0);
+    CU_ASSERT_EQUAL(tall[8 * 4], 0);
+}
+
+static void test_empty_fragment(void)
+{
+    char path[PATH_MAX];
+    tess_error_t err = {""};
+    int64_t s[2] = {3, 0}, c[2] = {0, 5}, ic[TESS_MAX_RANK];
+    int rank = 0;
+
+    path_in(path, "empty/v0.h5");
+    CU_ASSERT_EQUAL_FATAL(h5frag_write(path, TESS_F32, 2, s, c, NULL, &err), 0);
+    CU_ASSERT_EQUAL(h5frag_info(path, NULL, &rank, NULL, ic, &err), 0);
+    CU_ASSERT_EQUAL(rank, 2);
+    CU_ASSERT_EQUAL(ic[0], 0);
+    CU_ASSERT_EQUAL(ic[1], 5);
+    int64_t z[2] = {0, 0};
+    CU_ASSERT_EQUAL(h5frag_read(path, TESS_F32, 2, s, c, NULL, c, z, &err), 0);
+}
+
+static void test_replace_and_remove(void)
+{
+    char path[PATH_MAX];
+    tess_error_t err = {""};
+    int64_t s[1] = {0}, c[1] = {1000}, z[1] = {0};
+    int64_t a[1000], b[1000], got[1000];
+
+    fill(TESS_I64, a, 1000, 1);
+    fill(TESS_I64, b, 1000, 2);
+    path_in(path, "frags/d7/v1.h5");
+    CU_ASSERT_EQUAL_FATAL(h5frag_write(path, TESS_I64, 1, s, c, a, &err), 0);
+    CU_ASSERT_EQUAL_FATAL(h5frag_write(path, TESS_I64, 1, s, c, b, &err), 0);
+    CU_ASSERT_EQUAL(h5frag_read(path, TESS_I64, 1, s, c, got, c, z, &err), 0);
+    CU_ASSERT_EQUAL(memcmp(got, b, sizeof(b)), 0);
+    CU_ASSERT_EQUAL(h5frag_remove(path), 0);
+    CU_ASSERT_EQUAL(access(path, F_OK), -1);
+    CU_ASSERT_EQUAL(h5frag_remove(path), 0); /* ENOENT is not an error */
+    CU_ASSERT_EQUAL(h5frag_sync_dir(path), 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Errors: errno and the text a person reads                           */
+/* ------------------------------------------------------------------ */
+
+#define ASSERT_HAS(text, part)                                              \
+    do {                                                                    \
+        CU_ASSERT_PTR_NOT_NULL(strstr((text), (part)));                     \
+        if (!strstr((text), (part)))                                        \
+            fprintf(stderr, "\n  message \"%s\" lacks \"%s\"\n", (text),     \
+                    (part));                                                \
+    } while (0)
+
+static void write_garbage(const char *path, size_t n)
+{
+    FILE *f = fopen(path, "w");
+    for (size_t i = 0; i < n; i++)
+        fputc((int)(i * 31 + 7) & 0xff, f);
+    fclose(f);
+}
+
+static void test_read_errors(void)
+{
+    char path[PATH_MAX];
+    tess_error_t err = {""};
+    int64_t s[2] = {0, 0}, c[2] = {4, 4}, z[2] = {0, 0};
+    double buf[16];
+
+    /* missing file */
+    path_in(path, "err/missing.h5");
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_read(path, TESS_F64, 2, s, c, buf, c, z, &err), -1);
+    CU_ASSERT_EQUAL(errno, ENOENT);
+    ASSERT_HAS(err.text, path);
+    ASSERT_HAS(err.text, "No such file or directory");
+
+    /* not an HDF5 file */
+    mkdir(path_in(path, "err"), 0777);
+    path_in(path, "err/garbage.h5");
+    write_garbage(path, 5000);
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_read(path, TESS_F64, 2, s, c, buf, c, z, &err), -1);
+    CU_ASSERT_EQUAL(errno, EIO);
+    ASSERT_HAS(err.text, path);
+    ASSERT_HAS(err.text, "not an HDF5 file");
+
+    /* an HDF5 file without /frag */
+    path_in(path, "err/other.h5");
+    hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    hsize_t d4 = 4;
+    hid_t sp = H5Screate_simple(1, &d4, NULL);
+    hid_t ds = H5Dcreate2(f, "data", H5T_IEEE_F64LE, sp, H5P_DEFAULT,
+                          H5P_DEFAULT, H5P_DEFAULT);
+    H5Dclose(ds);
+    H5Sclose(sp);
+    H5Fclose(f);
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_read(path, TESS_F64, 2, s, c, buf, c, z, &err), -1);
+    CU_ASSERT_EQUAL(errno, EPROTO);
+    ASSERT_HAS(err.text, path);
+    ASSERT_HAS(err.text, "no dataset /frag");
+
+    /* wrong element type, wrong rank */
+    path_in(path, "err/f64.h5");
+    fill(TESS_F64, buf, 16, 0);
+    CU_ASSERT_EQUAL_FATAL(h5frag_write(path, TESS_F64, 2, s, c, buf, &err), 0);
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_read(path, TESS_I32, 2, s, c, buf, c, z, &err), -1);
+    CU_ASSERT_EQUAL(errno, EINVAL);
+    ASSERT_HAS(err.text, path);
+    ASSERT_HAS(err.text, "dataset /frag: element type is f64, expected i32");
+    int64_t s3[3] = {0}, c3[3] = {1, 4, 4};
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_read(path, TESS_F64, 3, s3, c3, buf, c3, s3, &err),
+                    -1);
+    CU_ASSERT_EQUAL(errno, EINVAL);
+    ASSERT_HAS(err.text, "rank is 2, expected 3");
+
+    /* box outside the fragment, destination too small */
+    int64_t bs[2] = {2, 1}, bc[2] = {3, 2};
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_read(path, TESS_F64, 2, bs, bc, buf, c, z, &err),
+                    -1);
+    CU_ASSERT_EQUAL(errno, ERANGE);
+    ASSERT_HAS(err.text, path);
+    ASSERT_HAS(err.text, "box [2:5, 1:3] lies outside the fragment [0:4, 0:4]");
+    int64_t small[2] = {2, 2}, one[2] = {1, 1};
+    bc[0] = 2;
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_read(path, TESS_F64, 2, bs, bc, buf, small, one,
+                                &err), -1);
+    CU_ASSERT_EQUAL(errno, ERANGE);
+    ASSERT_HAS(err.text, "destination of shape 2x2");
+
+    /* a fragment of a newer format */
+    hid_t fid = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
+    hid_t did = H5Dopen2(fid, "frag", H5P_DEFAULT);
+    hid_t at = H5Aopen(did, "tess_format_version", H5P_DEFAULT);
+    int v = 99;
+    H5Awrite(at, H5T_NATIVE_INT, &v);
+    H5Aclose(at);
+    H5Dclose(did);
+    H5Fclose(fid);
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_read(path, TESS_F64, 2, s, c, buf, c, z, &err), -1);
+    CU_ASSERT_EQUAL(errno, EPROTO);
+    ASSERT_HAS(err.text, "format version 99");
+
+    /* bad arguments */
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_read(path, (tess_type_t)77, 2, s, c, buf, c, z,
+                                &err), -1);
+    CU_ASSERT_EQUAL(errno, EINVAL);
+}
+
+static void test_write_errors(void)
+{
+    char path[PATH_MAX], file[PATH_MAX];
+    tess_error_t err = {""};
+    int64_t s[1] = {0}, c[1] = {4}, neg[1] = {-1};
+    double buf[4] = {1, 2, 3, 4};
+
+    /* a parent that is a regular file */
+    path_in(file, "werr-file");
+    write_garbage(file, 10);
+    path_in(path, "werr-file/d1/v1.h5");
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_write(path, TESS_F64, 1, s, c, buf, &err), -1);
+    CU_ASSERT_EQUAL(errno, ENOTDIR);
+    ASSERT_HAS(err.text, path);
+    ASSERT_HAS(err.text, "Not a directory");
+
+    path_in(path, "werr/v1.h5");
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_write(path, TESS_F64, 1, neg, c, buf, &err), -1);
+    CU_ASSERT_EQUAL(errno, EINVAL);
+    ASSERT_HAS(err.text, "invalid box");
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_write(path, TESS_F64, 0, s, c, buf, &err), -1);
+    CU_ASSERT_EQUAL(errno, EINVAL);
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_write(path, TESS_F64, 1, s, c, NULL, &err), -1);
+    CU_ASSERT_EQUAL(errno, EINVAL);
+    ASSERT_HAS(err.text, "no buffer");
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_write(path, (tess_type_t)0, 1, s, c, buf, &err), -1);
+    CU_ASSERT_EQUAL(errno, EINVAL);
+    ASSERT_HAS(err.text, "unknown element type");
+    CU_ASSERT_EQUAL(access(path, F_OK), -1);
+    CU_ASSERT_EQUAL(tmpdir_count(dir, ".tmp."), 0);
+}
+
+/* HDF5 prints nothing on stderr, in the main thread nor in others. */
+static void *failing_reads(void *arg)
+{
+    char path[PATH_MAX];
+    int64_t s[1] = {0}, c[1] = {1};
+    double x;
+    (void)arg;
+    path_in(path, "err/garbage.h5");
+    h5frag_read(path, TESS_F64, 1, s, c, &x, c, s, NULL);
+    path_in(path, "err/missing.h5");
+    h5frag_read(path, TESS_F64, 1, s, c, &x, c, s, NULL);
+    path_in(path, "err/other.h5");
+    h5frag_read(path, TESS_F64, 1, s, c, &x, c, s, NULL);
+    return NULL;
+}
+
+static void test_quiet(void)
+{
+    char log[PATH_MAX];
+    struct stat st;
+    pthread_t th;
+
+    fflush(stderr);
+    int saved = dup(2);
+    int fd = open(path_in(log, "stderr.log"), O_WRONLY | O_CREAT | O_TRUNC,
+                  0666);
+    dup2(fd, 2);
+    close(fd);
+    failing_reads(NULL);
+    pthread_create(&th, NULL, failing_reads, NULL);
+    pthread_join(th, NULL);
+    fflush(stderr);
+    dup2(saved, 2);
+    close(saved);
+    CU_ASSERT_EQUAL(stat(log, &st), 0);
+    CU_ASSERT_EQUAL(st.st_size, 0);
+}
+
+/* ------------------------------------------------------------------ */
+/* Atomicity                                                           */
+/* ------------------------------------------------------------------ */
+
+#define NTHREADS 4
+#define NWRITES 25
+#define NELEM 32768 /* 256 KiB of i64 */
+
+struct worker {
+    int id;
+    int failures;
+    int reads;
+};
+
+/* Distinct paths, directories created concurrently by several threads. */
+static void *write_distinct(void *arg)
+{
+    struct worker *w = arg;
+    char path[PATH_MAX];
+    tess_error_t err;
+    int64_t *buf = malloc(NELEM * sizeof(*buf));
+    int64_t *got = malloc(NELEM * sizeof(*got));
+    int64_t s[1], c[1] = {NELEM}, z[1] = {0};
+
+    for (int i = 0; i < NWRITES; i++) {
+        s[0] = w->id * 1000 + i;
+        fill(TESS_I64, buf, NELEM, (int)s[0]);
+        h5frag_path(path, sizeof(path), dir, (uint64_t)(900 + i % 3),
+                    (uint32_t)s[0]);
+        if (h5frag_write(path, TESS_I64, 1, s, c, buf, &err) < 0
+            || h5frag_read(path, TESS_I64, 1, s, c, got, c, z, &err) < 0
+            || memcmp(buf, got, NELEM * sizeof(*buf)) != 0) {
+            fprintf(stderr, "\n  %s\n", err.text);
+            w->failures++;
+        }
+    }
+    free(buf);
+    free(got);
+    return NULL;
+}
+
+static void *write_same(void *arg)
+{
+    struct worker *w = arg;
+    char path[PATH_MAX];
+    tess_error_t err;
+    int64_t *buf = malloc(NELEM * sizeof(*buf));
+    int64_t s[1], c[1] = {NELEM};
+
+    h5frag_path(path, sizeof(path), dir, 999, 1);
+    for (int i = 0; i < NWRITES; i++) {
+        s[0] = w->id * 1000 + i; /* the stamp: in the data and in start */
+        for (int k = 0; k < NELEM; k++)
+            buf[k] = s[0];
+        if (h5frag_write(path, TESS_I64, 1, s, c, buf, &err) < 0) {
+            fprintf(stderr, "\n  %s\n", err.text);
+            w->failures++;
+        }
+    }
+    free(buf);
+    return NULL;
+}
+
+static volatile int writers_done;
+
+/* Opens the contended path over and over: every file seen must be
+ * complete, its data matching its own start attribute. */
+static void *read_same(void *arg)
+{
+    struct worker *w = arg;
+    char path[PATH_MAX];
+    tess_error_t err;
+    int64_t *got = malloc(NELEM * sizeof(*got));
+    int64_t z[1] = {0};
+    h5frag_file_t f;
+
+    h5frag_path(path, sizeof(path), dir, 999, 1);
+    while (!writers_done) {
+        if (h5frag_file_open(&f, path, TESS_I64, 1, &err) < 0) {
+            if (errno != ENOENT) {
+                fprintf(stderr, "\n  reader: %s\n", err.text);
+                w->failures++;
+            }
+            continue;
+        }
+        if (f.count[0] != NELEM
+            || h5frag_file_read(&f, f.start, f.count, got, f.count, z, &err)
+                   < 0) {
+            w->failures++;
+        } else {
+            for (int k = 0; k < NELEM; k++)
+                if (got[k] != f.start[0]) {
+                    w->failures++;
+                    break;
+                }
+            w->reads++;
+        }
+        h5frag_file_close(&f);
+    }
+    free(got);
+    return NULL;
+}
+
+static void test_concurrent_writers(void)
+{
+    pthread_t th[NTHREADS + 1];
+    struct worker w[NTHREADS + 1];
+
+    memset(w, 0, sizeof(w));
+    for (int i = 0; i < NTHREADS; i++) {
+        w[i].id = i;
+        pthread_create(&th[i], NULL, write_distinct, &w[i]);
+    }
+    for (int i = 0; i < NTHREADS; i++) {
+        pthread_join(th[i], NULL);
+        CU_ASSERT_EQUAL(w[i].failures, 0);
+    }
+    CU_ASSERT_EQUAL(tmpdir_count(dir, ".tmp."), 0);
+
+    memset(w, 0, sizeof(w));
+    writers_done = 0;
+    pthread_create(&th[NTHREADS], NULL, read_same, &w[NTHREADS]);
+    for (int i = 0; i < NTHREADS; i++) {
+        w[i].id = i + 1;
+        pthread_create(&th[i], NULL, write_same, &w[i]);
+    }
+    for (int i = 0; i < NTHREADS; i++) {
+        pthread_join(th[i], NULL);
+        CU_ASSERT_EQUAL(w[i].failures, 0);
+    }
+    writers_done = 1;
+    pthread_join(th[NTHREADS], NULL);
+    CU_ASSERT_EQUAL(w[NTHREADS].failures, 0);
+    CU_ASSERT_TRUE(w[NTHREADS].reads > 0);
+    printf("(%d complete reads while replaced) ", w[NTHREADS].reads);
+    CU_ASSERT_EQUAL(tmpdir_count(dir, ".tmp."), 0);
+
+    /* the survivor is one writer's last, complete fragment */
+    char path[PATH_MAX];
+    int64_t st[1], ct[1];
+    h5frag_path(path, sizeof(path), dir, 999, 1);
+    CU_ASSERT_EQUAL(h5frag_info(path, NULL, NULL, st, ct, NULL), 0);
+    CU_ASSERT_EQUAL(st[0] % 1000, NWRITES - 1);
+    CU_ASSERT_EQUAL(ct[0], NELEM);
+}
+
+/* A writer killed midway leaves PATH.tmp.<pid>.<n>: it must never be read
+ * as the fragment, and h5frag_clean_temps() removes it. A truncated file
+ * under the final name (only possible by bypassing h5frag_write) is
+ * reported as an error, never returned as data. */
+static void copy_prefix(const char *from, const char *to, double fraction)
+{
+    struct stat st;
+    stat(from, &st);
+    size_t n = (size_t)((double)st.st_size * fraction);
+    char *b = malloc(n + 1);
+    FILE *in = fopen(from, "r"), *out = fopen(to, "w");
+    size_t got = fread(b, 1, n, in);
+    fwrite(b, 1, got, out);
+    fclose(in);
+    fclose(out);
+    free(b);
+}
+
+static void test_crash_leftovers(void)
+{
+    char run[PATH_MAX], done[PATH_MAX], never[PATH_MAX], tmp[PATH_MAX + 32];
+    tess_error_t err = {""};
+    int64_t s[1] = {0}, c[1] = {NELEM}, z[1] = {0};
+    int64_t *buf = malloc(NELEM * sizeof(*buf));
+    int64_t *got = malloc(NELEM * sizeof(*got));
+
+    path_in(run, "crashrun");
+    fill(TESS_I64, buf, NELEM, 5);
+    h5frag_path(done, sizeof(done), run, 1, 1);
+    h5frag_path(never, sizeof(never), run, 1, 2);
+    CU_ASSERT_EQUAL_FATAL(h5frag_write(done, TESS_I64, 1, s, c, buf, &err), 0);
+    /* leftovers of a dead writer, beside a good file and beside nothing */
+    snprintf(tmp, sizeof(tmp), "%s.tmp.999999.0", done);
+    copy_prefix(done, tmp, 0.5);
+    snprintf(tmp, sizeof(tmp), "%s.tmp.999999.1", never);
+    copy_prefix(done, tmp, 0.9);
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_read(never, TESS_I64, 1, s, c, got, c, z, &err), -1);
+    CU_ASSERT_EQUAL(errno, ENOENT);
+    CU_ASSERT_EQUAL(h5frag_read(done, TESS_I64, 1, s, c, got, c, z, &err), 0);
+    CU_ASSERT_EQUAL(memcmp(buf, got, NELEM * sizeof(*buf)), 0);
+
+    CU_ASSERT_EQUAL(tmpdir_count(run, ".tmp."), 2);
+    CU_ASSERT_EQUAL(h5frag_clean_temps(run, &err), 2);
+    CU_ASSERT_EQUAL(tmpdir_count(run, ".tmp."), 0);
+    CU_ASSERT_EQUAL(access(done, F_OK), 0);
+    CU_ASSERT_EQUAL(h5frag_clean_temps(run, &err), 0);
+    path_in(tmp, "no-such-run");
+    CU_ASSERT_EQUAL(h5frag_clean_temps(tmp, &err), 0);
+
+    /* truncated data under the final name: an error, not data */
+    for (int k = 1; k < 10; k++) {
+        copy_prefix(done, never, k / 10.0);
+        memset(got, 0, NELEM * sizeof(*got));
+        errno = 0;
+        int rc = h5frag_read(never, TESS_I64, 1, s, c, got, c, z, &err);
+        CU_ASSERT_EQUAL(rc, -1);
+        CU_ASSERT_TRUE(errno == EIO || errno == EPROTO);
+        ASSERT_HAS(err.text, never);
+    }
+    free(buf);
+    free(got);
+}
+
+int main(void)
+{
+    CU_pSuite s;
+    unsigned failed;
+
+    if (CU_initialize_registry() != CUE_SUCCESS)
+        return 2;
+    s = CU_add_suite("h5frag", suite_init, suite_clean);
+    CU_add_test(s, "path scheme", test_path);
+    CU_add_test(s, "round trip of every type in 1..4 dims", test_round_trip);
+    CU_add_test(s, "sub-box into an offset of a larger buffer", test_sub_box);
+    CU_add_test(s, "empty fragment", test_empty_fragment);
+    CU_add_test(s, "replace and remove", test_replace_and_remove);
+    CU_add_test(s, "read errors name file and dataset", test_read_errors);
+    CU_add_test(s, "write errors", test_write_errors);
+    CU_add_test(s, "HDF5 stays quiet in every thread", test_quiet);
+    CU_add_test(s, "concurrent writers: distinct and same path",
+                test_concurrent_writers);
+    CU_add_test(s, "crash leftovers are never data", test_crash_leftovers);
+    CU_basic_set_mode(CU_BRM_VERBOSE);
+    CU_basic_run_tests();
+    failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
+    CU_cleanup_registry();
+    return failed ? 1 : 0;
+}

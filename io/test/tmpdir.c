@@ -1,0 +1,62 @@
+/* tmpdir.c - scratch directories for the io/ unit tests. */
+#define _XOPEN_SOURCE 700
+#include "config.h"
+
+#include <ftw.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "io/test/tmpdir.h"
+
+char *tmpdir_create(void)
+{
+    const char *base = getenv("TMPDIR");
+    char *dir;
+
+    if (!base || !base[0])
+        base = "/tmp";
+    if (!(dir = malloc(strlen(base) + 32)))
+        return NULL;
+    sprintf(dir, "%s/tessera-io-XXXXXX", base);
+    if (!mkdtemp(dir)) {
+        free(dir);
+        return NULL;
+    }
+    return dir;
+}
+
+static int rm_one(const char *path, const struct stat *st, int flag,
+                  struct FTW *ftw)
+{
+    (void)st;
+    (void)ftw;
+    return flag == FTW_DP ? rmdir(path) : unlink(path);
+}
+
+int tmpdir_remove(const char *dir)
+{
+    return nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static const char *count_part;
+static int count_n;
+
+static int count_one(const char *path, const struct stat *st, int flag,
+                     struct FTW *ftw)
+{
+    (void)st;
+    if (flag == FTW_F && strstr(path + ftw->base, count_part))
+        count_n++;
+    return 0;
+}
+
+int tmpdir_count(const char *dir, const char *part)
+{
+    count_part = part;
+    count_n = 0;
+    if (nftw(dir, count_one, 16, FTW_PHYS) < 0)
+        return -1;
+    return count_n;
+}

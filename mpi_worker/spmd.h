@@ -1,0 +1,18 @@
+/*
+ * spmd.h - helpers shared by tess_mpi_main() and the `tessera` command.
+ */
+#ifndef TESS_MPI_WORKER_SPMD_H
+#define TESS_MPI_WORKER_SPMD_H
+
+#include "engine/kernels.h"
+#include "tessera.h"
+
+/* On rank 0 of MPI_COMM_WORLD (MPI initialised): a run whose executor is
+ * the other ranks (threads if there are none). cfg->run_dir NULL:
+ * ./tessera-run.PID. */
+tess_run_t *spmd_run_create(const tess_config_t *cfg, tess_error_t *err);
+
+/* Add the directories of a colon-separated list to the kernel search. */
+int spmd_add_kernel_path(kreg_t *k, const char *paths);
+
+#endif

@@ -1,0 +1,33 @@
+/*
+ * worker.h - a Tessera worker: runs the tasks an engine sends it.
+ *
+ * The worker's main thread alone talks MPI (MPI_THREAD_FUNNELED is enough):
+ * it receives batches of task descriptors, queues them for `slots` compute
+ * threads, and sends completions back in batches. Compute threads gather
+ * their inputs (from the fragment cache, the fragment files or the message
+ * itself), run the kernel, and write outputs as HDF5 fragment files (kept
+ * in the cache) or return small ones inline. Idle, every thread sleeps.
+ */
+#ifndef TESS_MPI_WORKER_WORKER_H
+#define TESS_MPI_WORKER_WORKER_H
+
+#include <mpi.h>
+#include <stddef.h>
+
+#include "engine/kernels.h"
+#include "tessera.h"
+
+typedef struct worker_config {
+    int slots;            /* compute threads (0: cores of the process) */
+    size_t cache_bytes;   /* fragment cache capacity */
+    const char *arch;     /* architecture name reported to the engine */
+} worker_config_t;
+
+/* Serve the engine at rank `engine` of comm until it says SHUTDOWN.
+ * kernels: resolves kernel names (borrowed). Returns 0, or -1 with err
+ * (a protocol or MPI failure; task failures are reported to the engine,
+ * not here). */
+int worker_serve(MPI_Comm comm, int engine, kreg_t *kernels,
+                 const worker_config_t *cfg, tess_error_t *err);
+
+#endif

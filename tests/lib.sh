@@ -1,0 +1,45 @@
+# tests/lib.sh - shared helpers of the integration tests (sourced).
+# Environment (set by `make check`, defaults for running by hand from the
+# build directory): TOP_SRCDIR, TOP_BUILDDIR.
+: "${TOP_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${TOP_BUILDDIR:=$(pwd)}"
+export TOP_SRCDIR TOP_BUILDDIR
+
+# mpirun as root and beyond the cores, quiet, shared memory without CMA
+# (ptrace is often restricted in containers).
+export OMPI_ALLOW_RUN_AS_ROOT=1 OMPI_ALLOW_RUN_AS_ROOT_CONFIRM=1
+export OMPI_MCA_btl_vader_single_copy_mechanism=none
+export OMPI_MCA_rmaps_base_oversubscribe=1
+tess_mpirun() {
+    mpirun --oversubscribe --bind-to none -q "$@"
+}
+
+fail() {
+    echo "FAIL: $*" >&2
+    exit 1
+}
+
+# A scratch directory removed at exit.
+scratch() {
+    SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/tess-test.XXXXXX")
+    trap 'rm -rf "$SCRATCH"' EXIT
+}
+
+# expect_exit CODE CMD...: run CMD, capture its stderr+stdout in $OUT and
+# fail unless it exits with CODE.
+expect_exit() {
+    want=$1; shift
+    set +e
+    OUT=$("$@" 2>&1)
+    got=$?
+    set -e
+    [ "$got" -eq "$want" ] || fail "'$*' exited $got, expected $want: $OUT"
+}
+
+# expect_text TEXT: fail unless $OUT contains TEXT.
+expect_text() {
+    case "$OUT" in
+    *"$1"*) ;;
+    *) fail "expected '$1' in: $OUT" ;;
+    esac
+}
