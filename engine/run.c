@@ -10,6 +10,8 @@
 #include <unistd.h>
 
 #include "engine/dot.h"
+#include "io/h5input.h"
+#include "io/h5result.h"
 #include "engine/run.h"
 
 struct tess_run {
@@ -100,6 +102,11 @@ tess_run_t *tess_run_create(const tess_config_t *cfg, tess_error_t *err)
 }
 
 const char *run_dir(const tess_run_t *run)
+{
+    return run->cfg.run_dir;
+}
+
+const char *tess_run_dir(const tess_run_t *run)
 {
     return run->cfg.run_dir;
 }
@@ -496,4 +503,121 @@ int tess_barrier(tess_run_t *run, tess_error_t *err)
         return tess_errprintf(err, "%s", run->error);
     }
     return 0;
+}
+
+/* ---- HDF5 inputs and results ---------------------------------------------- */
+
+tess_data_t tess_array_h5(tess_run_t *run, const char *name, const char *path,
+                          const char *dataset, tess_error_t *err)
+{
+    int rank;
+    int64_t dims[TESS_MAX_RANK];
+    tess_type_t type;
+    if (h5input_probe(path, dataset, &rank, dims, &type, err) < 0)
+        return 0;
+    if (type == 0 || rank < 1) {
+        errno = EINVAL;
+        tess_errprintf(err, "%s: dataset %s: element type or rank not "
+                       "supported (need u8, i32, i64, f32 or f64, rank 1..%d)",
+                       path, dataset, TESS_MAX_RANK);
+        return 0;
+    }
+    region_t full;
+    region_full(&full, rank, dims);
+    size_t bytes = (size_t)region_volume(&full) * tess_type_size(type);
+    void *buf = malloc(bytes ? bytes : 1);
+    if (!buf) {
+        errno = ENOMEM;
+        tess_errprintf(err, "%s: dataset %s: out of memory (%zu bytes)", path,
+                       dataset, bytes);
+        return 0;
+    }
+    tess_data_t d = 0;
+    if (h5input_read(path, dataset, type, buf, err) == 0)
+        d = tess_array(run, name, type, rank, dims, buf, err);
+    free(buf);
+    return d;
+}
+
+int tess_array_shape(tess_run_t *run, tess_data_t data, int64_t *shape,
+                     tess_type_t *type)
+{
+    dag_data_t *d = dag_data_get(run->dag, data);
+    if (!d || d->kind != DAG_ARRAY) {
+        errno = ENOENT;
+        return -1;
+    }
+    if (shape)
+        memcpy(shape, d->shape, sizeof(int64_t) * (size_t)d->rank);
+    if (type)
+        *type = d->type;
+    return d->rank;
+}
+
+struct export_ctx {
+    tess_run_t *run;
+    h5result_t *res;
+    dag_data_t *d;
+    tess_error_t *err;
+};
+
+/* One piece of the current value into the result dataset, through a buffer
+ * of the piece's size (zeros need no write: the dataset's fill value). */
+static int export_piece(void *ctx, dag_version_t *v, const region_t *piece)
+{
+    struct export_ctx *c = ctx;
+    if (!v->payload)
+        return 0;
+    size_t bytes = (size_t)region_volume(piece) * tess_type_size(c->d->type);
+    void *buf = malloc(bytes ? bytes : 1);
+    int64_t zero[TESS_MAX_RANK] = {0};
+    if (!buf)
+        return tess_errprintf(c->err, "%s: out of memory", c->d->name);
+    int rc = c->run->exec->ops->read(c->run->exec, v, piece, buf, piece->count,
+                                     zero, c->err);
+    if (rc == 0)
+        rc = h5result_write_box(c->res, c->d->name, piece->start, piece->count,
+                                buf, c->err);
+    free(buf);
+    return rc < 0 ? -1 : 0;
+}
+
+int tess_write_results(tess_run_t *run, const char *path, int n,
+                       const tess_data_t *data, const char *workflow,
+                       const char *params, tess_error_t *err)
+{
+    struct scan s;
+    for (int i = 0; i < n; i++) {
+        dag_data_t *d = dag_data_get(run->dag, data[i]);
+        if (!d || d->kind != DAG_ARRAY) {
+            errno = ENOENT;
+            return tess_errprintf(err, "%s: result %d is not an array of this "
+                                  "run", path, i);
+        }
+        if (wait_data(run, d, &s, err) < 0)
+            return -1;
+    }
+    h5result_t *res = h5result_create(path, err);
+    if (!res)
+        return -1;
+    if (h5result_set_provenance(res, workflow ? workflow : "", params ? params : "",
+                                err) < 0)
+        goto fail;
+    for (int i = 0; i < n; i++) {
+        dag_data_t *d = dag_data_get(run->dag, data[i]);
+        struct export_ctx c = {run, res, d, err};
+        if (h5result_add_array(res, d->name, d->type, d->rank, d->shape,
+                               run->cfg.result_deflate,
+                               err) < 0 ||
+            dag_current(run->dag, d, NULL, export_piece, &c) != 0)
+            goto fail;
+    }
+    if (h5result_commit(res, err) < 0)
+        goto fail;
+    h5result_destroy(res);
+    return 0;
+fail:
+    h5result_abort(res);
+    h5result_destroy(res);
+    return -1;
 }

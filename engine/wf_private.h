@@ -290,16 +290,6 @@ size_t wf_type_size(int t);
  * absolute or base NULL). NULL/ENOMEM. */
 char *wf_path_join(const char *base, const char *path);
 
-/* -------- input files (wf_input.c: the only HDF5 user here) -------- */
-
-/* Rank, dims and element type of @p dataset in HDF5 file @p path.
- * -1 with err "path: message" (no place: the caller adds it). */
-int wf_input_probe(const char *path, const char *dataset, int *rank,
-                   int64_t *dims, tess_type_t *type, tess_error_t *err);
-/* Read the whole dataset, converted to @p type, into @p buf. */
-int wf_input_read(const char *path, const char *dataset, tess_type_t type,
-                  void *buf, tess_error_t *err);
-
 /* -------- validation helpers (wf_validate.c) -------- */
 
 /* Bind input dims from the HDF5 files, evaluate input-class lets. */

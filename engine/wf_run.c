@@ -4,7 +4,7 @@
  * Kernels: each library resolved by wf_validate(WF_CHECK_KERNELS) is opened
  * here (and kept open until the sink is destroyed) and every task's symbol
  * is registered under "lib:symbol", the name tess_submit() receives.  Input
- * arrays are read from their HDF5 dataset and given as the initial value.
+ * arrays are declared with tess_array_h5() (the run reads the dataset).
  * <wait> on an array needs its size: the sink keeps bytes per live handle.
  */
 #define _XOPEN_SOURCE 700
@@ -157,23 +157,14 @@ static int run_array(void *ctx, const wf_array_decl_t *d, tess_data_t *out,
 {
     wf_run_sink_t *s = ctx;
     size_t bytes = wf_type_size(d->type);
-    void *init = NULL;
     for (int k = 0; k < d->rank; k++)
         bytes *= (size_t)d->shape[k];
-    if (d->source_file) {
-        if (!(init = malloc(bytes ? bytes : 1))) {
-            errno = ENOMEM;
-            return tess_errprintf(err, "out of memory reading input '%s'",
-                                  d->name);
-        }
-        if (wf_input_read(d->source_file, d->source_dataset, d->type, init,
-                          err) < 0) {
-            free(init);
-            return -1;
-        }
-    }
-    *out = tess_array(s->run, d->name, d->type, d->rank, d->shape, init, err);
-    free(init);
+    if (d->source_file) /* wf_validate() checked its shape and type */
+        *out = tess_array_h5(s->run, d->name, d->source_file,
+                             d->source_dataset, err);
+    else
+        *out = tess_array(s->run, d->name, d->type, d->rank, d->shape, NULL,
+                          err);
     if (*out == 0)
         return -1;
     if (map_put(s, *out, bytes) < 0) {

@@ -9,9 +9,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "engine/wf_private.h"
+#include "io/h5input.h"
 
 int wf_bind_inputs(wf_t *wf, tess_error_t *err)
 {
@@ -34,7 +36,16 @@ int wf_bind_inputs(wf_t *wf, tess_error_t *err)
         int rank;
         int64_t dims[TESS_MAX_RANK];
         tess_type_t type;
-        int rc = wf_input_probe(abs, ds, &rank, dims, &type, &e);
+        struct stat st;
+        /* a FIFO or device could block or never end: files only */
+        if (stat(abs, &st) == 0 && !S_ISREG(st.st_mode)) {
+            wf_err_at(wf, err, d->loc, "input '%s': '%s' is not a regular "
+                      "file", name, abs);
+            free(abs);
+            errno = EINVAL;
+            return -1;
+        }
+        int rc = h5input_probe(abs, ds, &rank, dims, &type, &e);
         if (rc < 0) {
             free(abs);
             return wf_err_at(wf, err, d->loc, "input '%s': %s", name, e.text);

@@ -179,6 +179,7 @@ typedef struct tess_config {
     const char *policy;    /**< MPI scheduling policy: "locality" (NULL) or
                                 "fifo" */
     size_t cache_bytes;    /**< MPI workers: fragment cache (0: 512 MiB) */
+    int result_deflate;    /**< deflate level 0..9 of result files (0: off) */
 } tess_config_t;
 
 void tess_config_init(tess_config_t *cfg);
@@ -199,6 +200,28 @@ int tess_register_kernel(tess_run_t *run, const char *name, tess_kernel_f fn);
 tess_data_t tess_array(tess_run_t *run, const char *name, tess_type_t type,
                        int rank, const int64_t *shape, const void *init,
                        tess_error_t *err);
+
+/** Declare an array whose first value is the dataset @p dataset of the
+ *  existing HDF5 file @p path (read now; shape and element type come from
+ *  the file). Returns 0 on error, with err naming the file and dataset. */
+tess_data_t tess_array_h5(tess_run_t *run, const char *name, const char *path,
+                          const char *dataset, tess_error_t *err);
+
+/** Shape and element type of an array; rank returned, -1 if unknown data.
+ *  @p shape has room for TESS_MAX_RANK entries (may be NULL). */
+int tess_array_shape(tess_run_t *run, tess_data_t data, int64_t *shape,
+                     tess_type_t *type);
+
+/** Write the current values of the arrays @p data (n of them) into the HDF5
+ *  file @p path, one chunked, deflated dataset each, named after the array,
+ *  with provenance attributes (Tessera version, format version, @p workflow,
+ *  @p params, creation time). Waits for the values; assembles each array
+ *  piece by piece (never whole in memory unless one task wrote it whole).
+ *  The file appears complete or not at all; an existing file at @p path is
+ *  untouched on failure. */
+int tess_write_results(tess_run_t *run, const char *path, int n,
+                       const tess_data_t *data, const char *workflow,
+                       const char *params, tess_error_t *err);
 
 /** Declare a file by path (copied). Its content is the data. */
 tess_data_t tess_file(tess_run_t *run, const char *path, tess_error_t *err);
@@ -232,6 +255,9 @@ int tess_barrier(tess_run_t *run, tess_error_t *err);
 /** The program will not use @p data again: its versions are freed once the
  *  tasks that read them are done. */
 int tess_delete(tess_run_t *run, tess_data_t data);
+
+/** The run directory (fragments, files, trace, results), NULL if none. */
+const char *tess_run_dir(const tess_run_t *run);
 
 /** The first error of the run (a failed task, a bad submission), "" if none. */
 const char *tess_run_error(const tess_run_t *run);

@@ -273,12 +273,29 @@ static herr_t reason_walk(unsigned n, const H5E_error2_t *e, void *data)
     return 0;
 }
 
+/* "file write failed: time = ...\n, filename = ..., errno = 28, ...": keep
+ * the reason; callers name the file and print strerror themselves. */
+static void clean_reason(char *buf)
+{
+    char *cut;
+
+    if ((cut = strstr(buf, ": time = ")) || (cut = strstr(buf, ", name = "))
+        || (cut = strstr(buf, ": name = ")))
+        *cut = '\0';
+    for (char *p = buf; *p; p++)
+        if (*p == '\n')
+            *p = ' ';
+}
+
 const char *h5frag_h5_reason(char *buf, size_t len)
 {
     struct reason r = {buf, len};
-    if (len)
-        buf[0] = '\0';
+
+    if (len == 0)
+        return buf;
+    buf[0] = '\0';
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, reason_walk, &r);
+    clean_reason(buf);
     return buf;
 }
 
@@ -443,6 +460,13 @@ int h5frag_write(const char *path, tess_type_t type, int rank,
                  const int64_t *start, const int64_t *count, const void *buf,
                  tess_error_t *err)
 {
+    return h5frag_write2(path, type, rank, start, count, buf, 0, err);
+}
+
+int h5frag_write2(const char *path, tess_type_t type, int rank,
+                  const int64_t *start, const int64_t *count, const void *buf,
+                  unsigned flags, tess_error_t *err)
+{
     char tmp[PATH_MAX], why[200];
     int64_t numel;
     const char *what = "";
@@ -458,6 +482,11 @@ int h5frag_write(const char *path, tess_type_t type, int rank,
         errno = EINVAL;
         return tess_errprintf(err, "frag file %s: unknown element type %d",
                               path, (int)type);
+    }
+    if (flags & ~H5FRAG_NOSYNC) {
+        errno = EINVAL;
+        return tess_errprintf(err, "frag file %s: unknown flags 0x%x", path,
+                              flags);
     }
     if (!start || check_box(rank, start, count) < 0) {
         errno = EINVAL;
@@ -487,9 +516,12 @@ int h5frag_write(const char *path, tess_type_t type, int rank,
                               why[0] ? ")" : "");
     }
     /* Data before name: fsync the complete file, then rename it into place.
-     * Without the fsync, after a node crash the rename could be on disk
-     * while the data blocks are not: a complete-looking file of zeros. */
-    if (h5frag_sync_file(tmp) < 0 || rename(tmp, path) < 0) {
+     * Without the fsync an OS crash could persist the rename before the
+     * data: a truncated file or, on some file systems, one of the right
+     * size with unwritten blocks. fsync runs outside HDF5 (after H5Fclose),
+     * so it does not hold HDF5's global lock against other threads. */
+    if ((!(flags & H5FRAG_NOSYNC) && h5frag_sync_file(tmp) < 0)
+        || rename(tmp, path) < 0) {
         int e = errno;
         unlink(tmp);
         errno = e;
@@ -516,8 +548,6 @@ static int read_int64_attr(hid_t obj, const char *name, int n, int64_t *v)
     hid_t attr = -1, space = -1, type = -1;
     int rc = -1;
 
-    if (H5Aexists(obj, name) <= 0)
-        return -1;
     if ((attr = H5Aopen(obj, name, H5P_DEFAULT)) < 0
         || (space = H5Aget_space(attr)) < 0
         || (type = H5Aget_type(attr)) < 0)
@@ -552,8 +582,9 @@ static herr_t open_error_walk(unsigned n, const H5E_error2_t *e, void *data)
     struct open_error *oe = data;
     const char *p;
 
-    /* The innermost entry decides. */
-    oe->in_driver = e->func_name && strstr(e->func_name, "sec2_open");
+    /* The innermost entry decides: a failure of the driver's own system
+     * calls (open, read: "errno = 21") is the operating system's answer. */
+    oe->in_driver = e->func_name && strstr(e->func_name, "H5FD") != NULL;
     oe->sys_errno = 0;
     snprintf(oe->desc, sizeof(oe->desc), "%s", e->desc ? e->desc : "");
     if (oe->in_driver && e->desc && (p = strstr(e->desc, "errno = ")))
@@ -565,16 +596,16 @@ static herr_t open_error_walk(unsigned n, const H5E_error2_t *e, void *data)
  * error stack is the calling thread's). Sets errno, fills err. Decided from
  * HDF5's own record, not by looking at the path again: the file may have
  * appeared since (a writer renaming it into place). */
-static int open_failure(const char *path, int saved_errno, tess_error_t *err)
+static int open_failure(const char *path, tess_error_t *err)
 {
     struct open_error oe = {false, 0, ""};
     int errno_out = EIO;
 
     H5Ewalk2(H5E_DEFAULT, H5E_WALK_DOWNWARD, open_error_walk, &oe);
-    if (oe.in_driver) {
-        int e = oe.sys_errno > 0 ? oe.sys_errno
-                                 : (saved_errno > 0 ? saved_errno : EIO);
-        return FAIL(e, "frag file %s: %s", path, strerror(e));
+    clean_reason(oe.desc);
+    if (oe.in_driver && oe.sys_errno > 0) {
+        return FAIL(oe.sys_errno, "frag file %s: %s", path,
+                    strerror(oe.sys_errno));
     }
     return FAIL(EIO, "frag file %s: not an HDF5 file, or truncated or "
                 "corrupt%s%s%s", path, oe.desc[0] ? " (HDF5: " : "", oe.desc,
@@ -609,15 +640,16 @@ int h5frag_file_open(h5frag_file_t *f, const char *path, tess_type_t type,
         return tess_errprintf(err, "frag file %s: cannot initialise HDF5",
                               path);
     if ((f->fid = H5Fopen(path, H5F_ACC_RDONLY, h5frag_fapl())) < 0)
-        return open_failure(path, errno, err);
-    if (H5Lexists(f->fid, H5FRAG_DATASET + 1, H5P_DEFAULT) <= 0) {
-        FAIL(EPROTO, "frag file %s: no dataset " H5FRAG_DATASET
-             " (not a Tessera fragment)", path);
-        goto fail;
-    }
+        return open_failure(path, err);
+    /* The success path makes as few HDF5 calls as it can (each costs
+     * microseconds under the library's lock); the failure path explains. */
     if ((f->did = H5Dopen2(f->fid, H5FRAG_DATASET, H5P_DEFAULT)) < 0) {
-        FAIL(EPROTO, "frag file %s: " H5FRAG_DATASET " is not a dataset "
-             "(not a Tessera fragment)", path);
+        if (H5Lexists(f->fid, H5FRAG_DATASET + 1, H5P_DEFAULT) <= 0)
+            FAIL(EPROTO, "frag file %s: no dataset " H5FRAG_DATASET
+                 " (not a Tessera fragment)", path);
+        else
+            FAIL(EPROTO, "frag file %s: " H5FRAG_DATASET " is not a dataset "
+                 "(not a Tessera fragment)", path);
         goto fail;
     }
     if (read_int64_attr(f->did, "tess_format_version", 0, &version) < 0) {

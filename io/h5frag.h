@@ -25,7 +25,8 @@
  *
  * Errors: -1 with errno set; functions taking a tess_error_t fill it with a
  * message naming the file and dataset. errno values of h5frag_read/info:
- *   ENOENT   the file does not exist (others from open(2): EACCES, ...)
+ *   ENOENT   the file does not exist (others as open(2)/read(2) report
+ *            them: EACCES, EISDIR, ...)
  *   EIO      not an HDF5 file, corrupt, or an HDF5 read failure
  *   EPROTO   an HDF5 file but not a Tessera fragment (no /frag, missing or
  *            malformed attributes, written by a newer format version)
@@ -67,6 +68,18 @@ int h5frag_path(char *buf, size_t len, const char *run_dir, uint64_t data_id,
 int h5frag_write(const char *path, tess_type_t type, int rank,
                  const int64_t *start, const int64_t *count, const void *buf,
                  tess_error_t *err);
+
+/* h5frag_write() with @p flags (0: same as h5frag_write):
+ * H5FRAG_NOSYNC skips the fsync before the rename. The file stays atomic
+ * for readers and against the death of the process (kill, wall time: the
+ * page cache survives); only an operating-system crash may then leave it
+ * missing, truncated (reported as EIO on read) or, on some file systems,
+ * with unwritten data. For run directories that need not survive a node
+ * crash (node-local scratch, tmpfs), where the fsync is pure cost. */
+#define H5FRAG_NOSYNC 0x1u
+int h5frag_write2(const char *path, tess_type_t type, int rank,
+                  const int64_t *start, const int64_t *count, const void *buf,
+                  unsigned flags, tess_error_t *err);
 
 /* Read the box @p box_start/@p box_count (whole-array coordinates) of the
  * fragment @p path into the dense row-major array @p dst of shape

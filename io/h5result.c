@@ -17,7 +17,14 @@
 #include "io/h5frag_private.h"
 #include "io/h5result.h"
 
-/* Chunks of about this many bytes (see h5result_chunk_dims). */
+/* Chunks of at most about 1 MiB of whole rows (h5result_chunk_dims).
+ * Large enough to amortise what each chunk costs (an index entry, a filter
+ * call, an I/O) and to give deflate context; small enough that reading a
+ * few rows (h5py slicing) inflates little, and that a chunk fits the 1 MiB
+ * default chunk cache of readers such as h5py and h5dump (a larger chunk
+ * would be re-read and re-inflated for every partial access). Whole rows
+ * because results are produced and read by blocks of rows (pairs x lags),
+ * so a fragment of rows touches few chunks and only its edges cut one. */
 #define CHUNK_TARGET_BYTES ((size_t)1 << 20)
 /* Bound of the buffer of h5result_copy_from_frag. */
 #define COPY_SLAB_BYTES ((size_t)64 << 20)

@@ -31,15 +31,13 @@
 
 #include "tessera.h"
 #include "examples/neurons/neurons.h"
+#include "examples/neurons/opts.h"
 
 #define PROG "tessera-cc-seq"
 
 enum { EXIT_FAILED = 1, EXIT_BAD_INPUT = 2 };
 
-struct opts {
-    const char *in, *out;
-    int64_t num_frags, maxlag, num_surrs, seed, delta;
-};
+typedef neurons_opts_t opts_t;
 
 struct spikes {
     uint8_t *data; /* num_neurons x num_bins, row-major; caller frees */
@@ -48,74 +46,7 @@ struct spikes {
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: " PROG " SPIKES.h5 OUT.h5 [--num-frags F] [--maxlag M]"
-               " [--num-surrs S]\n"
-               "                      [--seed X] [--delta D]\n"
-               "defaults: --num-frags 10 --maxlag 200 --num-surrs 200 "
-               "--seed 2398645 --delta 1782324\n");
-}
-
-/* The whole of @p s as a decimal int64. */
-static int parse_i64(const char *opt, const char *s, int64_t *v)
-{
-    char *end;
-    errno = 0;
-    long long x = strtoll(s, &end, 10);
-    if (errno || end == s || *end != '\0') {
-        fprintf(stderr, PROG ": %s: '%s' is not an integer\n", opt, s);
-        return -1;
-    }
-    *v = x;
-    return 0;
-}
-
-/* 0: run; 1: help was asked for; -1: bad usage (message printed). */
-static int parse_args(int argc, char **argv, struct opts *o)
-{
-    static const struct {
-        const char *name;
-        size_t off;
-    } tab[] = {
-        {"--num-frags", offsetof(struct opts, num_frags)},
-        {"--maxlag", offsetof(struct opts, maxlag)},
-        {"--num-surrs", offsetof(struct opts, num_surrs)},
-        {"--seed", offsetof(struct opts, seed)},
-        {"--delta", offsetof(struct opts, delta)},
-    };
-    *o = (struct opts){.num_frags = 10, .maxlag = 200, .num_surrs = 200,
-                       .seed = 2398645, .delta = 1782324};
-    int npos = 0;
-    for (int i = 1; i < argc; i++) {
-        const char *arg = argv[i];
-        if (strcmp(arg, "-h") == 0 || strcmp(arg, "--help") == 0)
-            return 1;
-        if (arg[0] != '-' || arg[1] == '\0') {
-            if (npos == 2) {
-                fprintf(stderr, PROG ": unexpected argument '%s'\n", arg);
-                return -1;
-            }
-            *(npos++ == 0 ? &o->in : &o->out) = arg;
-            continue;
-        }
-        size_t k = 0;
-        while (k < sizeof(tab) / sizeof(tab[0]) && strcmp(arg, tab[k].name))
-            k++;
-        if (k == sizeof(tab) / sizeof(tab[0])) {
-            fprintf(stderr, PROG ": unknown option '%s'\n", arg);
-            return -1;
-        }
-        if (i + 1 == argc) {
-            fprintf(stderr, PROG ": %s needs a value\n", arg);
-            return -1;
-        }
-        if (parse_i64(arg, argv[++i], (int64_t *)((char *)o + tab[k].off)) < 0)
-            return -1;
-    }
-    if (npos != 2) {
-        fprintf(stderr, PROG ": expected SPIKES.h5 and OUT.h5\n");
-        return -1;
-    }
-    return 0;
+    fprintf(f, "usage: " PROG " SPIKES.h5 OUT.h5 [options]\n" NEURONS_OPTS_HELP);
 }
 
 /* "uint8", "int32", "float64", ... for messages. */
@@ -226,7 +157,7 @@ out:
 }
 
 /* Everything that can be wrong with the input, before any output exists. */
-static int check_input(const struct opts *o, const struct spikes *sp,
+static int check_input(const opts_t *o, const struct spikes *sp,
                        tess_error_t *err)
 {
     tess_error_t e;
@@ -249,7 +180,7 @@ static int check_input(const struct opts *o, const struct spikes *sp,
 }
 
 /* The analysis: fragment after fragment, each with its own generator. */
-static int compute(const struct opts *o, const struct spikes *sp,
+static int compute(const opts_t *o, const struct spikes *sp,
                    double *orig, double *surrs, tess_error_t *err)
 {
     int64_t num_ccs = neurons_num_ccs(sp->num_neurons);
@@ -310,7 +241,7 @@ static int write_f64(hid_t file, const char *name, int rank,
     return rc;
 }
 
-static int write_provenance(hid_t file, const struct opts *o,
+static int write_provenance(hid_t file, const opts_t *o,
                             const struct spikes *sp)
 {
     int rc = 0;
@@ -338,7 +269,7 @@ static int sync_path(const char *path)
     return rc;
 }
 
-static int write_results(const struct opts *o, const struct spikes *sp,
+static int write_results(const opts_t *o, const struct spikes *sp,
                          const double *orig, const double *surrs,
                          tess_error_t *err)
 {
@@ -386,13 +317,13 @@ out:
 
 int main(int argc, char **argv)
 {
-    struct opts o;
+    opts_t o;
     struct spikes sp = {0};
     tess_error_t err;
     double *orig = NULL, *surrs = NULL;
     int status = EXIT_BAD_INPUT;
 
-    int parsed = parse_args(argc, argv, &o);
+    int parsed = neurons_opts_parse(PROG, argc, argv, 2, 0, &o);
     if (parsed != 0) {
         usage(parsed > 0 ? stdout : stderr);
         return parsed > 0 ? 0 : EXIT_BAD_INPUT;

@@ -18,11 +18,8 @@
 #include <string.h>
 
 #include "tessera.h"
+#include "examples/neurons/kernels.h"
 #include "examples/neurons/neurons.h"
-
-/* Exported for dlsym; declared here only, no caller includes them. */
-int cc_surrogate_range(const tess_args_t *a);
-int gather(const tess_args_t *a);
 
 /* Array parameter @p i has @p type, @p rank and, where dims[d] >= 0, that
  * extent in dimension d. 0, or -1 after tess_args_fail() naming @p what. */

@@ -24,6 +24,14 @@
 
 static char *dir; /* scratch directory of the suite */
 
+#define ASSERT_HAS(text, part)                                              \
+    do {                                                                    \
+        CU_ASSERT_PTR_NOT_NULL(strstr((text), (part)));                     \
+        if (!strstr((text), (part)))                                        \
+            fprintf(stderr, "\n  message \"%s\" lacks \"%s\"\n", (text),     \
+                    (part));                                                \
+    } while (0)
+
 static const tess_type_t all_types[] = {TESS_U8, TESS_I32, TESS_I64,
                                         TESS_F32, TESS_F64};
 
@@ -202,6 +210,17 @@ static void test_replace_and_remove(void)
     CU_ASSERT_EQUAL_FATAL(h5frag_write(path, TESS_I64, 1, s, c, b, &err), 0);
     CU_ASSERT_EQUAL(h5frag_read(path, TESS_I64, 1, s, c, got, c, z, &err), 0);
     CU_ASSERT_EQUAL(memcmp(got, b, sizeof(b)), 0);
+    /* without fsync: same content and atomicity for readers */
+    CU_ASSERT_EQUAL(h5frag_write2(path, TESS_I64, 1, s, c, a, H5FRAG_NOSYNC,
+                                  &err), 0);
+    CU_ASSERT_EQUAL(h5frag_read(path, TESS_I64, 1, s, c, got, c, z, &err), 0);
+    CU_ASSERT_EQUAL(memcmp(got, a, sizeof(a)), 0);
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_write2(path, TESS_I64, 1, s, c, b, 0x80, &err), -1);
+    CU_ASSERT_EQUAL(errno, EINVAL);
+    ASSERT_HAS(err.text, "unknown flags 0x80");
+    CU_ASSERT_EQUAL(h5frag_read(path, TESS_I64, 1, s, c, got, c, z, &err), 0);
+    CU_ASSERT_EQUAL(memcmp(got, a, sizeof(a)), 0); /* untouched */
     CU_ASSERT_EQUAL(h5frag_remove(path), 0);
     CU_ASSERT_EQUAL(access(path, F_OK), -1);
     CU_ASSERT_EQUAL(h5frag_remove(path), 0); /* ENOENT is not an error */
@@ -211,14 +230,6 @@ static void test_replace_and_remove(void)
 /* ------------------------------------------------------------------ */
 /* Errors: errno and the text a person reads                           */
 /* ------------------------------------------------------------------ */
-
-#define ASSERT_HAS(text, part)                                              \
-    do {                                                                    \
-        CU_ASSERT_PTR_NOT_NULL(strstr((text), (part)));                     \
-        if (!strstr((text), (part)))                                        \
-            fprintf(stderr, "\n  message \"%s\" lacks \"%s\"\n", (text),     \
-                    (part));                                                \
-    } while (0)
 
 static void write_garbage(const char *path, size_t n)
 {
@@ -268,6 +279,22 @@ static void test_read_errors(void)
     CU_ASSERT_EQUAL(errno, EPROTO);
     ASSERT_HAS(err.text, path);
     ASSERT_HAS(err.text, "no dataset /frag");
+
+    /* /frag is a group */
+    path_in(path, "err/group.h5");
+    f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    H5Gclose(H5Gcreate2(f, "frag", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
+    H5Fclose(f);
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_read(path, TESS_F64, 2, s, c, buf, c, z, &err), -1);
+    CU_ASSERT_EQUAL(errno, EPROTO);
+    ASSERT_HAS(err.text, "/frag is not a dataset");
+
+    /* a directory */
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_read(dir, TESS_F64, 2, s, c, buf, c, z, &err), -1);
+    CU_ASSERT_EQUAL(errno, EISDIR);
+    ASSERT_HAS(err.text, "Is a directory");
 
     /* wrong element type, wrong rank */
     path_in(path, "err/f64.h5");

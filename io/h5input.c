@@ -1,19 +1,17 @@
 /*
- * wf_input.c - HDF5 input datasets of workflows: probe shape and type, read.
- *
- * The only HDF5 user of the workflow front end (herr_t stays in this file;
- * it belongs in io/ once io/ grows a dataset reader, see docs/design.md).
- * Files are opened read-only; HDF5's automatic error printing is off while
- * we call it (H5E_BEGIN_TRY), failures become one message.
+ * h5input.c - user datasets in existing HDF5 files: probe shape and type,
+ * read. Files are opened read-only; HDF5's automatic error printing is off
+ * while we call it (H5E_BEGIN_TRY), failures become one message.
  */
-#define _XOPEN_SOURCE 700
+#include "config.h"
+
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <hdf5.h>
 
-#include "engine/wf_private.h"
+#include "io/h5input.h"
 
 static hid_t mem_type(tess_type_t t)
 {
@@ -56,7 +54,7 @@ static int open_ds(const char *path, const char *dataset, hid_t *f, hid_t *d,
     *f = *d = H5I_INVALID_HID;
     FILE *fp = fopen(path, "rb");
     if (!fp) {
-        int e = errno;
+        int e = errno == ENOENT ? ENOENT : errno;
         tess_errprintf(err, "cannot open input file '%s': %s", path,
                        strerror(e));
         errno = e;
@@ -92,7 +90,7 @@ static int open_ds(const char *path, const char *dataset, hid_t *f, hid_t *d,
     return 0;
 }
 
-int wf_input_probe(const char *path, const char *dataset, int *rank,
+int h5input_probe(const char *path, const char *dataset, int *rank,
                    int64_t *dims, tess_type_t *type, tess_error_t *err)
 {
     hid_t f, d, sp = H5I_INVALID_HID, ft = H5I_INVALID_HID;
@@ -139,7 +137,7 @@ out:
     return rc;
 }
 
-int wf_input_read(const char *path, const char *dataset, tess_type_t type,
+int h5input_read(const char *path, const char *dataset, tess_type_t type,
                   void *buf, tess_error_t *err)
 {
     hid_t f, d;
