@@ -31,6 +31,7 @@
 #include "engine/filever.h"
 #include "engine/proto.h"
 #include "engine/sched.h"
+#include "engine/sendq.h"
 #include "io/box.h"
 #include "io/h5frag.h"
 
@@ -63,6 +64,7 @@ typedef struct xmpi {
     int nw;
     struct mworker *w;
     sched_t *sched;
+    sendq_t *sendq;
     const kreg_t *kernels;
     char *run_dir, *workdir;
     size_t inline_max;
@@ -237,10 +239,7 @@ static int flush_worker(xmpi_t *x, struct mworker *w)
         snprintf(x->err, sizeof(x->err), "out of memory encoding tasks");
         return -1;
     }
-    int rc = MPI_Send(w->out.data, (int)w->out.len, MPI_BYTE, w->rank,
-                      PROTO_TAG, x->comm);
-    pbuf_reset(&w->out);
-    return rc == MPI_SUCCESS ? 0 : mpi_err(x, rc, "send");
+    return sendq_post(x->sendq, &w->out, w->rank, x->err, sizeof(x->err));
 }
 
 /* Place every queued task that has a free slot, then send the batches. */
@@ -367,6 +366,7 @@ static int receive(xmpi_t *x, int block)
     for (;;) {
         int flag = 0;
         MPI_Status st;
+        sendq_progress(x->sendq);
         int rc = MPI_Iprobe(MPI_ANY_SOURCE, PROTO_TAG, x->comm, &flag, &st);
         if (rc != MPI_SUCCESS)
             return mpi_err(x, rc, "probe");
@@ -588,6 +588,7 @@ static void xm_destroy(exec_t *e)
         for (int i = 0; i < x->nw; i++)
             got += x->w[i].bye;
     }
+    sendq_destroy(x->sendq);
     write_stats(x);
     if (x->trace)
         fclose(x->trace);
@@ -635,7 +636,8 @@ exec_t *exec_mpi_create(MPI_Comm comm, const kreg_t *kernels,
     x->w = calloc((size_t)(x->nw > 0 ? x->nw : 1), sizeof(*x->w));
     x->run_dir = strdup(run_dir);
     x->workdir = strdup(workdir);
-    if (!x->w || !x->run_dir || !x->workdir)
+    x->sendq = sendq_create(comm);
+    if (!x->w || !x->run_dir || !x->workdir || !x->sendq)
         goto nomem;
     for (int r = 0, i = 0; r < size; r++) {
         if (r == me)

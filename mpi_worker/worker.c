@@ -15,6 +15,7 @@
 #include "engine/backoff.h"
 #include "engine/filever.h"
 #include "engine/proto.h"
+#include "engine/sendq.h"
 #include "io/box.h"
 #include "io/fragcache.h"
 #include "io/h5frag.h"
@@ -40,6 +41,8 @@ struct kmap {
 typedef struct worker {
     MPI_Comm comm;
     int engine;
+    sendq_t *sendq;
+    char senderr[256];
     kreg_t *kernels;
     char run_dir[PATH_MAX];
     fragcache_t *cache;
@@ -457,6 +460,15 @@ static int handle_task(worker_t *w, preader_t *p)
     return 0;
 }
 
+/* Send msg to the engine without blocking (see sendq.h); msg is emptied. */
+static int send_simple(worker_t *w, pbuf_t *msg, tess_error_t *err)
+{
+    if (sendq_post(w->sendq, msg, w->engine, w->senderr,
+                   sizeof(w->senderr)) < 0)
+        return tess_errprintf(err, "worker: %s", w->senderr);
+    return 0;
+}
+
 /* Send every finished task's DONE record in one message. */
 static int flush_done(worker_t *w, pbuf_t *msg, tess_error_t *err)
 {
@@ -476,16 +488,7 @@ static int flush_done(worker_t *w, pbuf_t *msg, tess_error_t *err)
     }
     if (msg->err)
         return tess_errprintf(err, "worker: out of memory");
-    int rc = MPI_Send(msg->data, (int)msg->len, MPI_BYTE, w->engine, PROTO_TAG,
-                      w->comm);
-    return rc == MPI_SUCCESS ? 0 : mpi_fail(rc, "send", err);
-}
-
-static int send_simple(worker_t *w, pbuf_t *msg, tess_error_t *err)
-{
-    int rc = MPI_Send(msg->data, (int)msg->len, MPI_BYTE, w->engine, PROTO_TAG,
-                      w->comm);
-    return rc == MPI_SUCCESS ? 0 : mpi_fail(rc, "send", err);
+    return send_simple(w, msg, err);
 }
 
 /* Wait for a completion or a message: sleep on the done queue with a
@@ -537,6 +540,7 @@ static int serve(worker_t *w, const worker_config_t *cfg, tess_error_t *err)
     while (running) {
         int flag = 0;
         MPI_Status st;
+        sendq_progress(w->sendq);
         int mrc = MPI_Iprobe(w->engine, PROTO_TAG, w->comm, &flag, &st);
         if (mrc != MPI_SUCCESS) {
             rc = mpi_fail(mrc, "probe", err);
@@ -649,6 +653,7 @@ static int serve(worker_t *w, const worker_config_t *cfg, tess_error_t *err)
         pbuf_end_record(&out, rec);
         rc = send_simple(w, &out, err);
     }
+    sendq_drain(w->sendq);
 done:
     pbuf_free(&out);
     free(in);
@@ -671,7 +676,9 @@ int worker_serve(MPI_Comm comm, int engine, kreg_t *kernels,
     w.cache = fragcache_create(cfg->cache_bytes ? cfg->cache_bytes
                                                 : (size_t)512 << 20);
     w.threads = calloc((size_t)slots, sizeof(pthread_t));
-    if (!w.cache || !w.threads) {
+    w.sendq = sendq_create(comm);
+    if (!w.cache || !w.threads || !w.sendq) {
+        sendq_destroy(w.sendq);
         fragcache_destroy(w.cache);
         free(w.threads);
         return tess_errprintf(err, "worker: out of memory");
@@ -700,6 +707,7 @@ int worker_serve(MPI_Comm comm, int engine, kreg_t *kernels,
     pthread_mutex_destroy(&w.lock);
     pthread_cond_destroy(&w.work_cv);
     pthread_cond_destroy(&w.done_cv);
+    sendq_destroy(w.sendq);
     fragcache_destroy(w.cache);
     free(w.threads);
     free(w.kmap);
