@@ -162,7 +162,7 @@ static int check_kernels(wf_t *wf, tess_error_t *err)
                              strchr(name, '/') ? "" : ".so", tried);
         }
         dlerror();
-        void *h = dlopen(lib->path, RTLD_LAZY | RTLD_LOCAL);
+        void *h = dlopen(lib->path, RTLD_NOW | RTLD_LOCAL);
         if (!h) {
             const char *why = dlerror();
             errno = EINVAL;

@@ -43,3 +43,9 @@ expect_text() {
     *) fail "expected '$1' in: $OUT" ;;
     esac
 }
+
+# Uninstalled tree: the workflow schema and the kernel modules of the
+# examples are found here.
+export TESS_SCHEMA_DIR="$TOP_SRCDIR/schemas"
+export TESS_KERNEL_PATH="$TOP_BUILDDIR/examples/neurons/.libs:$TOP_BUILDDIR/examples/pipeline/.libs"
+TESSERA="$TOP_BUILDDIR/launcher/tessera"

@@ -174,7 +174,7 @@ int randprog_run(tess_run_t *run, unsigned seed, int ntasks)
         x->ref = malloc((size_t)x->numel * sizeof(int64_t));
         for (int64_t i = 0; i < x->numel; i++)
             x->ref[i] = (int64_t)(rnd() % MOD);
-        char name[8];
+        char name[16];
         snprintf(name, sizeof(name), "a%d", k);
         x->h = tess_array(run, name, TESS_I64, x->rank, x->shape, x->ref, &err);
     }

@@ -1,0 +1,64 @@
+/*
+ * cmd.h - the subcommands of `tessera` and what they share: the options
+ * naming a workflow (--param, --kernel-path).
+ */
+#ifndef TESS_LAUNCHER_CMD_H
+#define TESS_LAUNCHER_CMD_H
+
+#include <stddef.h>
+
+#include "engine/wf.h"
+
+typedef struct cmd {
+    const char *name;
+    int (*fn)(int argc, char **argv); /* argv[0] is the command name */
+    const char *summary;
+    const char *usage;
+} cmd_t;
+
+int cmd_run(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+
+#define CMD_RUN_USAGE                                                        \
+    "usage: tessera run WORKFLOW.xml [-n WORKERS] [--slots N]\n"             \
+    "                   [--param NAME=VALUE]... [--run-dir DIR]\n"           \
+    "                   [--kernel-path DIR[:DIR...]] [--dot FILE]\n"         \
+    "Validate WORKFLOW.xml, then run it: the engine and WORKERS worker\n"    \
+    "ranks (default 1, each with --slots threads, default all cores) as\n"   \
+    "one MPI job started with mpirun; -n 0 runs the tasks on threads of\n"   \
+    "this process. Results go to RUN_DIR/results.h5 (default RUN_DIR:\n"     \
+    "./tessera-run.NAME.TIMESTAMP), with trace.csv and workers.txt.\n"       \
+    "  --param NAME=VALUE  override a workflow parameter (repeatable)\n"     \
+    "  --kernel-path DIRS  where kernel libraries are searched first\n"      \
+    "  --dot FILE          write the task graph in Graphviz dot\n"
+
+#define CMD_VALIDATE_USAGE                                                   \
+    "usage: tessera validate WORKFLOW.xml [--param NAME=VALUE]...\n"         \
+    "                        [--kernel-path DIR[:DIR...]]\n"                 \
+    "Check WORKFLOW.xml against the schema, its names, types, shapes and\n"  \
+    "regions, its input files and kernels, and expand it without running\n" \
+    "anything. Errors are printed as file:line:col: message (exit 2).\n"
+
+/* Options common to the workflow commands. */
+typedef struct wfopts {
+    const char *workflow;
+    wf_param_override_t *params;
+    size_t nparams;
+    const char *kernel_path;
+    const char *run_dir;
+    const char *dot;
+    int workers; /* -1: default */
+    int slots;   /* 0: cores */
+} wfopts_t;
+
+/* Parse argv (argv[0] is the command); run-only options are accepted when
+ * allow_run. 0, or -1 after printing a message naming the option. The
+ * overrides point into argv. Free with wfopts_free(). */
+int wfopts_parse(int argc, char **argv, int allow_run, wfopts_t *o);
+void wfopts_free(wfopts_t *o);
+
+/* Load the workflow named by o with its overrides and kernel path, then
+ * run the checks in flags. NULL after printing the error. */
+wf_t *wfopts_load(const wfopts_t *o, unsigned flags);
+
+#endif

@@ -1,0 +1,37 @@
+/*
+ * launch.h - how `tessera run` starts the engine and workers as one MPI
+ * job: an ops table per backend (Slurm's plugin style), chosen by where the
+ * command runs. Backends: "local" (mpirun on this machine); "slurm"
+ * (srun inside an allocation) comes with the Slurm support.
+ */
+#ifndef TESS_LAUNCHER_LAUNCH_H
+#define TESS_LAUNCHER_LAUNCH_H
+
+#include "tessera.h"
+
+typedef struct launch_req {
+    const char *self;         /* absolute path of the tessera executable */
+    int argc;                 /* the arguments rank 0 and workers get */
+    char **argv;              /*   (after the executable), NULL-terminated */
+    int workers;              /* worker ranks */
+    const char *kernel_path;  /* ':'-separated dirs for the workers */
+} launch_req_t;
+
+typedef struct launch_ops {
+    const char *name;
+    /* 1 if this backend applies here (e.g. inside an allocation). */
+    int (*detect)(void);
+    /* Run the job to completion; returns its exit status (0, 1, 2), or -1
+     * with err filled if it could not be started. */
+    int (*run)(const launch_req_t *req, tess_error_t *err);
+} launch_ops_t;
+
+extern const launch_ops_t launch_local;
+
+/* The backend for this environment. */
+const launch_ops_t *launch_select(void);
+
+/* 1 if this process is a rank of an MPI job started by a backend. */
+int launch_in_job(void);
+
+#endif

@@ -1,0 +1,95 @@
+/*
+ * launch_local.c - the local backend: mpirun on this machine, one rank
+ * for the engine and N worker ranks of the same tessera executable.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "launcher/launch.h"
+
+extern char **environ;
+
+#ifndef TESS_MPIRUN
+#define TESS_MPIRUN "mpirun"
+#endif
+
+static int local_detect(void)
+{
+    return 1;
+}
+
+static int local_run(const launch_req_t *req, tess_error_t *err)
+{
+    char np[32];
+    snprintf(np, sizeof(np), "%d", req->workers + 1);
+    /* mpirun, options, then: self run ARGS */
+    int max = req->argc + 32, n = 0;
+    char **argv = calloc((size_t)max, sizeof(char *));
+    if (!argv)
+        return tess_errprintf(err, "out of memory");
+    argv[n++] = (char *)TESS_MPIRUN;
+    if (geteuid() == 0)
+        argv[n++] = (char *)"--allow-run-as-root";
+    argv[n++] = (char *)"--oversubscribe";  /* the engine rank mostly sleeps */
+    argv[n++] = (char *)"--bind-to";
+    argv[n++] = (char *)"none";             /* workers run threads */
+    argv[n++] = (char *)"-q";
+    argv[n++] = (char *)"-x";
+    argv[n++] = (char *)"TESS_KERNEL_PATH";
+    argv[n++] = (char *)"-x";
+    argv[n++] = (char *)"TESS_IN_JOB";
+    argv[n++] = (char *)"-np";
+    argv[n++] = np;
+    argv[n++] = (char *)req->self;
+    for (int i = 0; i < req->argc; i++)
+        argv[n++] = req->argv[i];
+    argv[n] = NULL;
+
+    setenv("TESS_IN_JOB", "1", 1);
+    if (req->kernel_path)
+        setenv("TESS_KERNEL_PATH", req->kernel_path, 1);
+    /* Shared-memory transport without CMA: ptrace is often restricted in
+     * containers, and the fallback costs little for our message sizes. */
+    setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 0);
+
+    pid_t pid;
+    int rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+    free(argv);
+    if (rc != 0)
+        return tess_errprintf(err, "cannot start %s: %s (install openmpi-bin)",
+                              TESS_MPIRUN, strerror(rc));
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return tess_errprintf(err, "waiting for mpirun: %s",
+                                  strerror(errno));
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    tess_errprintf(err, "mpirun killed by signal %d", WTERMSIG(status));
+    return 1;
+}
+
+const launch_ops_t launch_local = {
+    .name = "local",
+    .detect = local_detect,
+    .run = local_run,
+};
+
+const launch_ops_t *launch_select(void)
+{
+    return &launch_local;
+}
+
+int launch_in_job(void)
+{
+    const char *v = getenv("TESS_IN_JOB");
+    return v && strcmp(v, "1") == 0;
+}
