@@ -28,6 +28,9 @@ typedef struct exec_ops {
     /* Report finished tasks through done(); with block, sleep until at
      * least one finishes. Returns the number reported, -1 on error. */
     int (*poll)(exec_t *x, int block, exec_done_f done, void *ctx);
+    /* Give back the dispatched tasks that have not started (reported
+     * through done() as not run, with msg). Returns how many. */
+    int (*unqueue)(exec_t *x, exec_done_f done, void *ctx, const char *msg);
     /* Copy the elements piece of version v into dst (dense, of shape
      * dst_shape, piece placed at dst_start). v is complete. */
     int (*read)(exec_t *x, const dag_version_t *v, const region_t *piece,

@@ -432,6 +432,18 @@ static int xm_poll(exec_t *e, int block, exec_done_f done, void *ctx)
     return x->ndone;
 }
 
+static int xm_unqueue(exec_t *e, exec_done_f done, void *ctx, const char *msg)
+{
+    xmpi_t *x = (xmpi_t *)e;
+    dag_task_t *t;
+    int n = 0;
+    while ((t = sched_take(x->sched)) != NULL) {
+        done(ctx, t, 0, msg);
+        n++;
+    }
+    return n;
+}
+
 /* ---- versions ------------------------------------------------------------- */
 
 static int xm_read(exec_t *e, const dag_version_t *v, const region_t *piece,
@@ -609,6 +621,7 @@ static const exec_ops_t mpi_ops = {
     .name = "mpi",
     .dispatch = xm_dispatch,
     .poll = xm_poll,
+    .unqueue = xm_unqueue,
     .read = xm_read,
     .publish_file = xm_publish_file,
     .init_version = xm_init_version,

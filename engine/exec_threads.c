@@ -304,6 +304,26 @@ static int xt_poll(exec_t *x, int block, exec_done_f done, void *ctx)
     return n;
 }
 
+static int xt_unqueue(exec_t *x, exec_done_f done, void *ctx, const char *msg)
+{
+    xthreads_t *xt = (xthreads_t *)x;
+    pthread_mutex_lock(&xt->lock);
+    dag_task_t *list = xt->work_head;
+    xt->work_head = xt->work_tail = NULL;
+    pthread_mutex_unlock(&xt->lock);
+    int n = 0;
+    while (list) {
+        dag_task_t *t = list;
+        list = t->next;
+        pool_free(xt->jobs, t->exec);
+        t->exec = NULL;
+        t->next = NULL;
+        done(ctx, t, 0, msg);
+        n++;
+    }
+    return n;
+}
+
 static int xt_read(exec_t *x, const dag_version_t *v, const region_t *piece,
                    void *dst, const int64_t *dst_shape,
                    const int64_t *dst_start, tess_error_t *err)
@@ -380,6 +400,7 @@ static const exec_ops_t threads_ops = {
     .name = "threads",
     .dispatch = xt_dispatch,
     .poll = xt_poll,
+    .unqueue = xt_unqueue,
     .read = xt_read,
     .publish_file = xt_publish_file,
     .init_version = xt_init_version,

@@ -1,10 +1,10 @@
 /* region.c - box algebra for array regions. */
 #include "config.h"
 
-#include <stdio.h>
 #include <string.h>
 
 #include "engine/region.h"
+#include "io/box.h"
 
 void region_full(region_t *r, int rank, const int64_t *shape)
 {
@@ -132,16 +132,5 @@ int region_within(const region_t *r, int rank, const int64_t *shape)
 
 char *region_format(const region_t *r, char *buf, size_t len)
 {
-    size_t off = 0;
-    if (len == 0)
-        return buf;
-    buf[0] = '\0';
-    off += (size_t)snprintf(buf, len, "[");
-    for (int d = 0; d < r->rank && off < len; d++)
-        off += (size_t)snprintf(buf + off, len - off, "%s%lld:%lld",
-                                d ? ", " : "", (long long)r->start[d],
-                                (long long)(r->start[d] + r->count[d]));
-    if (off < len)
-        snprintf(buf + off, len - off, "]");
-    return buf;
+    return box_format(buf, len, r->rank, r->start, r->count);
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine/dot.h"
@@ -23,6 +24,9 @@ struct tess_run {
     char *workdir;
     int own_workdir;
     uint64_t in_flight; /* submitted, not yet completed */
+    uint64_t running;   /* handed to the executor, not yet completed */
+    uint64_t done_ok;   /* completed successfully */
+    int stopped;        /* past the deadline: no task starts any more */
     int failed;
     char error[512];
 };
@@ -139,6 +143,8 @@ tess_run_t *run_create(const tess_config_t *cfg, run_exec_f make_exec,
     }
     if (run->cfg.max_in_flight == 0)
         run->cfg.max_in_flight = 1u << 16;
+    if (run->cfg.deadline_margin <= 0)
+        run->cfg.deadline_margin = 30;
     /* Strings in the config are borrowed by the caller only until here. */
     run->cfg.dot_path = NULL;
     run->cfg.run_dir = NULL;
@@ -233,19 +239,63 @@ void tess_run_stats(const tess_run_t *run, tess_stats_t *st)
 
 /* ---- progress ----------------------------------------------------------- */
 
-static void on_done(void *ctx, dag_task_t *t, int ok, const char *msg)
+/* Why tasks end without running once the deadline stopped the run. */
+static const char not_run_msg[] = "not run: wall-time limit";
+
+/* A task is over, run or not: the dag learns it, the counters follow. */
+static void task_over(tess_run_t *run, dag_task_t *t, int ok, const char *msg)
 {
-    tess_run_t *run = ctx;
     if (!ok) {
-        char buf[400];
-        snprintf(buf, sizeof(buf), "task %llu (%s) failed: %s",
-                 (unsigned long long)t->id, kreg_name(run->kernels, t->kernel),
-                 msg ? msg : "cancelled");
         run->failed = 1;
-        run_fail(run, "%s", buf);
+        /* Tasks not run because of the deadline are reported by its own
+         * message (stop_at_deadline), not as failures. */
+        if (msg != not_run_msg && !(run->stopped && !msg)) {
+            char buf[400];
+            snprintf(buf, sizeof(buf), "task %llu (%s) failed: %s",
+                     (unsigned long long)t->id,
+                     kreg_name(run->kernels, t->kernel),
+                     msg ? msg : "cancelled");
+            run_fail(run, "%s", buf);
+        }
     }
     dag_complete(run->dag, t, ok);
     run->in_flight--;
+    run->done_ok += ok != 0;
+}
+
+/* Completion of a task the executor ran. */
+static void on_done(void *ctx, dag_task_t *t, int ok, const char *msg)
+{
+    tess_run_t *run = ctx;
+    run->running--;
+    task_over(run, t, ok, msg);
+}
+
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Past the deadline, once nothing runs: every remaining task is reported
+ * as not run (their successors follow as their inputs fail). */
+static void stop_at_deadline(tess_run_t *run)
+{
+    dag_task_t *t;
+    if (!run->error[0]) {
+        char buf[300];
+        snprintf(buf, sizeof(buf),
+                 "stopped %.0f s before the wall-time limit: %llu tasks done, "
+                 "%llu not run; the results are incomplete",
+                 run->cfg.deadline - wall_now(),
+                 (unsigned long long)run->done_ok,
+                 (unsigned long long)run->in_flight);
+        run_fail(run, "%s", buf);
+    }
+    run->failed = 1;
+    while ((t = dag_pop_ready(run->dag)) != NULL)
+        task_over(run, t, 0, not_run_msg);
 }
 
 /* Hand every ready task to the executor; doomed ones (an input failed)
@@ -253,11 +303,23 @@ static void on_done(void *ctx, dag_task_t *t, int ok, const char *msg)
 static int dispatch_ready(tess_run_t *run)
 {
     dag_task_t *head = NULL, *tail = NULL, *t;
+    if (!run->stopped && run->cfg.deadline > 0 &&
+        wall_now() >= run->cfg.deadline - run->cfg.deadline_margin) {
+        run->stopped = 1;
+        /* Dispatched but not started: they will not start now. */
+        run->exec->ops->unqueue(run->exec, on_done, run, not_run_msg);
+    }
+    if (run->stopped) {
+        if (run->running == 0)
+            stop_at_deadline(run);
+        return 0;
+    }
     while ((t = dag_pop_ready(run->dag)) != NULL) {
         if (t->flags & DAG_TASK_DOOMED) {
-            on_done(run, t, 0, "an input could not be computed");
+            task_over(run, t, 0, "an input could not be computed");
             continue;
         }
+        run->running++;
         t->next = NULL;
         if (tail)
             tail->next = t;
@@ -279,7 +341,9 @@ int run_progress(tess_run_t *run, int block)
         return -1;
     if (run->in_flight == 0)
         return 0;
-    int n = run->exec->ops->poll(run->exec, block, on_done, run);
+    /* Only sleep when something runs that will wake us. */
+    int n = run->exec->ops->poll(run->exec, block && run->running > 0,
+                                 on_done, run);
     if (n < 0)
         return -1;
     /* Completions may have made tasks ready. */

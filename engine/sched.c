@@ -134,6 +134,24 @@ dag_task_t *sched_pick(sched_t *s, int *worker)
     return t;
 }
 
+dag_task_t *sched_take(sched_t *s)
+{
+    dag_task_t **head = &s->hi_head, **tail = &s->hi_tail;
+    if (!*head) {
+        head = &s->lo_head;
+        tail = &s->lo_tail;
+    }
+    dag_task_t *t = *head;
+    if (!t)
+        return NULL;
+    *head = t->next;
+    if (!*head)
+        *tail = NULL;
+    t->next = NULL;
+    s->queued--;
+    return t;
+}
+
 void sched_release(sched_t *s, int w)
 {
     if (w < 0 || w >= s->n || s->used[w] == 0)

@@ -34,6 +34,10 @@ void sched_push(sched_t *s, dag_task_t *t);
  * NULL if the queue is empty or every slot is busy. */
 dag_task_t *sched_pick(sched_t *s, int *worker);
 
+/* Remove and return the next queued task without placing it (NULL when
+ * the queue is empty): for tasks that will not start at all. */
+dag_task_t *sched_take(sched_t *s);
+
 /* A task of worker w finished: its slot is free. */
 void sched_release(sched_t *s, int w);
 

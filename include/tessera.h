@@ -180,6 +180,11 @@ typedef struct tess_config {
                                 "fifo" */
     size_t cache_bytes;    /**< MPI workers: fragment cache (0: 512 MiB) */
     int result_deflate;    /**< deflate level 0..9 of result files (0: off) */
+    double deadline;       /**< wall-clock limit (UNIX time, 0: none): from
+                                deadline - deadline_margin on, no task starts;
+                                running tasks finish, the rest are reported
+                                as not run and the run fails cleanly */
+    double deadline_margin; /**< seconds kept before the deadline (0: 30) */
 } tess_config_t;
 
 void tess_config_init(tess_config_t *cfg);

@@ -138,7 +138,7 @@ char *box_format(char *buf, size_t len, int rank, const int64_t *start,
     for (int d = 0; d <= rank && used < len; d++) {
         int n;
         if (d == rank)
-            n = snprintf(buf + used, len - used, "]");
+            n = snprintf(buf + used, len - used, "%s]", rank ? "" : "[");
         else
             n = snprintf(buf + used, len - used, "%s%lld:%lld",
                          d ? ", " : "[", (long long)start[d],

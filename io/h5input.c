@@ -11,6 +11,7 @@
 
 #include <hdf5.h>
 
+#include "io/h5frag.h"
 #include "io/h5input.h"
 
 static hid_t mem_type(tess_type_t t)
@@ -52,6 +53,7 @@ static int open_ds(const char *path, const char *dataset, hid_t *f, hid_t *d,
 {
     htri_t is;
     *f = *d = H5I_INVALID_HID;
+    h5frag_init(); /* HDF5 set up, its error printing off in this thread */
     FILE *fp = fopen(path, "rb");
     if (!fp) {
         int e = errno == ENOENT ? ENOENT : errno;

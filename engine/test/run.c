@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "engine/test/cunit_main.h"
@@ -72,6 +73,16 @@ static int k_copyfile(const tess_args_t *a)
 static int k_noop(const tess_args_t *a)
 {
     (void)a;
+    return 0;
+}
+
+/* nap(INOUT x): 50 ms of "work" */
+static int k_nap(const tess_args_t *a)
+{
+    struct timespec ts = {0, 50 * 1000 * 1000};
+    double *x = tess_args_data(a, 0);
+    nanosleep(&ts, NULL);
+    x[0] += 1;
     return 0;
 }
 
@@ -290,6 +301,49 @@ static void test_delete(void)
     tess_run_destroy(run, NULL);
 }
 
+static double wall(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Near the wall-time limit no task starts: running ones finish, the rest
+ * are reported as not run, and the run ends promptly with a message. */
+static void test_deadline(void)
+{
+    tess_config_t cfg;
+    tess_error_t err;
+    tess_config_init(&cfg);
+    cfg.nthreads = 2;
+    cfg.deadline = wall() + 1.0;
+    cfg.deadline_margin = 0.6; /* stop starting tasks after ~0.4 s */
+    tess_run_t *run = tess_run_create(&cfg, &err);
+    tess_register_kernel(run, "nap", k_nap);
+    int64_t n[1] = {1};
+    tess_data_t a = tess_array(run, "A", TESS_F64, 1, n, NULL, &err);
+    tess_data_t b = tess_array(run, "B", TESS_F64, 1, n, NULL, &err);
+    double t0 = wall();
+    for (int i = 0; i < 40; i++) /* two chains of 20 x 50 ms: 1 s of work */
+        TESS_SUBMIT(run, "nap", 0, tess_inout(i % 2 ? a : b));
+    CU_ASSERT_EQUAL(tess_barrier(run, &err), -1);
+    double took = wall() - t0;
+    CU_ASSERT(took < 0.8);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.text, "before the wall-time limit"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.text, "not run"));
+    unsigned done = 0, notrun = 0;
+    const char *p = strstr(err.text, "limit: ");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(p);
+    CU_ASSERT_EQUAL(sscanf(p, "limit: %u tasks done, %u not run", &done,
+                           &notrun), 2);
+    CU_ASSERT(done >= 4 && done < 40);
+    CU_ASSERT_EQUAL(done + notrun, 40);
+    tess_stats_t st;
+    tess_run_stats(run, &st);
+    CU_ASSERT_EQUAL(st.live_tasks, 0);
+    CU_ASSERT_EQUAL(tess_run_destroy(run, NULL), -1);
+}
+
 static int register_tests(void)
 {
     CU_pSuite s = CU_add_suite("run", NULL, NULL);
@@ -303,5 +357,6 @@ static int register_tests(void)
     CU_add_test(s, "dot export", test_dot_export);
     CU_add_test(s, "max_in_flight bounds memory", test_throttle_bounds_memory);
     CU_add_test(s, "delete", test_delete);
+    CU_add_test(s, "wall-time deadline stops cleanly", test_deadline);
     return 0;
 }
