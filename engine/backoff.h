@@ -1,41 +1,51 @@
 /*
  * backoff.h - how an MPI rank waits without spinning on a core.
  *
- * OpenMPI's blocking receives poll the network at full speed; a rank with
+ * OpenMPI's blocking calls poll the network at full speed; a rank with
  * nothing to do must not. Waiters therefore poll (MPI_Iprobe) in a loop
- * whose pauses grow: a short phase of yields keeps latency low while tasks
- * stream, then sleeps double from 16 us up to 1 ms, so an idle rank wakes
- * about a thousand times a second for a few microseconds (~0% CPU).
+ * whose pauses grow with the time already waited: a short phase of yields
+ * keeps latency low while tasks stream, then each pause is 1/16 of the wait
+ * so far (at least 16 us, at most 20 ms). A completion is thus noticed at
+ * most ~6% after it happened, and a rank idle for seconds wakes 50 times a
+ * second for a few microseconds (~0% CPU).
  */
 #ifndef TESS_ENGINE_BACKOFF_H
 #define TESS_ENGINE_BACKOFF_H
 
+#include <time.h>
+
 typedef struct backoff {
     unsigned spins;
-    long sleep_ns;
+    struct timespec start;
 } backoff_t;
 
 #define BACKOFF_SPINS 64
 #define BACKOFF_MIN_NS 16000L
-#define BACKOFF_MAX_NS 1000000L
+#define BACKOFF_MAX_NS 20000000L
 
 static inline void backoff_reset(backoff_t *b)
 {
     b->spins = 0;
-    b->sleep_ns = 0;
 }
 
 /* Nanoseconds to pause before the next poll; 0 means yield only. */
 static inline long backoff_next(backoff_t *b)
 {
+    struct timespec now;
     if (b->spins < BACKOFF_SPINS) {
-        b->spins++;
+        if (b->spins++ == 0)
+            clock_gettime(CLOCK_MONOTONIC, &b->start);
         return 0;
     }
-    b->sleep_ns = b->sleep_ns ? b->sleep_ns * 2 : BACKOFF_MIN_NS;
-    if (b->sleep_ns > BACKOFF_MAX_NS)
-        b->sleep_ns = BACKOFF_MAX_NS;
-    return b->sleep_ns;
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    long waited = (long)(now.tv_sec - b->start.tv_sec) * 1000000000L +
+                  (now.tv_nsec - b->start.tv_nsec);
+    long ns = waited / 16;
+    if (ns < BACKOFF_MIN_NS)
+        ns = BACKOFF_MIN_NS;
+    if (ns > BACKOFF_MAX_NS)
+        ns = BACKOFF_MAX_NS;
+    return ns;
 }
 
 #endif

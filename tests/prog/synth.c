@@ -10,6 +10,8 @@
  *                                 an error naming it (exit 1)
  *   synth unknown                 a task names a kernel nobody has (exit 2,
  *                                 before any task runs)
+ *   synth sleep MS                one task sleeping MS milliseconds: the
+ *                                 other ranks have nothing to do (idle CPU)
  */
 #include "config.h"
 
@@ -60,6 +62,14 @@ static int k_rowsum(const tess_args_t *a)
 static int k_noop(const tess_args_t *a)
 {
     (void)a;
+    return 0;
+}
+
+static int k_sleep(const tess_args_t *a)
+{
+    int64_t ms = tess_args_int(a, 0);
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
     return 0;
 }
 
@@ -162,6 +172,10 @@ static int app(tess_run_t *run, int argc, char **argv, void *arg)
         }
         return 0;
     }
+    if (strcmp(mode, "sleep") == 0) {
+        TESS_SUBMIT(run, "sleep", 0, tess_int(argc > 2 ? atoll(argv[2]) : 1000));
+        return tess_barrier(run, &err) < 0 ? 1 : 0;
+    }
     if (strcmp(mode, "unknown") == 0) {
         int64_t shape[1] = {4};
         tess_data_t A = tess_array(run, "A", TESS_F64, 1, shape, NULL, &err);
@@ -180,7 +194,8 @@ int main(int argc, char **argv)
 {
     static const tess_kernel_def_t kernels[] = {
         {"fill", k_fill},     {"scale", k_scale}, {"rowsum", k_rowsum},
-        {"noop", k_noop},     {"explode", k_explode}, {NULL, NULL}};
+        {"noop", k_noop},     {"explode", k_explode}, {"sleep", k_sleep},
+        {NULL, NULL}};
     tess_config_t cfg;
     tess_config_init(&cfg);
     cfg.nthreads = 2;

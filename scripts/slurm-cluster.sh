@@ -1,0 +1,338 @@
+#!/bin/sh
+# slurm-cluster.sh - a real Slurm cluster of 4 emulated nodes on this machine:
+# one slurmctld and four slurmd (n1..n3, and n4 with feature "mic"), all with a
+# private slurm.conf and every file under one scratch directory.  For tests of
+# the Slurm launcher and by hand; see docs/slurm-emulated.md.
+#
+# Usage (as root): slurm-cluster.sh start|stop|status|env [SCRATCH_DIR]
+#   start   start munged if needed, then the cluster; wait until all 4 nodes
+#           are idle; print `export SLURM_CONF=...` on stdout.  Does nothing if
+#           the cluster of SCRATCH_DIR already runs.
+#   stop    cancel the jobs, stop the daemons, wait until they are gone.
+#   status  say which daemons run and show sinfo; exit 0 if all run, else 1.
+#   env     print `export SLURM_CONF=...` (eval "$(slurm-cluster.sh env)").
+# SCRATCH_DIR defaults to /tmp/tessera-slurm.  Progress and errors go to stderr.
+# Exit status: 0 success, 1 failure, 2 usage or a missing program.
+set -eu
+
+prog=slurm-cluster
+top=$(cd "$(dirname "$0")/.." && pwd)
+template=$top/config/slurm/slurm.conf.in
+nodes="n1 n2 n3 n4"
+start_timeout=30 # seconds until all nodes are idle
+stop_timeout=15  # seconds a daemon gets to exit after SIGTERM
+
+usage() {
+    echo "usage: $0 start|stop|status|env [SCRATCH_DIR]" >&2
+    exit 2
+}
+say() { echo "$prog: $*" >&2; }
+die() {
+    say "$*"
+    exit 1
+}
+
+[ $# -ge 1 ] && [ $# -le 2 ] || usage
+cmd=$1
+dir=${2:-/tmp/tessera-slurm}
+case $dir in
+/*) ;;
+*) dir=$(pwd)/$dir ;;
+esac
+conf=$dir/slurm.conf
+# The daemons and our client commands read this configuration, whatever the
+# caller's environment says; format variables would change what we parse.
+SLURM_CONF=$conf
+export SLURM_CONF
+unset SINFO_FORMAT SQUEUE_FORMAT SQUEUE_SORT SLURM_CLUSTERS 2>/dev/null || true
+
+need() {
+    for p in "$@"; do
+        command -v "$p" >/dev/null 2>&1 ||
+            { say "'$p' not found; install the Debian packages slurmctld slurmd slurm-client munge (scripts/install-deps.sh does)"; exit 2; }
+    done
+}
+
+# now: seconds since the epoch (for bounded waits).
+now() { date +%s; }
+
+# pid_of NAME: print the pid of our daemon NAME (slurmctld, slurmd-n1...) if it
+# runs: its pid file names a live process of that program started with our
+# slurm.conf (a recycled pid, or a daemon of another scratch directory, is
+# not ours).
+pid_of() {
+    f=$dir/run/$1.pid
+    [ -s "$f" ] || return 1
+    p=$(cat "$f" 2>/dev/null) || return 1
+    case $p in '' | *[!0-9]*) return 1 ;; esac
+    [ -r "/proc/$p/comm" ] || return 1
+    case $(cat "/proc/$p/comm" 2>/dev/null) in
+    slurmctld | slurmd) ;;
+    *) return 1 ;;
+    esac
+    tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qxF "SLURM_CONF=$conf" || return 1
+    echo "$p"
+}
+
+daemons() { echo slurmctld; for n in $nodes; do echo "slurmd-$n"; done; }
+
+# running_count: how many of our 5 daemons run.
+running_count() {
+    c=0
+    for d in $(daemons); do
+        if pid_of "$d" >/dev/null; then c=$((c + 1)); fi
+    done
+    echo $c
+}
+
+print_env() { echo "export SLURM_CONF=$conf"; }
+
+# log_tail FILE...: show the end of logs after a failure.
+log_tail() {
+    for f in "$@"; do
+        [ -s "$f" ] || continue
+        echo "---- tail of $f" >&2
+        tail -n 25 "$f" >&2
+    done
+}
+
+# port_used PORT: a TCP socket (any state, IPv4 or IPv6) has this local port.
+port_used() {
+    hex=$(printf '%04X' "$1")
+    awk '{ print $2 }' /proc/net/tcp /proc/net/tcp6 2>/dev/null | grep -q ":$hex\$"
+}
+
+# pick_ports: set CTLD_PORT N1_PORT..N4_PORT to free ports below the ephemeral
+# range (32768-), starting at an offset derived from the scratch directory, so
+# that clusters of two scratch directories started at once rarely collide.
+pick_ports() {
+    sum=$(printf '%s' "$dir" | cksum | cut -d' ' -f1)
+    p=$((20000 + (sum % 1000) * 10))
+    picked=""
+    tries=0
+    while [ "$(echo $picked | wc -w)" -lt 5 ]; do
+        tries=$((tries + 1))
+        [ $tries -le 2000 ] || die "no free TCP port found in 20000-32767"
+        [ $p -lt 32768 ] || p=20000
+        port_used $p || picked="$picked $p"
+        p=$((p + 1))
+    done
+    set -- $picked
+    CTLD_PORT=$1 N1_PORT=$2 N2_PORT=$3 N3_PORT=$4 N4_PORT=$5
+}
+
+write_conf() {
+    [ -r "$template" ] || die "$template not found"
+    pick_ports
+    sed -e "s|@DIR@|$dir|g" -e "s|@CTLD_PORT@|$CTLD_PORT|g" \
+        -e "s|@N1_PORT@|$N1_PORT|g" -e "s|@N2_PORT@|$N2_PORT|g" \
+        -e "s|@N3_PORT@|$N3_PORT|g" -e "s|@N4_PORT@|$N4_PORT|g" \
+        "$template" >"$conf.tmp"
+    mv "$conf.tmp" "$conf"
+}
+
+start_munge() {
+    if munge -n 2>/dev/null | unmunge >/dev/null 2>&1; then
+        return 0
+    fi
+    [ -r /etc/munge/munge.key ] ||
+        die "/etc/munge/munge.key missing (the munge package creates it; or run mungekey as the munge user)"
+    say "starting munged"
+    mkdir -p /run/munge
+    chown munge:munge /run/munge
+    # --force: a socket left by a munged that died does not stop it.
+    runuser -u munge -- munged --force ||
+        die "munged did not start (see /var/log/munge/munged.log)"
+    t0=$(now)
+    until munge -n 2>/dev/null | unmunge >/dev/null 2>&1; do
+        [ $(($(now) - t0)) -lt 10 ] || die "munge does not work: 'munge -n | unmunge' fails"
+        sleep 0.2
+    done
+}
+
+# wait_gone PID...: wait until the processes exit; SIGKILL them after
+# $stop_timeout seconds.
+wait_gone() {
+    t0=$(now)
+    for p in "$@"; do
+        while kill -0 "$p" 2>/dev/null; do
+            if [ $(($(now) - t0)) -ge $stop_timeout ]; then
+                say "pid $p did not exit after SIGTERM: SIGKILL"
+                kill -KILL "$p" 2>/dev/null || true
+                sleep 0.1
+                continue
+            fi
+            sleep 0.1
+        done
+    done
+}
+
+# stepd_pids: the slurmstepd processes of our cluster (one per job step; they
+# outlive a slurmd that is stopped).  slurmd starts them with its environment,
+# which holds our SLURM_CONF.
+stepd_pids() {
+    for s in /proc/[0-9]*; do
+        [ "$(cat "$s/comm" 2>/dev/null)" = slurmstepd ] || continue
+        tr '\0' '\n' <"$s/environ" 2>/dev/null | grep -qxF "SLURM_CONF=$conf" || continue
+        echo "${s#/proc/}"
+    done
+}
+
+# descendants PID...: the processes below the given ones (job tasks).
+descendants() {
+    kids=$(for s in /proc/[0-9]*; do
+        pp=$(awk '/^PPid:/ { print $2 }' "$s/status" 2>/dev/null) || continue
+        for p in "$@"; do
+            [ "$pp" = "$p" ] && echo "${s#/proc/}"
+        done
+    done)
+    [ -z "$kids" ] && return 0
+    echo "$kids"
+    # shellcheck disable=SC2086
+    descendants $kids
+}
+
+do_stop() {
+    ctld=$(pid_of slurmctld || true)
+    if [ -n "$ctld" ]; then
+        # Cancel what still runs, so that slurmstepd ends its tasks and exits.
+        jobs=$(squeue -h -o %A 2>/dev/null || true)
+        if [ -n "$jobs" ]; then
+            say "cancelling jobs: $(echo $jobs)"
+            # shellcheck disable=SC2086
+            scancel $jobs 2>/dev/null || true
+            t0=$(now)
+            while [ -n "$(squeue -h -o %A 2>/dev/null)" ] &&
+                [ $(($(now) - t0)) -lt $stop_timeout ]; do
+                sleep 0.2
+            done
+        fi
+    fi
+    pids=""
+    for n in $nodes; do
+        p=$(pid_of "slurmd-$n" || true)
+        [ -z "$p" ] && continue
+        kill -TERM "$p" 2>/dev/null || true
+        pids="$pids $p"
+    done
+    # shellcheck disable=SC2086
+    [ -n "$pids" ] && wait_gone $pids
+    if [ -n "$ctld" ]; then
+        kill -TERM "$ctld" 2>/dev/null || true
+        wait_gone "$ctld"
+    fi
+    # Steps whose job could not be cancelled (slurmctld already gone): kill
+    # them and their tasks.
+    steps=$(stepd_pids)
+    if [ -n "$steps" ]; then
+        # shellcheck disable=SC2086
+        tasks=$(descendants $steps)
+        say "killing leftover job steps: $(echo $steps $tasks)"
+        # shellcheck disable=SC2086
+        kill -KILL $steps $tasks 2>/dev/null || true
+        # shellcheck disable=SC2086
+        wait_gone $steps $tasks
+    fi
+    rm -f "$dir"/run/*.pid
+}
+
+# idle_count: how many nodes sinfo shows idle.
+idle_count() {
+    sinfo -h -N -o '%N %t' 2>/dev/null | awk '$2 == "idle" { n++ } END { print n + 0 }'
+}
+
+do_start() {
+    if [ -f "$conf" ] && [ "$(running_count)" -eq 5 ]; then
+        say "already running ($dir)"
+        print_env
+        return 0
+    fi
+    if [ "$(running_count)" -gt 0 ]; then
+        say "partly running: stopping the rest first"
+        do_stop
+    fi
+    start_munge
+    t_start=$(now)
+    # A fresh cluster each time: no jobs, steps or node states of a previous
+    # run (slurmctld -c also discards the saved job state).
+    rm -rf "$dir/state" "$dir/spool" "$dir/tmp" "$dir/log" "$dir/run"
+    mkdir -p "$dir/state" "$dir/log" "$dir/run"
+    for n in $nodes; do mkdir -p "$dir/spool/$n" "$dir/tmp/$n"; done
+    write_conf
+
+    say "starting slurmctld (port $CTLD_PORT)"
+    # Without -D it daemonizes: all descriptors closed, so a caller reading
+    # our output (make check, $(...)) is not held open.
+    if ! slurmctld -c >"$dir/log/slurmctld.out" 2>&1 </dev/null; then
+        log_tail "$dir/log/slurmctld.out" "$dir/log/slurmctld.log"
+        die "slurmctld failed to start"
+    fi
+    until scontrol ping 2>/dev/null | grep -q 'is UP'; do
+        if [ $(($(now) - t_start)) -ge $start_timeout ] || ! pid_of slurmctld >/dev/null; then
+            log_tail "$dir/log/slurmctld.out" "$dir/log/slurmctld.log"
+            do_stop
+            die "slurmctld does not answer (scontrol ping)"
+        fi
+        sleep 0.2
+    done
+
+    say "starting slurmd for $nodes (ports $N1_PORT $N2_PORT $N3_PORT $N4_PORT)"
+    for n in $nodes; do
+        if ! slurmd -N "$n" >"$dir/log/slurmd-$n.out" 2>&1 </dev/null; then
+            log_tail "$dir/log/slurmd-$n.out" "$dir/log/slurmd-$n.log"
+            do_stop
+            die "slurmd -N $n failed to start"
+        fi
+    done
+
+    until [ "$(idle_count)" -eq 4 ]; do
+        if [ $(($(now) - t_start)) -ge $start_timeout ]; then
+            sinfo -N -o '%N %t %E' >&2 || true
+            log_tail "$dir/log/slurmctld.log"
+            for n in $nodes; do log_tail "$dir/log/slurmd-$n.log"; done
+            do_stop
+            die "the 4 nodes are not idle after ${start_timeout}s"
+        fi
+        sleep 0.2
+    done
+    say "4 nodes idle after $(($(now) - t_start))s ($dir)"
+    print_env
+}
+
+do_status() {
+    rc=0
+    for d in $(daemons); do
+        if p=$(pid_of "$d"); then
+            say "$d running (pid $p)"
+        else
+            say "$d not running"
+            rc=1
+        fi
+    done
+    if pid_of slurmctld >/dev/null; then
+        sinfo -N -o '%N %P %t %c %f' >&2 || rc=1
+    fi
+    return $rc
+}
+
+case $cmd in
+start)
+    [ "$(id -u)" -eq 0 ] || die "must run as root (slurmd starts jobs as their user)"
+    need slurmctld slurmd sinfo squeue scancel scontrol munged munge unmunge runuser
+    mkdir -p "$dir"
+    do_start
+    ;;
+stop)
+    need squeue scancel
+    do_stop
+    say "stopped ($dir)"
+    ;;
+status)
+    need sinfo
+    do_status
+    ;;
+env)
+    print_env
+    ;;
+*) usage ;;
+esac
