@@ -240,7 +240,7 @@ void tess_run_stats(const tess_run_t *run, tess_stats_t *st)
 /* ---- progress ----------------------------------------------------------- */
 
 /* Why tasks end without running once the deadline stopped the run. */
-static const char not_run_msg[] = "not run: wall-time limit";
+static const char not_run_msg[] = "not run: the run was stopped";
 
 /* A task is over, run or not: the dag learns it, the counters follow. */
 static void task_over(tess_run_t *run, dag_task_t *t, int ok, const char *msg)
@@ -278,8 +278,9 @@ static double wall_now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Past the deadline, once nothing runs: every remaining task is reported
- * as not run (their successors follow as their inputs fail). */
+/* Stopped (deadline or failure), once nothing runs: every remaining task
+ * is reported as not run (their successors follow as their inputs fail).
+ * After a failure, the failure stays the run's message. */
 static void stop_at_deadline(tess_run_t *run)
 {
     dag_task_t *t;
@@ -303,8 +304,12 @@ static void stop_at_deadline(tess_run_t *run)
 static int dispatch_ready(tess_run_t *run)
 {
     dag_task_t *head = NULL, *tail = NULL, *t;
-    if (!run->stopped && run->cfg.deadline > 0 &&
-        wall_now() >= run->cfg.deadline - run->cfg.deadline_margin) {
+    /* A failed task stops the run (its results are unusable anyway), as
+     * does the approaching wall-time limit: nothing new starts. */
+    if (!run->stopped &&
+        (run->failed || (run->cfg.deadline > 0 &&
+                         wall_now() >= run->cfg.deadline -
+                                           run->cfg.deadline_margin))) {
         run->stopped = 1;
         /* Dispatched but not started: they will not start now. */
         run->exec->ops->unqueue(run->exec, on_done, run, not_run_msg);

@@ -9,7 +9,7 @@
 #           are idle; print `export SLURM_CONF=...` on stdout.  Does nothing if
 #           the cluster of SCRATCH_DIR already runs.
 #   stop    cancel the jobs, stop the daemons, wait until they are gone.
-#   status  say which daemons run and show sinfo; exit 0 if all run, else 1.
+#   status  print which daemons run, and sinfo; exit 0 if all run, else 1.
 #   env     print `export SLURM_CONF=...` (eval "$(slurm-cluster.sh env)").
 # SCRATCH_DIR defaults to /tmp/tessera-slurm.  Progress and errors go to stderr.
 # Exit status: 0 success, 1 failure, 2 usage or a missing program.
@@ -32,7 +32,7 @@ die() {
     exit 1
 }
 
-[ $# -ge 1 ] && [ $# -le 2 ] || usage
+if [ $# -lt 1 ] || [ $# -gt 2 ]; then usage; fi
 cmd=$1
 dir=${2:-/tmp/tessera-slurm}
 case $dir in
@@ -56,6 +56,20 @@ need() {
 # now: seconds since the epoch (for bounded waits).
 now() { date +%s; }
 
+# alive PID: the process exists and is not a zombie (a daemon killed with
+# SIGKILL stays a zombie until PID 1 reaps it, which some containers never do).
+alive() {
+    case $(sed -n 's/^State:[[:space:]]*\([A-Z]\).*/\1/p' "/proc/$1/status" 2>/dev/null) in
+    '' | Z | X) return 1 ;;
+    esac
+}
+
+# ours PID: the process was started with our slurm.conf in its environment
+# (our daemons, and the slurmstepd they start, inherit it).
+ours() {
+    { tr '\0' '\n' <"/proc/$1/environ"; } 2>/dev/null | grep -qxF "SLURM_CONF=$conf"
+}
+
 # pid_of NAME: print the pid of our daemon NAME (slurmctld, slurmd-n1...) if it
 # runs: its pid file names a live process of that program started with our
 # slurm.conf (a recycled pid, or a daemon of another scratch directory, is
@@ -65,12 +79,11 @@ pid_of() {
     [ -s "$f" ] || return 1
     p=$(cat "$f" 2>/dev/null) || return 1
     case $p in '' | *[!0-9]*) return 1 ;; esac
-    [ -r "/proc/$p/comm" ] || return 1
     case $(cat "/proc/$p/comm" 2>/dev/null) in
     slurmctld | slurmd) ;;
     *) return 1 ;;
     esac
-    tr '\0' '\n' <"/proc/$p/environ" 2>/dev/null | grep -qxF "SLURM_CONF=$conf" || return 1
+    alive "$p" && ours "$p" || return 1
     echo "$p"
 }
 
@@ -109,14 +122,19 @@ pick_ports() {
     sum=$(printf '%s' "$dir" | cksum | cut -d' ' -f1)
     p=$((20000 + (sum % 1000) * 10))
     picked=""
+    count=0
     tries=0
-    while [ "$(echo $picked | wc -w)" -lt 5 ]; do
+    while [ $count -lt 5 ]; do
         tries=$((tries + 1))
-        [ $tries -le 2000 ] || die "no free TCP port found in 20000-32767"
+        [ $tries -le 2000 ] || die "no 5 free TCP ports found in 20000-32767"
         [ $p -lt 32768 ] || p=20000
-        port_used $p || picked="$picked $p"
+        if ! port_used $p; then
+            picked="$picked $p"
+            count=$((count + 1))
+        fi
         p=$((p + 1))
     done
+    # shellcheck disable=SC2086 # split the list into the positional parameters
     set -- $picked
     CTLD_PORT=$1 N1_PORT=$2 N2_PORT=$3 N3_PORT=$4 N4_PORT=$5
 }
@@ -155,12 +173,10 @@ start_munge() {
 wait_gone() {
     t0=$(now)
     for p in "$@"; do
-        while kill -0 "$p" 2>/dev/null; do
+        while alive "$p"; do
             if [ $(($(now) - t0)) -ge $stop_timeout ]; then
                 say "pid $p did not exit after SIGTERM: SIGKILL"
                 kill -KILL "$p" 2>/dev/null || true
-                sleep 0.1
-                continue
             fi
             sleep 0.1
         done
@@ -168,37 +184,39 @@ wait_gone() {
 }
 
 # stepd_pids: the slurmstepd processes of our cluster (one per job step; they
-# outlive a slurmd that is stopped).  slurmd starts them with its environment,
-# which holds our SLURM_CONF.
+# outlive a slurmd that is stopped).
 stepd_pids() {
     for s in /proc/[0-9]*; do
         [ "$(cat "$s/comm" 2>/dev/null)" = slurmstepd ] || continue
-        tr '\0' '\n' <"$s/environ" 2>/dev/null | grep -qxF "SLURM_CONF=$conf" || continue
-        echo "${s#/proc/}"
+        p=${s#/proc/}
+        if alive "$p" && ours "$p"; then echo "$p"; fi
     done
 }
 
 # descendants PID...: the processes below the given ones (job tasks).
 descendants() {
-    kids=$(for s in /proc/[0-9]*; do
-        pp=$(awk '/^PPid:/ { print $2 }' "$s/status" 2>/dev/null) || continue
-        for p in "$@"; do
-            [ "$pp" = "$p" ] && echo "${s#/proc/}"
-        done
-    done)
-    [ -z "$kids" ] && return 0
-    echo "$kids"
-    # shellcheck disable=SC2086
-    descendants $kids
+    cat /proc/[0-9]*/status 2>/dev/null |
+        awk -v roots="$*" '
+            /^Pid:/ { pid = $2 }
+            /^PPid:/ { ppid[pid] = $2 }
+            END {
+                n = split(roots, r, " ")
+                for (i = 1; i <= n; i++) keep[r[i]] = 1
+                do {
+                    more = 0
+                    for (p in ppid)
+                        if (!(p in keep) && (ppid[p] in keep)) { keep[p] = 1; print p; more = 1 }
+                } while (more)
+            }'
 }
 
 do_stop() {
     ctld=$(pid_of slurmctld || true)
     if [ -n "$ctld" ]; then
         # Cancel what still runs, so that slurmstepd ends its tasks and exits.
-        jobs=$(squeue -h -o %A 2>/dev/null || true)
+        jobs=$(squeue -h -o %A 2>/dev/null | tr '\n' ' ' || true)
         if [ -n "$jobs" ]; then
-            say "cancelling jobs: $(echo $jobs)"
+            say "cancelling jobs: $jobs"
             # shellcheck disable=SC2086
             scancel $jobs 2>/dev/null || true
             t0=$(now)
@@ -223,11 +241,11 @@ do_stop() {
     fi
     # Steps whose job could not be cancelled (slurmctld already gone): kill
     # them and their tasks.
-    steps=$(stepd_pids)
+    steps=$(stepd_pids | tr '\n' ' ')
     if [ -n "$steps" ]; then
         # shellcheck disable=SC2086
-        tasks=$(descendants $steps)
-        say "killing leftover job steps: $(echo $steps $tasks)"
+        tasks=$(descendants $steps | tr '\n' ' ')
+        say "killing leftover job steps and their tasks: $steps$tasks"
         # shellcheck disable=SC2086
         kill -KILL $steps $tasks 2>/dev/null || true
         # shellcheck disable=SC2086
@@ -247,10 +265,9 @@ do_start() {
         print_env
         return 0
     fi
-    if [ "$(running_count)" -gt 0 ]; then
-        say "partly running: stopping the rest first"
-        do_stop
-    fi
+    # Whatever is left of an earlier cluster here (daemons, job steps of a
+    # cluster whose daemons were killed) goes first.
+    do_stop
     start_munge
     t_start=$(now)
     # A fresh cluster each time: no jobs, steps or node states of a previous
@@ -303,14 +320,14 @@ do_status() {
     rc=0
     for d in $(daemons); do
         if p=$(pid_of "$d"); then
-            say "$d running (pid $p)"
+            echo "$d running (pid $p)"
         else
-            say "$d not running"
+            echo "$d not running"
             rc=1
         fi
     done
     if pid_of slurmctld >/dev/null; then
-        sinfo -N -o '%N %P %t %c %f' >&2 || rc=1
+        sinfo -N -o '%N %P %t %c %f' || rc=1
     fi
     return $rc
 }

@@ -27,6 +27,15 @@ done
 expect_exit 0 "$TESSERA" run "$wf" $params -n 0 --run-dir x-run-0
 $numpy --compare c-run/results.h5 x-run-0/results.h5 ||
     fail "XML workflow on threads differs from the C program"
+# MPMD: the engine is `tessera run` (rank 0), the workers tessera-worker
+# processes loading the kernel module from TESS_KERNEL_PATH
+expect_exit 0 env TESS_IN_JOB=1 mpirun --oversubscribe --bind-to none -q \
+    -np 1 "$TESSERA" run "$wf" $params --run-dir "$SCRATCH/mpmd-run" : \
+    -np 2 "$TOP_BUILDDIR/mpi_worker/tessera-worker" --slots 1
+$numpy --compare c-run/results.h5 mpmd-run/results.h5 ||
+    fail "MPMD run (tessera-worker) differs from the C program"
+[ "$(grep -c '^[12] ' mpmd-run/workers.txt)" -eq 2 ] || fail "workers.txt: $(cat mpmd-run/workers.txt)"
+
 # provenance readable without Tessera
 /usr/bin/python3 - <<PY || fail "provenance attributes"
 import h5py

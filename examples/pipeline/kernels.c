@@ -23,6 +23,10 @@ int pipeline_total(const tess_args_t *a);
 
 static double *read_block(const tess_args_t *a, const char *path, size_t *n)
 {
+    if (!path) {
+        tess_args_fail(a, "expected a file parameter");
+        return NULL;
+    }
     FILE *f = fopen(path, "rb");
     double *v = NULL;
     long len;
