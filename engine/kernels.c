@@ -78,6 +78,22 @@ int kreg_add_dir(kreg_t *k, const char *dir)
     return 0;
 }
 
+int kreg_add_path(kreg_t *k, const char *dirs)
+{
+    if (!dirs)
+        return 0;
+    char *copy = strdup(dirs), *save = NULL;
+    if (!copy)
+        return -1;
+    for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save))
+        if (*d && kreg_add_dir(k, d) < 0) {
+            free(copy);
+            return -1;
+        }
+    free(copy);
+    return 0;
+}
+
 static int lookup(const kreg_t *k, const char *name, uint32_t *idx)
 {
     if (!k->hcap)

@@ -26,6 +26,9 @@ void kreg_destroy(kreg_t *k);
 /* Add a directory searched for kernel libraries (copied). */
 int kreg_add_dir(kreg_t *k, const char *dir);
 
+/* Add every directory of a ':'-separated list (NULL: none). */
+int kreg_add_path(kreg_t *k, const char *dirs);
+
 int kreg_register(kreg_t *k, const char *name, tess_kernel_f fn);
 
 /* Index of kernel `name`, resolving it if new. -1 with err naming the

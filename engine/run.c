@@ -26,6 +26,7 @@ struct tess_run {
     uint64_t in_flight; /* submitted, not yet completed */
     uint64_t running;   /* handed to the executor, not yet completed */
     uint64_t done_ok;   /* completed successfully */
+    uint64_t not_run;   /* given up because the run was stopped */
     int stopped;        /* past the deadline: no task starts any more */
     int failed;
     char error[512];
@@ -164,7 +165,8 @@ tess_run_t *run_create(const tess_config_t *cfg, run_exec_f make_exec,
         goto error;
     run->kernels = kreg_create();
     run->dag = dag_create(&hooks);
-    if (!run->kernels || !run->dag) {
+    if (!run->kernels || !run->dag ||
+        kreg_add_path(run->kernels, getenv("TESS_KERNEL_PATH")) < 0) {
         tess_errprintf(err, "out of memory");
         goto error;
     }
@@ -261,6 +263,7 @@ static void task_over(tess_run_t *run, dag_task_t *t, int ok, const char *msg)
     dag_complete(run->dag, t, ok);
     run->in_flight--;
     run->done_ok += ok != 0;
+    run->not_run += msg == not_run_msg;
 }
 
 /* Completion of a task the executor ran. */
@@ -284,19 +287,16 @@ static double wall_now(void)
 static void stop_at_deadline(tess_run_t *run)
 {
     dag_task_t *t;
-    if (!run->error[0]) {
-        char buf[300];
-        snprintf(buf, sizeof(buf),
-                 "stopped %.0f s before the wall-time limit: %llu tasks done, "
-                 "%llu not run; the results are incomplete",
-                 run->cfg.deadline - wall_now(),
-                 (unsigned long long)run->done_ok,
-                 (unsigned long long)run->in_flight);
-        run_fail(run, "%s", buf);
-    }
     run->failed = 1;
     while ((t = dag_pop_ready(run->dag)) != NULL)
         task_over(run, t, 0, not_run_msg);
+    char buf[300];
+    snprintf(buf, sizeof(buf),
+             "stopped %.0f s before the wall-time limit: %llu tasks done, "
+             "%llu not run; the results are incomplete",
+             run->cfg.deadline - wall_now(), (unsigned long long)run->done_ok,
+             (unsigned long long)run->not_run);
+    run_fail(run, "%s", buf); /* unless a task failed first */
 }
 
 /* Hand every ready task to the executor; doomed ones (an input failed)

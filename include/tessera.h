@@ -105,7 +105,8 @@ const int64_t *tess_args_start(const tess_args_t *args, int i);
 tess_type_t tess_args_type(const tess_args_t *args, int i);
 /** Number of elements of array parameter @p i. */
 int64_t tess_args_numel(const tess_args_t *args, int i);
-/** Scalar parameters (by value). 0 / 0.0 / NULL when @p i is of another kind. */
+/** Scalar parameters (by value). 0 / 0.0 / NULL when @p i is of another
+ *  kind, except that tess_args_double() converts an int parameter. */
 int64_t tess_args_int(const tess_args_t *args, int i);
 double tess_args_double(const tess_args_t *args, int i);
 const char *tess_args_string(const tess_args_t *args, int i);
@@ -218,7 +219,8 @@ int tess_array_shape(tess_run_t *run, tess_data_t data, int64_t *shape,
                      tess_type_t *type);
 
 /** Write the current values of the arrays @p data (n of them) into the HDF5
- *  file @p path, one chunked, deflated dataset each, named after the array,
+ *  file @p path, one chunked dataset each (deflated if the config's
+ *  result_deflate is 1..9), named after the array,
  *  with provenance attributes (Tessera version, format version, @p workflow,
  *  @p params, creation time). Waits for the values; assembles each array
  *  piece by piece (never whole in memory unless one task wrote it whole).

@@ -18,6 +18,17 @@ typedef struct cmd {
 
 int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
+int cmd_submit(int argc, char **argv);
+
+#define CMD_SUBMIT_USAGE                                                     \
+    "usage: tessera submit WORKFLOW.xml --nodes N --time HH:MM:SS\n"         \
+    "                      [--partition P] [--constraint F] [--account A]\n" \
+    "                      [--qos Q] [--dry-run] [--param NAME=VALUE]...\n"  \
+    "                      [-n WORKERS] [--slots N] [--run-dir DIR]\n"       \
+    "Validate WORKFLOW.xml, write RUN_DIR/job.sbatch (a readable sbatch\n"   \
+    "script running `tessera run` in the allocation) and submit it with\n"  \
+    "sbatch; --dry-run prints the script instead. A --constraint no node\n" \
+    "of the cluster satisfies is refused before submission (exit 2).\n"
 
 #define CMD_RUN_USAGE                                                        \
     "usage: tessera run WORKFLOW.xml [-n WORKERS] [--slots N]\n"             \

@@ -105,10 +105,17 @@ static int execute(tess_run_t *run, wf_t *wf, const char *run_dir, double t0)
 static void config_for(const wfopts_t *o, const char *run_dir,
                        tess_config_t *cfg)
 {
+    const char *deadline = getenv("TESS_DEADLINE");
+    const char *margin = getenv("TESS_DEADLINE_MARGIN");
     tess_config_init(cfg);
     cfg->run_dir = run_dir;
     cfg->dot_path = o->dot;
     cfg->nthreads = o->slots;
+    /* Set by the Slurm backend from the job's end time. */
+    if (deadline)
+        cfg->deadline = strtod(deadline, NULL);
+    if (margin)
+        cfg->deadline_margin = strtod(margin, NULL);
 }
 
 /* Inside the MPI job: every rank comes here. */
@@ -126,8 +133,8 @@ static int run_in_job(const wfopts_t *o)
         kreg_t *k = kreg_create();
         worker_config_t wc = {.slots = o->slots, .arch = getenv("TESS_ARCH")};
         rc = 0;
-        if (!k || spmd_add_kernel_path(k, o->kernel_path) < 0 ||
-            spmd_add_kernel_path(k, getenv("TESS_KERNEL_PATH")) < 0) {
+        if (!k || kreg_add_path(k, o->kernel_path) < 0 ||
+            kreg_add_path(k, getenv("TESS_KERNEL_PATH")) < 0) {
             fprintf(stderr, "tessera worker: out of memory\n");
             rc = 2;
         } else if (worker_serve(MPI_COMM_WORLD, 0, k, &wc, &err) < 0) {
@@ -285,7 +292,8 @@ int cmd_run(int argc, char **argv)
     args[na++] = run_dir;
     args[na] = NULL;
     launch_req_t req = {.self = self, .argc = na, .argv = args,
-                        .workers = o.workers < 0 ? 1 : o.workers,
+                        .workers = o.workers < 0 ? 0 : o.workers,
+                        .slots = o.slots, .run_dir = run_dir,
                         .kernel_path = kpath};
     const launch_ops_t *backend = launch_select();
     tess_error_t err;
@@ -294,9 +302,8 @@ int cmd_run(int argc, char **argv)
         fprintf(stderr, "tessera: %s\n", err.text);
         rc = 1;
     } else if (rc == 0) {
-        printf("tessera: done in %.2f s (%s launch, %d worker%s)\n",
-               now() - t0, backend->name, req.workers,
-               req.workers == 1 ? "" : "s");
+        printf("tessera: done in %.2f s (%s launch)\n", now() - t0,
+               backend->name);
     }
     free(args);
     free(kpath);

@@ -13,7 +13,9 @@ typedef struct launch_req {
     const char *self;         /* absolute path of the tessera executable */
     int argc;                 /* the arguments rank 0 and workers get */
     char **argv;              /*   (after the executable), NULL-terminated */
-    int workers;              /* worker ranks */
+    int workers;              /* worker ranks, 0: the backend's default */
+    int slots;                /* threads per worker, 0: the node's CPUs */
+    const char *run_dir;      /* absolute; launch files may go there */
     const char *kernel_path;  /* ':'-separated dirs for the workers */
 } launch_req_t;
 
@@ -27,6 +29,9 @@ typedef struct launch_ops {
 } launch_ops_t;
 
 extern const launch_ops_t launch_local;
+#ifdef HAVE_SLURM
+extern const launch_ops_t launch_slurm;
+#endif
 
 /* The backend for this environment. */
 const launch_ops_t *launch_select(void);

@@ -29,7 +29,7 @@ static int local_detect(void)
 static int local_run(const launch_req_t *req, tess_error_t *err)
 {
     char np[32];
-    snprintf(np, sizeof(np), "%d", req->workers + 1);
+    snprintf(np, sizeof(np), "%d", (req->workers > 0 ? req->workers : 1) + 1);
     /* mpirun, options, then: self run ARGS */
     int max = req->argc + 32, n = 0;
     char **argv = calloc((size_t)max, sizeof(char *));
@@ -85,6 +85,10 @@ const launch_ops_t launch_local = {
 
 const launch_ops_t *launch_select(void)
 {
+#ifdef HAVE_SLURM
+    if (launch_slurm.detect())
+        return &launch_slurm;
+#endif
     return &launch_local;
 }
 

@@ -13,6 +13,8 @@ static const cmd_t cmds[] = {
      CMD_RUN_USAGE},
     {"validate", cmd_validate, "check a workflow: schema, names, shapes, "
      "inputs, kernels", CMD_VALIDATE_USAGE},
+    {"submit", cmd_submit, "write an sbatch script for a workflow and submit "
+     "it", CMD_SUBMIT_USAGE},
 };
 
 static void usage(FILE *f)

@@ -30,22 +30,6 @@ static exec_t *make_mpi(void *arg, tess_run_t *run, tess_error_t *err)
                            run_workdir(run), &xc, err);
 }
 
-int spmd_add_kernel_path(kreg_t *k, const char *paths)
-{
-    if (!paths)
-        return 0;
-    char *copy = strdup(paths), *save = NULL;
-    if (!copy)
-        return -1;
-    for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save))
-        if (*d && kreg_add_dir(k, d) < 0) {
-            free(copy);
-            return -1;
-        }
-    free(copy);
-    return 0;
-}
-
 tess_run_t *spmd_run_create(const tess_config_t *cfg, tess_error_t *err)
 {
     int size = 1;
@@ -73,7 +57,7 @@ static int serve_worker(const tess_kernel_def_t *kernels,
         return 2;
     for (const tess_kernel_def_t *d = kernels; d && d->name; d++)
         kreg_register(k, d->name, d->fn);
-    spmd_add_kernel_path(k, getenv("TESS_KERNEL_PATH"));
+    kreg_add_path(k, getenv("TESS_KERNEL_PATH"));
     worker_config_t wc = {.slots = cfg->nthreads,
                           .cache_bytes = cfg->cache_bytes,
                           .arch = getenv("TESS_ARCH")};
@@ -113,7 +97,6 @@ int tess_mpi_main(int *argc, char ***argv, const tess_kernel_def_t *kernels,
     }
     for (const tess_kernel_def_t *d = kernels; d && d->name; d++)
         tess_register_kernel(run, d->name, d->fn);
-    spmd_add_kernel_path(run_kernels(run), getenv("TESS_KERNEL_PATH"));
     rc = app(run, argc ? *argc : 0, argv ? *argv : NULL, arg);
     if (tess_run_destroy(run, &err) < 0) {
         fprintf(stderr, "tessera: %s\n", err.text);

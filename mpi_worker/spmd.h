@@ -12,7 +12,4 @@
  * ./tessera-run.PID. */
 tess_run_t *spmd_run_create(const tess_config_t *cfg, tess_error_t *err);
 
-/* Add the directories of a colon-separated list to the kernel search. */
-int spmd_add_kernel_path(kreg_t *k, const char *paths);
-
 #endif

@@ -65,8 +65,8 @@ int main(int argc, char **argv)
     kreg_t *k = kreg_create();
     tess_error_t err;
     int rc = 0;
-    if (!k || spmd_add_kernel_path(k, kpath) < 0 ||
-        spmd_add_kernel_path(k, getenv("TESS_KERNEL_PATH")) < 0) {
+    if (!k || kreg_add_path(k, kpath) < 0 ||
+        kreg_add_path(k, getenv("TESS_KERNEL_PATH")) < 0) {
         fprintf(stderr, "tessera-worker: out of memory\n");
         rc = 2;
     } else if (worker_serve(MPI_COMM_WORLD, 0, k, &wc, &err) < 0) {

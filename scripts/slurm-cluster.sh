@@ -87,6 +87,14 @@ pid_of() {
     echo "$p"
 }
 
+# died NAME: daemon NAME, started at $t_start, is gone: its pid file names no
+# live daemon, or it has written none after 5 s (a daemon writes it once it
+# has detached, a moment after its start command returned).
+died() {
+    pid_of "$1" >/dev/null && return 1
+    [ -s "$dir/run/$1.pid" ] || [ $(($(now) - t_start)) -ge 5 ]
+}
+
 daemons() { echo slurmctld; for n in $nodes; do echo "slurmd-$n"; done; }
 
 # running_count: how many of our 5 daemons run.
@@ -212,7 +220,7 @@ descendants() {
 
 do_stop() {
     ctld=$(pid_of slurmctld || true)
-    if [ -n "$ctld" ]; then
+    if [ -n "$ctld" ] && command -v squeue >/dev/null && command -v scancel >/dev/null; then
         # Cancel what still runs, so that slurmstepd ends its tasks and exits.
         jobs=$(squeue -h -o %A 2>/dev/null | tr '\n' ' ' || true)
         if [ -n "$jobs" ]; then
@@ -285,7 +293,7 @@ do_start() {
         die "slurmctld failed to start"
     fi
     until scontrol ping 2>/dev/null | grep -q 'is UP'; do
-        if [ $(($(now) - t_start)) -ge $start_timeout ] || ! pid_of slurmctld >/dev/null; then
+        if [ $(($(now) - t_start)) -ge $start_timeout ] || died slurmctld; then
             log_tail "$dir/log/slurmctld.out" "$dir/log/slurmctld.log"
             do_stop
             die "slurmctld does not answer (scontrol ping)"
@@ -303,11 +311,16 @@ do_start() {
     done
 
     until [ "$(idle_count)" -eq 4 ]; do
-        if [ $(($(now) - t_start)) -ge $start_timeout ]; then
+        dead=""
+        for n in $nodes; do
+            if died "slurmd-$n"; then dead="$dead $n"; fi
+        done
+        if [ -n "$dead" ] || [ $(($(now) - t_start)) -ge $start_timeout ]; then
             sinfo -N -o '%N %t %E' >&2 || true
             log_tail "$dir/log/slurmctld.log"
             for n in $nodes; do log_tail "$dir/log/slurmd-$n.log"; done
             do_stop
+            [ -n "$dead" ] && die "slurmd died:$dead"
             die "the 4 nodes are not idle after ${start_timeout}s"
         fi
         sleep 0.2
@@ -340,7 +353,6 @@ start)
     do_start
     ;;
 stop)
-    need squeue scancel
     do_stop
     say "stopped ($dir)"
     ;;

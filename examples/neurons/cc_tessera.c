@@ -109,8 +109,10 @@ static int analysis(tess_run_t *run, int argc, char **argv, void *arg)
     char path[PATH_MAX], params[512];
     if (o->out)
         snprintf(path, sizeof(path), "%s", o->out);
-    else
+    else if (tess_run_dir(run))
         snprintf(path, sizeof(path), "%s/results.h5", tess_run_dir(run));
+    else
+        snprintf(path, sizeof(path), "results.h5"); /* one process, no dir */
     snprintf(params, sizeof(params),
              "spikes=%s num_frags=%" PRId64 " maxlag=%" PRId64
              " num_surrs=%" PRId64 " seed=%" PRId64 " delta=%" PRId64,

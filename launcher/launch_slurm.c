@@ -1,0 +1,133 @@
+/*
+ * launch_slurm.c - the Slurm backend: inside an allocation (SLURM_JOB_ID),
+ * learn the nodes from libslurm and start the engine and the workers as one
+ * job step with `srun --mpi=pmix`: rank 0 (the engine) and the first worker
+ * on the first node, then one worker per node by default, each with as
+ * many compute threads as its node has CPUs (a 48-core node: one worker,
+ * 48 slots). Ranks are placed with an arbitrary distribution (a host file)
+ * and started MPMD (--multi-prog), so each worker learns its node's
+ * architecture (TESS_ARCH, from the node features). The end of the job
+ * becomes the engine's deadline (TESS_DEADLINE).
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "launcher/launch.h"
+#include "launcher/slurm_alloc.h"
+
+extern char **environ;
+
+static int slurm_detect(void)
+{
+    return getenv("SLURM_JOB_ID") != NULL;
+}
+
+/* One line of the --multi-prog file: "RANK [env VAR=..] SELF ARGS". */
+static void prog_line(FILE *f, int rank, const launch_req_t *req,
+                      const char *arch, int slots)
+{
+    fprintf(f, "%d env TESS_ARCH=%s %s", rank, arch[0] ? arch : "default",
+            req->self);
+    for (int i = 0; i < req->argc; i++)
+        fprintf(f, " %s", req->argv[i]);
+    if (slots > 0)
+        fprintf(f, " --slots %d", slots);
+    fputc('\n', f);
+}
+
+/* The node's architecture: its first feature ("mic", "knl", ...). */
+static void node_arch(const alloc_node_t *n, char *buf, size_t len)
+{
+    size_t k = strcspn(n->features, ",");
+    if (k >= len)
+        k = len - 1;
+    memcpy(buf, n->features, k);
+    buf[k] = '\0';
+}
+
+static int slurm_run(const launch_req_t *req, tess_error_t *err)
+{
+    alloc_t a;
+    unsigned long job = strtoul(getenv("SLURM_JOB_ID"), NULL, 10);
+    if (alloc_load(job, &a, err) < 0)
+        return -1;
+    int workers = req->workers > 0 ? req->workers : (int)a.nnodes;
+    int *per_node = calloc(a.nnodes, sizeof(int));
+    char hosts[4096], conf[4096], deadline[32];
+    snprintf(hosts, sizeof(hosts), "%s/srun.hosts", req->run_dir);
+    snprintf(conf, sizeof(conf), "%s/srun.conf", req->run_dir);
+    FILE *hf = fopen(hosts, "w"), *cf = fopen(conf, "w");
+    if (!per_node || !hf || !cf) {
+        free(per_node);
+        if (hf)
+            fclose(hf);
+        if (cf)
+            fclose(cf);
+        alloc_free(&a);
+        return tess_errprintf(err, "%s: cannot write the launch files: %s",
+                              req->run_dir, strerror(errno));
+    }
+    for (int w = 0; w < workers; w++)
+        per_node[(size_t)w % a.nnodes]++;
+    /* rank 0, the engine, mostly sleeps: it shares the first node */
+    fprintf(hf, "%s\n", a.nodes[0].name);
+    prog_line(cf, 0, req, "", 0);
+    for (int w = 0; w < workers; w++) {
+        const alloc_node_t *n = &a.nodes[(size_t)w % a.nnodes];
+        char arch[sizeof(n->features)];
+        node_arch(n, arch, sizeof(arch));
+        int slots = req->slots > 0 ? req->slots
+                                   : n->cpus / per_node[(size_t)w % a.nnodes];
+        fprintf(hf, "%s\n", n->name);
+        prog_line(cf, w + 1, req, arch, slots > 0 ? slots : 1);
+    }
+    fclose(hf);
+    fclose(cf);
+    free(per_node);
+
+    char np[32];
+    snprintf(np, sizeof(np), "%d", workers + 1);
+    snprintf(deadline, sizeof(deadline), "%lld", (long long)a.end_time);
+    setenv("SLURM_HOSTFILE", hosts, 1);
+    setenv("TESS_IN_JOB", "1", 1);
+    if (a.end_time > 0)
+        setenv("TESS_DEADLINE", deadline, 1);
+    if (req->kernel_path)
+        setenv("TESS_KERNEL_PATH", req->kernel_path, 1);
+    char *argv[] = {(char *)"srun",          (char *)"--mpi=pmix",
+                    (char *)"--kill-on-bad-exit=1",
+                    (char *)"--distribution=arbitrary",
+                    (char *)"--cpu-bind=none", (char *)"-n", np,
+                    (char *)"--multi-prog", conf, NULL};
+    fprintf(stderr, "tessera: Slurm job %lu (%s): %zu node%s, engine + %d "
+            "worker%s, ends %s", job, a.partition, a.nnodes,
+            a.nnodes == 1 ? "" : "s", workers, workers == 1 ? "" : "s",
+            a.end_time ? ctime(&a.end_time) : "never\n");
+    alloc_free(&a);
+
+    pid_t pid;
+    int rc = posix_spawnp(&pid, "srun", NULL, NULL, argv, environ);
+    if (rc != 0)
+        return tess_errprintf(err, "cannot start srun: %s", strerror(rc));
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return tess_errprintf(err, "waiting for srun: %s", strerror(errno));
+    if (WIFEXITED(status))
+        return WEXITSTATUS(status);
+    tess_errprintf(err, "srun killed by signal %d", WTERMSIG(status));
+    return 1;
+}
+
+const launch_ops_t launch_slurm = {
+    .name = "slurm",
+    .detect = slurm_detect,
+    .run = slurm_run,
+};

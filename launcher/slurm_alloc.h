@@ -1,0 +1,41 @@
+/*
+ * slurm_alloc.h - what the current Slurm allocation holds, from libslurm
+ * (the only place Tessera talks to Slurm's API; Slurm error codes become
+ * messages here, with slurm_strerror).
+ */
+#ifndef TESS_LAUNCHER_SLURM_ALLOC_H
+#define TESS_LAUNCHER_SLURM_ALLOC_H
+
+#include <stddef.h>
+#include <time.h>
+
+#include "tessera.h"
+
+typedef struct alloc_node {
+    char name[64];
+    int cpus;          /* configured CPUs of the node */
+    long memory_mb;    /* configured memory */
+    char features[256]; /* comma-separated, "" if none */
+} alloc_node_t;
+
+typedef struct alloc {
+    unsigned long job_id;
+    char partition[64];
+    time_t end_time;   /* when Slurm will end the job (0: unknown) */
+    size_t nnodes;
+    alloc_node_t *nodes; /* in allocation order */
+} alloc_t;
+
+/* The allocation of job job_id (SLURM_JOB_ID). Caller frees with
+ * alloc_free(). -1 with err naming the Slurm error. */
+int alloc_load(unsigned long job_id, alloc_t *a, tess_error_t *err);
+void alloc_free(alloc_t *a);
+
+/* 1 if node has feature f (exact match in its comma-separated list). */
+int alloc_node_has(const alloc_node_t *node, const char *f);
+
+/* 1 if some node of the cluster (all partitions) has feature f, 0 if none,
+ * -1 with err if Slurm cannot be asked. */
+int alloc_cluster_has_feature(const char *f, tess_error_t *err);
+
+#endif
