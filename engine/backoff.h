@@ -12,6 +12,7 @@
 #ifndef TESS_ENGINE_BACKOFF_H
 #define TESS_ENGINE_BACKOFF_H
 
+#include <sched.h>
 #include <time.h>
 
 typedef struct backoff {
@@ -46,6 +47,18 @@ static inline long backoff_next(backoff_t *b)
     if (ns > BACKOFF_MAX_NS)
         ns = BACKOFF_MAX_NS;
     return ns;
+}
+
+/* Pause as backoff_next() says: yield, or sleep. */
+static inline void backoff_pause(backoff_t *b)
+{
+    long ns = backoff_next(b);
+    if (ns == 0) {
+        sched_yield();
+    } else {
+        struct timespec ts = {0, ns};
+        nanosleep(&ts, NULL);
+    }
 }
 
 #endif

@@ -403,13 +403,7 @@ static int receive(xmpi_t *x, int block)
         }
         if (!block)
             return 0;
-        long ns = backoff_next(&b);
-        if (ns == 0) {
-            sched_yield();
-        } else {
-            struct timespec ts = {0, ns};
-            nanosleep(&ts, NULL);
-        }
+        backoff_pause(&b);
     }
 }
 

@@ -107,49 +107,46 @@ static int choose(sched_t *s, const dag_task_t *t)
     return best;
 }
 
-dag_task_t *sched_pick(sched_t *s, int *worker)
+/* The next task in order (priority first), and with remove, off the queue. */
+static dag_task_t *queue_next(sched_t *s, int remove)
 {
-    if (s->free_total == 0)
-        return NULL;
     dag_task_t **head = &s->hi_head, **tail = &s->hi_tail;
     if (!*head) {
         head = &s->lo_head;
         tail = &s->lo_tail;
     }
     dag_task_t *t = *head;
+    if (!t || !remove)
+        return t;
+    *head = t->next;
+    if (!*head)
+        *tail = NULL;
+    t->next = NULL;
+    s->queued--;
+    return t;
+}
+
+dag_task_t *sched_pick(sched_t *s, int *worker)
+{
+    if (s->free_total == 0)
+        return NULL;
+    dag_task_t *t = queue_next(s, 0);
     if (!t)
         return NULL;
     int w = choose(s, t);
     if (w < 0)
         return NULL;
-    *head = t->next;
-    if (!*head)
-        *tail = NULL;
-    t->next = NULL;
+    queue_next(s, 1);
     s->used[w]++;
     s->free_total--;
     s->busy++;
-    s->queued--;
     *worker = w;
     return t;
 }
 
 dag_task_t *sched_take(sched_t *s)
 {
-    dag_task_t **head = &s->hi_head, **tail = &s->hi_tail;
-    if (!*head) {
-        head = &s->lo_head;
-        tail = &s->lo_tail;
-    }
-    dag_task_t *t = *head;
-    if (!t)
-        return NULL;
-    *head = t->next;
-    if (!*head)
-        *tail = NULL;
-    t->next = NULL;
-    s->queued--;
-    return t;
+    return queue_next(s, 1);
 }
 
 void sched_release(sched_t *s, int w)

@@ -87,13 +87,6 @@ void sendq_drain(sendq_t *q)
 {
     backoff_t b;
     backoff_reset(&b);
-    while (sendq_progress(q) > 0) {
-        long ns = backoff_next(&b);
-        if (ns == 0) {
-            sched_yield();
-        } else {
-            struct timespec ts = {0, ns};
-            nanosleep(&ts, NULL);
-        }
-    }
+    while (sendq_progress(q) > 0)
+        backoff_pause(&b);
 }

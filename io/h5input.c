@@ -12,41 +12,8 @@
 #include <hdf5.h>
 
 #include "io/h5frag.h"
+#include "io/h5frag_private.h"
 #include "io/h5input.h"
-
-static hid_t mem_type(tess_type_t t)
-{
-    switch (t) {
-    case TESS_U8: return H5T_NATIVE_UINT8;
-    case TESS_I32: return H5T_NATIVE_INT32;
-    case TESS_I64: return H5T_NATIVE_INT64;
-    case TESS_F32: return H5T_NATIVE_FLOAT;
-    case TESS_F64: return H5T_NATIVE_DOUBLE;
-    }
-    return H5I_INVALID_HID;
-}
-
-/* Element type of a dataset type: 0 if none of ours. */
-static tess_type_t file_type(hid_t ft)
-{
-    H5T_class_t cls = H5Tget_class(ft);
-    size_t size = H5Tget_size(ft);
-    if (cls == H5T_INTEGER) {
-        H5T_sign_t sign = H5Tget_sign(ft);
-        if (size == 1 && sign == H5T_SGN_NONE)
-            return TESS_U8;
-        if (size == 4 && sign == H5T_SGN_2)
-            return TESS_I32;
-        if (size == 8 && sign == H5T_SGN_2)
-            return TESS_I64;
-    } else if (cls == H5T_FLOAT) {
-        if (size == 4)
-            return TESS_F32;
-        if (size == 8)
-            return TESS_F64;
-    }
-    return 0;
-}
 
 static int open_ds(const char *path, const char *dataset, hid_t *f, hid_t *d,
                    tess_error_t *err)
@@ -127,7 +94,7 @@ int h5input_probe(const char *path, const char *dataset, int *rank,
         dims[i] = (int64_t)h[i];
     }
     *rank = r;
-    *type = file_type(ft);
+    *type = h5frag_classify(ft, NULL, 0);
     rc = 0;
 out:
     if (ft >= 0)
@@ -147,7 +114,7 @@ int h5input_read(const char *path, const char *dataset, tess_type_t type,
     if (open_ds(path, dataset, &f, &d, err) < 0)
         return -1;
     H5E_BEGIN_TRY {
-        st = H5Dread(d, mem_type(type), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+        st = H5Dread(d, h5frag_mem_type(type), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
     } H5E_END_TRY;
     H5Dclose(d);
     H5Fclose(f);
