@@ -116,6 +116,8 @@ struct dag_task {
     size_t params_bytes;
     dag_task_t *next;            /* ready-queue link */
     void *exec;                  /* executor-private */
+    const struct kclass *kclass; /* constraints/implementations, NULL: none
+                                    (set by the run after dag_submit) */
 };
 
 #define DAG_TASK_DOOMED 0x80u /* an input failed: complete without running */

@@ -29,6 +29,7 @@
 #include "engine/exec.h"
 #include "engine/exec_mpi.h"
 #include "engine/filever.h"
+#include "engine/kclass.h"
 #include "engine/proto.h"
 #include "engine/sched.h"
 #include "engine/sendq.h"
@@ -102,6 +103,25 @@ static uint64_t locality(void *ctx, const dag_task_t *t, int w)
     }
     return bytes;
 }
+
+static const char *arch_of(const struct mworker *w)
+{
+    return w->arch[0] ? w->arch : "default";
+}
+
+static int eligible(void *ctx, const dag_task_t *t, int w)
+{
+    const xmpi_t *x = ctx;
+    return kclass_allows(t->kclass, arch_of(&x->w[w]));
+}
+
+static int cost(void *ctx, const dag_task_t *t)
+{
+    (void)ctx;
+    return t->kclass ? t->kclass->cpus : 1;
+}
+
+static const sched_ops_t sched_ops = {locality, eligible, cost};
 
 /* ---- encoding tasks ---------------------------------------------------- */
 
@@ -179,8 +199,11 @@ static int encode_task(xmpi_t *x, int wi, dag_task_t *t)
 {
     struct mworker *w = &x->w[wi];
     pbuf_t *b = &w->out;
-    if (t->kernel >= w->nknown) {
-        size_t n = t->kernel + 32;
+    /* The worker's own implementation of the task, if it has one. */
+    uint32_t kernel = t->kclass ? kclass_kernel_for(t->kclass, arch_of(w))
+                                : t->kernel;
+    if (kernel >= w->nknown) {
+        size_t n = kernel + 32;
         uint8_t *k = realloc(w->known, n);
         if (!k)
             return -1;
@@ -188,17 +211,17 @@ static int encode_task(xmpi_t *x, int wi, dag_task_t *t)
         w->known = k;
         w->nknown = n;
     }
-    if (!w->known[t->kernel]) {
+    if (!w->known[kernel]) {
         size_t rec = pbuf_begin_record(b, PROTO_KERNEL);
-        pbuf_u32(b, t->kernel);
-        pbuf_str(b, kreg_name(x->kernels, t->kernel));
+        pbuf_u32(b, kernel);
+        pbuf_str(b, kreg_name(x->kernels, kernel));
         pbuf_end_record(b, rec);
-        w->known[t->kernel] = 1;
+        w->known[kernel] = 1;
     }
     size_t rec = pbuf_begin_record(b, PROTO_TASK);
     pbuf_u64(b, (uint64_t)(uintptr_t)t);
     pbuf_u64(b, t->id);
-    pbuf_u32(b, t->kernel);
+    pbuf_u32(b, kernel);
     pbuf_u16(b, t->nparams);
     pbuf_u8(b, t->flags);
     for (int i = 0; i < t->nparams; i++) {
@@ -324,11 +347,14 @@ static void handle_done(xmpi_t *x, int wi, preader_t *p)
         snprintf(msg, sizeof(msg), "corrupt completion from rank %d",
                  x->w[wi].rank);
     }
-    if (x->trace)
-        fprintf(x->trace, "%" PRIu64 ",%s,%d,%s,%" PRIu64 ",%" PRIu64 ",%d\n",
-                t->id, kreg_name(x->kernels, t->kernel), x->w[wi].rank,
-                x->w[wi].node, t0, t1, ok);
-    sched_release(x->sched, wi);
+    if (x->trace) {
+        uint32_t k = t->kclass ? kclass_kernel_for(t->kclass, arch_of(&x->w[wi]))
+                               : t->kernel;
+        fprintf(x->trace, "%" PRIu64 ",%s,%d,%s,%s,%" PRIu64 ",%" PRIu64 ",%d\n",
+                t->id, kreg_name(x->kernels, k), x->w[wi].rank, x->w[wi].node,
+                arch_of(&x->w[wi]), t0, t1, ok);
+    }
+    sched_release(x->sched, wi, t);
     x->done(x->done_ctx, t, ok, ok ? NULL : msg);
     x->ndone++;
 }
@@ -611,6 +637,26 @@ static void xm_destroy(exec_t *e)
     free(x);
 }
 
+static void xm_describe(exec_t *e, char *archs, size_t len, int *max_slots)
+{
+    xmpi_t *x = (xmpi_t *)e;
+    size_t off = 0;
+    archs[0] = '\0';
+    *max_slots = 0;
+    for (int i = 0; i < x->nw; i++) {
+        const char *a = arch_of(&x->w[i]);
+        if (x->w[i].slots > *max_slots)
+            *max_slots = x->w[i].slots;
+        /* each architecture once */
+        int dup = 0;
+        for (int j = 0; j < i && !dup; j++)
+            dup = strcmp(arch_of(&x->w[j]), a) == 0;
+        if (!dup && off < len)
+            off += (size_t)snprintf(archs + off, len - off, "%s%s",
+                                    off ? "," : "", a);
+    }
+}
+
 static const exec_ops_t mpi_ops = {
     .name = "mpi",
     .dispatch = xm_dispatch,
@@ -620,6 +666,7 @@ static const exec_ops_t mpi_ops = {
     .publish_file = xm_publish_file,
     .init_version = xm_init_version,
     .version_free = xm_version_free,
+    .describe = xm_describe,
     .destroy = xm_destroy,
 };
 
@@ -684,7 +731,8 @@ exec_t *exec_mpi_create(MPI_Comm comm, const kreg_t *kernels,
             goto fail;
         }
     }
-    x->sched = sched_create(x->nw, slots, cfg ? cfg->policy : NULL, locality, x);
+    x->sched = sched_create(x->nw, slots, cfg ? cfg->policy : NULL,
+                            &sched_ops, x);
     free(slots);
     if (!x->sched) {
         tess_errprintf(err, "unknown scheduling policy '%s'",
@@ -695,7 +743,7 @@ exec_t *exec_mpi_create(MPI_Comm comm, const kreg_t *kernels,
     snprintf(path, sizeof(path), "%s/trace.csv", run_dir);
     x->trace = fopen(path, "w");
     if (x->trace)
-        fputs("task,kernel,rank,node,start_ns,end_ns,ok\n", x->trace);
+        fputs("task,kernel,rank,node,arch,start_ns,end_ns,ok\n", x->trace);
     return &x->base;
 nomem:
     tess_errprintf(err, "out of memory");

@@ -26,6 +26,7 @@
 #include "engine/args.h"
 #include "engine/exec.h"
 #include "engine/filever.h"
+#include "engine/kclass.h"
 #include "engine/pool.h"
 #include "io/box.h"
 
@@ -253,8 +254,10 @@ static int xt_dispatch(exec_t *x, dag_task_t *list)
         if (!j)
             return -1; /* tasks stay with the engine; it fails the run */
         j->t = t;
-        j->fn = kreg_fn(xt->kernels, t->kernel);
-        j->kernel = kreg_name(xt->kernels, t->kernel);
+        uint32_t k = t->kclass ? kclass_kernel_for(t->kclass, "default")
+                               : t->kernel;
+        j->fn = kreg_fn(xt->kernels, k);
+        j->kernel = kreg_name(xt->kernels, k);
         j->msg = NULL;
         j->ok = 0;
         t->exec = j;
@@ -376,6 +379,13 @@ static void xt_version_free(exec_t *x, dag_version_t *v)
     v->payload = NULL;
 }
 
+static void xt_describe(exec_t *x, char *archs, size_t len, int *max_slots)
+{
+    xthreads_t *xt = (xthreads_t *)x;
+    snprintf(archs, len, "default");
+    *max_slots = xt->nthreads;
+}
+
 static void xt_destroy(exec_t *x)
 {
     xthreads_t *xt = (xthreads_t *)x;
@@ -405,6 +415,7 @@ static const exec_ops_t threads_ops = {
     .publish_file = xt_publish_file,
     .init_version = xt_init_version,
     .version_free = xt_version_free,
+    .describe = xt_describe,
     .destroy = xt_destroy,
 };
 

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "engine/dot.h"
+#include "engine/kclass.h"
 #include "io/h5input.h"
 #include "io/h5result.h"
 #include "engine/run.h"
@@ -21,6 +22,9 @@ struct tess_run {
     kreg_t *kernels;
     exec_t *exec;
     dot_t *dot;
+    kclasses_t *classes;
+    char archs[256];  /* the executor's workers' architectures */
+    int max_slots;
     char *workdir;
     int own_workdir;
     uint64_t in_flight; /* submitted, not yet completed */
@@ -165,7 +169,8 @@ tess_run_t *run_create(const tess_config_t *cfg, run_exec_f make_exec,
         goto error;
     run->kernels = kreg_create();
     run->dag = dag_create(&hooks);
-    if (!run->kernels || !run->dag ||
+    run->classes = kclasses_create();
+    if (!run->kernels || !run->dag || !run->classes ||
         kreg_add_path(run->kernels, getenv("TESS_KERNEL_PATH")) < 0) {
         tess_errprintf(err, "out of memory");
         goto error;
@@ -173,6 +178,8 @@ tess_run_t *run_create(const tess_config_t *cfg, run_exec_f make_exec,
     run->exec = make_exec(arg, run, err);
     if (!run->exec)
         goto error;
+    run->exec->ops->describe(run->exec, run->archs, sizeof(run->archs),
+                             &run->max_slots);
     return run;
 error:
     tess_run_destroy(run, NULL);
@@ -197,6 +204,7 @@ int tess_run_destroy(tess_run_t *run, tess_error_t *err)
     if (run->exec)
         run->exec->ops->destroy(run->exec);
     kreg_destroy(run->kernels);
+    kclasses_destroy(run->classes);
     if (dot_close(run->dot) < 0 && rc == 0) {
         tess_errprintf(err, "%s: writing the graph failed", "dot");
         rc = -1;
@@ -423,17 +431,90 @@ int tess_delete(tess_run_t *run, tess_data_t data)
     return dag_delete(run->dag, d);
 }
 
-uint64_t tess_submit(tess_run_t *run, const char *kernel, unsigned flags,
-                     int nparams, const tess_param_t *params,
-                     tess_error_t *err)
+const char *tess_run_archs(const tess_run_t *run)
+{
+    return run->archs;
+}
+
+/* 1 if arch is in the ','-separated list. */
+static int in_list(const char *list, const char *arch)
+{
+    size_t n = strlen(arch);
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, ",");
+        if (len == n && strncmp(p, arch, n) == 0)
+            return 1;
+        p += len;
+        if (*p == ',')
+            p++;
+    }
+    return 0;
+}
+
+/* The class of a task with options: kernels resolved, satisfiability
+ * checked against the run's workers. NULL with err (and the run's error). */
+static const kclass_t *task_class(tess_run_t *run, const char *kernel,
+                                  uint32_t k, const tess_task_opts_t *o,
+                                  tess_error_t *err)
+{
+    int cpus = o->cpus > 0 ? o->cpus : 1;
+    if (o->nimpls < 0 || o->nimpls > 64) {
+        errno = EINVAL;
+        tess_errprintf(err, "task %s: %d implementations", kernel, o->nimpls);
+        return NULL;
+    }
+    if (o->arch && !in_list(run->archs, o->arch)) {
+        errno = EINVAL;
+        tess_errprintf(err, "task %s needs architecture '%s' but the workers "
+                       "have: %s", kernel, o->arch, run->archs);
+        return NULL;
+    }
+    if (cpus > run->max_slots) {
+        errno = EINVAL;
+        tess_errprintf(err, "task %s needs %d cpus but workers have at most %d",
+                       kernel, cpus, run->max_slots);
+        return NULL;
+    }
+    const char *archs[64];
+    uint32_t kernels[64];
+    for (int i = 0; i < o->nimpls; i++) {
+        if (!o->impls[i].arch || !o->impls[i].kernel) {
+            errno = EINVAL;
+            tess_errprintf(err, "task %s: implementation %d without arch or "
+                           "kernel", kernel, i);
+            return NULL;
+        }
+        archs[i] = o->impls[i].arch;
+        if (kreg_resolve(run->kernels, o->impls[i].kernel, &kernels[i], err) < 0)
+            return NULL;
+    }
+    const kclass_t *c = kclasses_intern(run->classes, k, o->arch, cpus,
+                                        o->nimpls, archs, kernels);
+    if (!c) {
+        errno = ENOMEM;
+        tess_errprintf(err, "task %s: out of memory", kernel);
+    }
+    return c;
+}
+
+uint64_t tess_submit2(tess_run_t *run, const char *kernel,
+                      const tess_task_opts_t *opts, int nparams,
+                      const tess_param_t *params, tess_error_t *err)
 {
     tess_error_t local;
     uint32_t k;
+    const kclass_t *kc = NULL;
+    unsigned flags = opts ? opts->flags : 0;
     if (!err)
         err = &local;
     if (!kernel || kreg_resolve(run->kernels, kernel, &k, err) < 0) {
         if (!kernel)
             tess_errprintf(err, "task without a kernel name");
+        run_fail(run, "%s", err->text);
+        return 0;
+    }
+    if (opts && (opts->arch || opts->cpus > 1 || opts->nimpls) &&
+        !(kc = task_class(run, kernel, k, opts, err))) {
         run_fail(run, "%s", err->text);
         return 0;
     }
@@ -447,10 +528,19 @@ uint64_t tess_submit(tess_run_t *run, const char *kernel, unsigned flags,
         run_fail(run, "%s", err->text);
         return 0;
     }
+    t->kclass = kc;
     run->in_flight++;
     uint64_t id = t->id;
     run_progress(run, 0);
     return id;
+}
+
+uint64_t tess_submit(tess_run_t *run, const char *kernel, unsigned flags,
+                     int nparams, const tess_param_t *params,
+                     tess_error_t *err)
+{
+    tess_task_opts_t o = {.flags = flags};
+    return tess_submit2(run, kernel, &o, nparams, params, err);
 }
 
 /* ---- waits ---------------------------------------------------------------- */

@@ -13,14 +13,14 @@ struct sched {
     int free_total, busy;
     int locality_on;
     int rr; /* round-robin cursor for "fifo" */
-    sched_locality_f locality;
+    const sched_ops_t *ops;
     void *ctx;
     dag_task_t *hi_head, *hi_tail, *lo_head, *lo_tail;
     uint64_t queued;
 };
 
 sched_t *sched_create(int nworkers, const int *slots, const char *policy,
-                      sched_locality_f locality, void *ctx)
+                      const sched_ops_t *ops, void *ctx)
 {
     int loc;
     if (!policy || strcmp(policy, "locality") == 0)
@@ -47,7 +47,7 @@ sched_t *sched_create(int nworkers, const int *slots, const char *policy,
         s->free_total += s->slots[i];
     }
     s->locality_on = loc;
-    s->locality = locality;
+    s->ops = ops;
     s->ctx = ctx;
     return s;
 }
@@ -79,14 +79,26 @@ void sched_push(sched_t *s, dag_task_t *t)
     s->queued++;
 }
 
-static int choose(sched_t *s, const dag_task_t *t)
+static int cost_of(const sched_t *s, const dag_task_t *t)
+{
+    int c = s->ops && s->ops->cost ? s->ops->cost(s->ctx, t) : 1;
+    return c > 0 ? c : 1;
+}
+
+static int fits(const sched_t *s, const dag_task_t *t, int w, int cost)
+{
+    return s->slots[w] - s->used[w] >= cost &&
+           (!s->ops || !s->ops->eligible || s->ops->eligible(s->ctx, t, w));
+}
+
+static int choose(sched_t *s, const dag_task_t *t, int cost)
 {
     int best = -1;
     uint64_t best_bytes = 0;
     if (!s->locality_on) {
         for (int k = 0; k < s->n; k++) {
             int w = (s->rr + k) % s->n;
-            if (s->used[w] < s->slots[w]) {
+            if (fits(s, t, w, cost)) {
                 s->rr = (w + 1) % s->n;
                 return w;
             }
@@ -94,10 +106,12 @@ static int choose(sched_t *s, const dag_task_t *t)
         return -1;
     }
     for (int w = 0; w < s->n; w++) {
-        int freew = s->slots[w] - s->used[w];
-        if (freew <= 0)
+        if (!fits(s, t, w, cost))
             continue;
-        uint64_t bytes = s->locality ? s->locality(s->ctx, t, w) : 0;
+        int freew = s->slots[w] - s->used[w];
+        uint64_t bytes = s->ops && s->ops->locality
+                             ? s->ops->locality(s->ctx, t, w)
+                             : 0;
         if (best < 0 || bytes > best_bytes ||
             (bytes == best_bytes && freew > s->slots[best] - s->used[best])) {
             best = w;
@@ -107,8 +121,22 @@ static int choose(sched_t *s, const dag_task_t *t)
     return best;
 }
 
-/* The next task in order (priority first), and with remove, off the queue. */
-static dag_task_t *queue_next(sched_t *s, int remove)
+/* Unlink t (after prev, NULL if first) from the queue head/tail. */
+static void unlink_task(sched_t *s, dag_task_t **head, dag_task_t **tail,
+                        dag_task_t *prev, dag_task_t *t)
+{
+    if (prev)
+        prev->next = t->next;
+    else
+        *head = t->next;
+    if (*tail == t)
+        *tail = prev;
+    t->next = NULL;
+    s->queued--;
+}
+
+/* The next task in order (priority first), off the queue. */
+static dag_task_t *queue_next(sched_t *s)
 {
     dag_task_t **head = &s->hi_head, **tail = &s->hi_tail;
     if (!*head) {
@@ -116,46 +144,57 @@ static dag_task_t *queue_next(sched_t *s, int remove)
         tail = &s->lo_tail;
     }
     dag_task_t *t = *head;
-    if (!t || !remove)
-        return t;
-    *head = t->next;
-    if (!*head)
-        *tail = NULL;
-    t->next = NULL;
-    s->queued--;
+    if (t)
+        unlink_task(s, head, tail, NULL, t);
     return t;
 }
+
+/* How far down the queue a task may overtake one that cannot start now
+ * (a mic-only task waiting for the mic node must not idle the others). */
+#define SCHED_WINDOW 256
 
 dag_task_t *sched_pick(sched_t *s, int *worker)
 {
     if (s->free_total == 0)
         return NULL;
-    dag_task_t *t = queue_next(s, 0);
-    if (!t)
-        return NULL;
-    int w = choose(s, t);
-    if (w < 0)
-        return NULL;
-    queue_next(s, 1);
-    s->used[w]++;
-    s->free_total--;
-    s->busy++;
-    *worker = w;
-    return t;
+    dag_task_t **heads[2] = {&s->hi_head, &s->lo_head};
+    dag_task_t **tails[2] = {&s->hi_tail, &s->lo_tail};
+    int seen = 0;
+    /* The first task, in order, that some worker can take now. */
+    for (int q = 0; q < 2; q++) {
+        dag_task_t *prev = NULL;
+        for (dag_task_t *t = *heads[q]; t && seen < SCHED_WINDOW;
+             prev = t, t = t->next, seen++) {
+            int cost = cost_of(s, t);
+            if (cost > s->free_total)
+                continue;
+            int w = choose(s, t, cost);
+            if (w < 0)
+                continue;
+            unlink_task(s, heads[q], tails[q], prev, t);
+            s->used[w] += cost;
+            s->free_total -= cost;
+            s->busy += cost;
+            *worker = w;
+            return t;
+        }
+    }
+    return NULL;
 }
 
 dag_task_t *sched_take(sched_t *s)
 {
-    return queue_next(s, 1);
+    return queue_next(s);
 }
 
-void sched_release(sched_t *s, int w)
+void sched_release(sched_t *s, int w, const dag_task_t *t)
 {
-    if (w < 0 || w >= s->n || s->used[w] == 0)
+    int cost = cost_of(s, t);
+    if (w < 0 || w >= s->n || s->used[w] < cost)
         return;
-    s->used[w]--;
-    s->free_total++;
-    s->busy--;
+    s->used[w] -= cost;
+    s->free_total += cost;
+    s->busy -= cost;
 }
 
 uint64_t sched_queued(const sched_t *s)

@@ -3,9 +3,10 @@
  *
  * Policy (the default, "locality"): tasks are taken in order, priority
  * tasks first, then first-come first-served; the head task goes to the
- * worker with a free slot that already holds the most bytes of its inputs
- * (data locality), ties broken by the most free slots. A task waits in the
- * queue while every slot is busy. Policies are selected by name so others
+ * eligible worker (right architecture) with enough free slots that already
+ * holds the most bytes of its inputs (data locality), ties broken by the
+ * most free slots. The head task waits while no eligible worker has room
+ * (tasks behind it wait too: first-come first-served, no overtaking). Policies are selected by name so others
  * can be added and measured ("fifo": ignore locality, round robin).
  * Engine thread only.
  */
@@ -18,13 +19,21 @@
 
 typedef struct sched sched_t;
 
-/* Bytes of t's inputs already held by worker w. */
-typedef uint64_t (*sched_locality_f)(void *ctx, const dag_task_t *t, int w);
+/* What the scheduler asks of the executor about tasks and workers. */
+typedef struct sched_ops {
+    /* Bytes of t's inputs already held by worker w. */
+    uint64_t (*locality)(void *ctx, const dag_task_t *t, int w);
+    /* 1 if worker w may run t at all (its architecture). */
+    int (*eligible)(void *ctx, const dag_task_t *t, int w);
+    /* Slots t occupies while it runs (>= 1). */
+    int (*cost)(void *ctx, const dag_task_t *t);
+} sched_ops_t;
 
 /* nworkers workers with slots[i] slots each (copied). policy: "locality"
- * (NULL) or "fifo". NULL/EINVAL for an unknown policy. */
+ * (NULL) or "fifo". ops (borrowed) may be NULL: any worker, one slot, no
+ * locality. NULL/EINVAL for an unknown policy. */
 sched_t *sched_create(int nworkers, const int *slots, const char *policy,
-                      sched_locality_f locality, void *ctx);
+                      const sched_ops_t *ops, void *ctx);
 void sched_destroy(sched_t *s);
 
 /* Queue a ready task (linked through t->next). */
@@ -38,8 +47,8 @@ dag_task_t *sched_pick(sched_t *s, int *worker);
  * the queue is empty): for tasks that will not start at all. */
 dag_task_t *sched_take(sched_t *s);
 
-/* A task of worker w finished: its slot is free. */
-void sched_release(sched_t *s, int w);
+/* A task of worker w finished: its slots are free. */
+void sched_release(sched_t *s, int w, const dag_task_t *t);
 
 uint64_t sched_queued(const sched_t *s);
 int sched_busy_slots(const sched_t *s);

@@ -44,6 +44,8 @@
 #define WF_MAX_PARAMS 64              /* parameters of one task */
 #define WF_MAX_PATH 4096              /* an expanded path or string */
 #define WF_MAX_STATEMENTS 1000000     /* elements of one workflow */
+#define WF_MAX_IMPLS 16               /* implementations of one task */
+#define WF_MAX_CPUS 1048576           /* cpus constraint of one task */
 
 typedef struct wf wf_t;
 
@@ -98,11 +100,23 @@ int wf_set_run_dir(wf_t *wf, const char *dir);
  * iterations with E2BIG and a message; 0: no limit (the default). */
 int wf_set_expand_limit(wf_t *wf, uint64_t max_steps);
 
+/* The workers a run will have, for WF_CHECK_RESOURCES: @p archs is a
+ * ','-separated list of their architectures (as tess_run_archs(): "default"
+ * for workers that declare none; copied; NULL: unknown, no architecture
+ * check), @p max_cpus the largest slot count of one worker (0: unknown, no
+ * cpus check). -1/EINVAL if max_cpus < 0, ENOMEM. */
+int wf_set_resources(wf_t *wf, const char *archs, int max_cpus);
+
 /* wf_validate() flags. */
 #define WF_CHECK_INPUTS 0x1u  /* open HDF5 inputs, check type/rank, bind dims */
-#define WF_CHECK_KERNELS 0x2u /* dlopen kernel libraries, find symbols */
+#define WF_CHECK_KERNELS 0x2u /* dlopen kernel libraries (of the tasks and
+                                 their implementations), find symbols */
 #define WF_CHECK_EXPAND 0x4u  /* dry-run the expansion (implies INPUTS) */
-#define WF_CHECK_ALL 0x7u
+#define WF_CHECK_RESOURCES 0x8u /* every task's constraints can be met by
+                                   the workers of wf_set_resources() (no-op
+                                   if it was not called); cpus that depend
+                                   on call arguments: with WF_CHECK_EXPAND */
+#define WF_CHECK_ALL 0xfu
 
 /* Run the checks selected by @p flags. Returns 0, or -1 with @p err filled
  * (errno EINVAL for a problem of the workflow or its inputs). */
@@ -138,6 +152,11 @@ typedef struct wf_task_call {
     const char *kernel_lib; /* resolved library path, NULL if not resolved */
     const char *kernel_symbol;
     unsigned flags;         /* TESS_PRIORITY */
+    const char *arch;       /* <constraints arch>: only on workers of this
+                               architecture; NULL: any */
+    int cpus;               /* slots the call occupies (>= 1) */
+    int nimpls;             /* <implementation>s, in document order */
+    const tess_impl_t *impls; /* kernel "lib:symbol" per architecture */
     int nparams;
     const tess_param_t *params;
     const char *const *param_names; /* names of the task definition */
@@ -198,10 +217,12 @@ int wf_kernel_lib_get(const wf_t *wf, size_t i, const char **lib,
 
 typedef struct wf_run_sink wf_run_sink_t;
 
-/* A sink that declares data and submits tasks on @p run: kernels are
- * registered with tess_register_kernel() under "lib:symbol" from the
- * libraries wf_validate(WF_CHECK_KERNELS) resolved (kept open until
- * wf_run_sink_destroy()); input arrays are read from their HDF5 files.
+/* A sink that declares data and submits tasks on @p run with
+ * tess_submit2() (constraints and implementations): kernels, the tasks' and
+ * their implementations', are registered with tess_register_kernel() under
+ * "lib:symbol" from the libraries wf_validate(WF_CHECK_KERNELS) resolved
+ * (kept open until wf_run_sink_destroy()); input arrays are read from their
+ * HDF5 files.
  * @p run and @p wf are borrowed. Caller destroys. */
 wf_run_sink_t *wf_run_sink_create(tess_run_t *run, wf_t *wf,
                                   tess_error_t *err);

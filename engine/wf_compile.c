@@ -417,9 +417,10 @@ static int resolve_int(void *ctx, const char *name, size_t len,
 
 /* Compile @p text (attribute @p an of @p node) as up to @p max expressions
  * separated by @p sep, appended to wf->exprs from *first. */
-static int cexpr(comp_t *c, const xmlNode *node, const char *an,
-                 const char *text, char sep, size_t max, uint32_t *first,
-                 size_t *n)
+static int cexpr_r(comp_t *c, const xmlNode *node, const char *an,
+                   const char *text, char sep, size_t max,
+                   wf_resolve_f resolve, void *rctx, uint32_t *first,
+                   size_t *n)
 {
     wf_t *wf = c->wf;
     wf_expr_t tmp[2 * TESS_MAX_RANK];
@@ -427,7 +428,8 @@ static int cexpr(comp_t *c, const xmlNode *node, const char *an,
     size_t cnt = 0;
     if (max > sizeof(tmp) / sizeof(tmp[0]))
         max = sizeof(tmp) / sizeof(tmp[0]);
-    if (wf_expr_compile(text, strlen(text), sep, max, resolve_int, c,
+    errno = 0;
+    if (wf_expr_compile(text, strlen(text), sep, max, resolve, rctx,
                         &wf->code, tmp, &cnt, &e) < 0) {
         if (errno == ENOMEM)
             return oom(c);
@@ -449,6 +451,13 @@ static int cexpr(comp_t *c, const xmlNode *node, const char *an,
     if (n)
         *n = cnt;
     return 0;
+}
+
+static int cexpr(comp_t *c, const xmlNode *node, const char *an,
+                 const char *text, char sep, size_t max, uint32_t *first,
+                 size_t *n)
+{
+    return cexpr_r(c, node, an, text, sep, max, resolve_int, c, first, n);
 }
 
 static int cexpr1(comp_t *c, const xmlNode *node, const char *an,
@@ -1105,6 +1114,169 @@ out:
     return rc;
 }
 
+/* Split kernel "lib:symbol" (attribute "kernel" of @p node) and register
+ * its library; fills the strs offsets and the library index. */
+static int parse_kernel(comp_t *c, const xmlNode *node, const char *kernel,
+                        uint32_t *kname, uint32_t *lib, uint32_t *symbol)
+{
+    wf_t *wf = c->wf;
+    const char *colon = strrchr(kernel, ':');
+    if (!colon || colon == kernel || !wf_is_ident(colon + 1, strlen(colon + 1)))
+        return err_attr(c, node, "kernel", 0, "kernel '%s' is not "
+                        "LIBRARY:SYMBOL", kernel);
+    long lname = put_strn(c, kernel, (size_t)(colon - kernel));
+    long sym = put_str(c, colon + 1);
+    long kn = put_str(c, kernel);
+    if (lname < 0 || sym < 0 || kn < 0)
+        return oom(c);
+    long l = nt_find(&c->libs, wf, wf_str(wf, (uint32_t)lname),
+                     (size_t)(colon - kernel));
+    if (l < 0) {
+        l = WF_PUSH(wf->libs);
+        if (l < 0 || nt_put(&c->libs, wf, (uint32_t)lname, (uint32_t)l) < 0)
+            return oom(c);
+        wf->libs.v[l].name = (uint32_t)lname;
+        wf->libs.v[l].loc = wf_xml_attr_loc(c->x, node, "kernel", 0);
+    }
+    *kname = (uint32_t)kn;
+    *lib = (uint32_t)l;
+    *symbol = (uint32_t)sym;
+    return 0;
+}
+
+/* <implementation arch="NAME" kernel="lib:symbol"/> of task @p td. */
+static int compile_impl(comp_t *c, const xmlNode *node, wf_taskdef_t *td,
+                        const char *tname)
+{
+    wf_t *wf = c->wf;
+    atts_t a = {0};
+    int rc = -1;
+    const char *arch = att(&a, node, "arch");
+    const char *kernel = att(&a, node, "kernel");
+    if (!arch || !kernel || !*arch) {
+        err_node(c, node, "<implementation> needs arch and kernel");
+        goto out;
+    }
+    if (td->nimpl >= WF_MAX_IMPLS) {
+        err_node(c, node, "task '%s' has more than %d implementations", tname,
+                 WF_MAX_IMPLS);
+        goto out;
+    }
+    for (uint32_t k = td->impl; k < td->impl + td->nimpl; k++) {
+        const wf_impl_t *o = &wf->impls.v[k];
+        if (strcmp(wf_str(wf, o->arch), arch) == 0) {
+            err_attr(c, node, "arch", 0, "task '%s' has two implementations "
+                     "for architecture '%s' (the first at line %u, column "
+                     "%u)", tname, arch, o->loc.line, o->loc.col);
+            goto out;
+        }
+    }
+    wf_impl_t im = {.loc = wf_xml_node_loc(c->x, node)};
+    long aoff = put_str(c, arch);
+    if (aoff < 0) {
+        oom(c);
+        goto out;
+    }
+    im.arch = (uint32_t)aoff;
+    if (parse_kernel(c, node, kernel, &im.kernel, &im.lib, &im.symbol) < 0)
+        goto out;
+    long i = WF_PUSH(wf->impls);
+    if (i < 0) {
+        oom(c);
+        goto out;
+    }
+    wf->impls.v[i] = im;
+    td->nimpl++;
+    rc = 0;
+out:
+    atts_free(&a);
+    return rc;
+}
+
+/* Names in a cpus expression: the task's int parameters (per call), then
+ * the workflow's integer names. */
+typedef struct cpus_ctx {
+    comp_t *c;
+    uint32_t formal; /* first formal of the task */
+} cpus_ctx_t;
+
+static int resolve_cpus(void *ctx, const char *name, size_t len,
+                        uint32_t *slot, uint8_t *cls, wf_exprerr_t *e)
+{
+    cpus_ctx_t *k = ctx;
+    wf_t *wf = k->c->wf;
+    for (size_t i = k->formal; i < wf->formals.n; i++) {
+        wf_formal_t *f = &wf->formals.v[i];
+        const char *fn = wf_str(wf, f->name);
+        if (strncmp(fn, name, len) != 0 || fn[len] != '\0')
+            continue;
+        if (f->kind != WF_P_INT) {
+            snprintf(e->msg, sizeof(e->msg), "'%.*s' is a %s parameter of "
+                     "the task: cpus may use its int parameters", (int)len,
+                     name, pkind_name(f->kind));
+            return -1;
+        }
+        if (!f->slot) {
+            uint32_t s = new_slot(k->c);
+            if (s == UINT32_MAX) {
+                errno = ENOMEM;
+                snprintf(e->msg, sizeof(e->msg), "out of memory");
+                return -1;
+            }
+            f->slot = s + 1;
+        }
+        *slot = f->slot - 1;
+        *cls = WF_CLS_LOOP;
+        return 0;
+    }
+    return resolve_int(k->c, name, len, slot, cls, e);
+}
+
+/* <constraints arch="NAME" cpus="EXPR"/> of task @p td. */
+static int compile_constraints(comp_t *c, const xmlNode *node,
+                               wf_taskdef_t *td)
+{
+    wf_t *wf = c->wf;
+    atts_t a = {0};
+    int rc = -1;
+    const char *cpus = att(&a, node, "cpus");
+    const char *arch = att(&a, node, "arch");
+    if (arch) {
+        long off = *arch ? put_str(c, arch) : -1;
+        if (!*arch) {
+            err_attr(c, node, "arch", 0, "arch must name an architecture");
+            goto out;
+        }
+        if (off < 0) {
+            oom(c);
+            goto out;
+        }
+        td->arch = (uint32_t)off + 1;
+    }
+    if (cpus) {
+        cpus_ctx_t k = {.c = c, .formal = td->formal};
+        uint32_t e;
+        size_t n;
+        if (cexpr_r(c, node, "cpus", cpus, 0, 1, resolve_cpus, &k, &e, &n) < 0)
+            goto out;
+        int64_t v;
+        if (wf->exprs.v[e].cls == WF_CLS_CONST) {
+            if (eval_now(c, e, &v) < 0)
+                goto out;
+            if (v < 1 || v > WF_MAX_CPUS) {
+                err_attr(c, node, "cpus", 0, "cpus must be between 1 and %d "
+                         "(it is %lld)", WF_MAX_CPUS, (long long)v);
+                goto out;
+            }
+        }
+        td->cpus = e + 1;
+    }
+    rc = 0;
+out:
+    atts_free(&a);
+    return rc;
+}
+
 static int compile_task(comp_t *c, const xmlNode *node)
 {
     wf_t *wf = c->wf;
@@ -1124,63 +1296,29 @@ static int compile_task(comp_t *c, const xmlNode *node)
                  "%u, column %u", name, l.line, l.col);
         goto out;
     }
-    const char *colon = strrchr(kernel, ':');
-    if (!colon || colon == kernel || !wf_is_ident(colon + 1, strlen(colon + 1))) {
-        err_attr(c, node, "kernel", 0, "kernel '%s' is not LIBRARY:SYMBOL",
-                 kernel);
+    wf_taskdef_t td = {.flags = parse_bool(prio) ? TESS_PRIORITY : 0,
+                       .formal = (uint32_t)wf->formals.n,
+                       .impl = (uint32_t)wf->impls.n,
+                       .loc = wf_xml_node_loc(c->x, node)};
+    if (parse_kernel(c, node, kernel, &td.kernel, &td.lib, &td.symbol) < 0)
         goto out;
-    }
-    long lname = put_strn(c, kernel, (size_t)(colon - kernel));
-    long sym = put_str(c, colon + 1);
-    long kname = put_str(c, kernel);
     long tname = put_str(c, name);
-    if (lname < 0 || sym < 0 || kname < 0 || tname < 0) {
-        oom(c);
-        goto out;
-    }
-    long lib = nt_find(&c->libs, wf, wf_str(wf, (uint32_t)lname),
-                       (size_t)(colon - kernel));
-    if (lib < 0) {
-        lib = WF_PUSH(wf->libs);
-        if (lib < 0 || nt_put(&c->libs, wf, (uint32_t)lname, (uint32_t)lib) < 0) {
-            oom(c);
-            goto out;
-        }
-        wf->libs.v[lib].name = (uint32_t)lname;
-        wf->libs.v[lib].loc = wf_xml_attr_loc(c->x, node, "kernel", 0);
-    }
-    long failure = put_str(c, "fail");
+    long failure = tname < 0 ? -1 : put_str(c, "fail");
     if (failure < 0) {
         oom(c);
         goto out;
     }
-    wf_taskdef_t td = {.name = (uint32_t)tname, .kernel = (uint32_t)kname,
-                       .lib = (uint32_t)lib, .symbol = (uint32_t)sym,
-                       .flags = parse_bool(prio) ? TESS_PRIORITY : 0,
-                       .formal = (uint32_t)wf->formals.n,
-                       .failure = (uint32_t)failure,
-                       .loc = wf_xml_node_loc(c->x, node)};
+    td.name = (uint32_t)tname;
+    td.failure = (uint32_t)failure;
     for (xmlNode *n = first_elem(node->children); n; n = next_elem(n)) {
         if (is(n, "param")) {
             if (compile_formal(c, n, td.formal) < 0)
                 goto out;
+        } else if (is(n, "implementation")) {
+            if (compile_impl(c, n, &td, name) < 0)
+                goto out;
         } else if (is(n, "constraints")) {
-            atts_t b = {0};
-            const char *cpus = att(&b, n, "cpus");
-            uint32_t e;
-            int r = 0;
-            if (cpus) {
-                r = cexpr1(c, n, "cpus", cpus, &e);
-                if (r == 0 && wf->exprs.v[e].cls != WF_CLS_CONST)
-                    r = err_attr(c, n, "cpus", 0, "cpus may only use "
-                                 "parameters");
-                int64_t v;
-                if (r == 0 && (r = eval_now(c, e, &v)) == 0 && v < 1)
-                    r = err_attr(c, n, "cpus", 0, "cpus must be >= 1");
-                td.cpus = e + 1;
-            }
-            atts_free(&b);
-            if (r < 0)
+            if (compile_constraints(c, n, &td) < 0)
                 goto out;
         } else if (is(n, "on-failure")) {
             atts_t b = {0};
@@ -1191,6 +1329,20 @@ static int compile_task(comp_t *c, const xmlNode *node)
                 td.failure = (uint32_t)off;
             td.retries = ret ? atoi(ret) : 0;
             atts_free(&b);
+        }
+    }
+    /* an architecture constraint is exclusive: other implementations could
+     * never run */
+    for (uint32_t k = td.impl; td.arch && k < td.impl + td.nimpl; k++) {
+        const wf_impl_t *im = &wf->impls.v[k];
+        const char *ia = wf_str(wf, im->arch);
+        if (strcmp(ia, wf_str(wf, td.arch - 1)) != 0) {
+            errno = EINVAL;
+            wf_err_at(wf, c->err, im->loc, "the implementation of '%s' for "
+                      "architecture '%s' can never run: the task is "
+                      "constrained to architecture '%s'", name, ia,
+                      wf_str(wf, td.arch - 1));
+            goto out;
         }
     }
     td.nformal = (uint32_t)(wf->formals.n - td.formal);
@@ -1204,6 +1356,22 @@ static int compile_task(comp_t *c, const xmlNode *node)
 out:
     atts_free(&a);
     return rc;
+}
+
+/* The implementations as the run API takes them (strs no longer moves). */
+static int build_impl_view(comp_t *c)
+{
+    wf_t *wf = c->wf;
+    if (!wf->impls.n)
+        return 0;
+    wf->impl_view = calloc(wf->impls.n, sizeof(*wf->impl_view));
+    if (!wf->impl_view)
+        return oom(c);
+    for (size_t i = 0; i < wf->impls.n; i++) {
+        wf->impl_view[i].arch = wf_str(wf, wf->impls.v[i].arch);
+        wf->impl_view[i].kernel = wf_str(wf, wf->impls.v[i].kernel);
+    }
+    return 0;
 }
 
 /* ---------- calls ---------- */
@@ -1707,6 +1875,8 @@ int wf_compile(wf_t *wf, const wf_xml_t *x,
     if (compile_block(&c, first_elem(body->children)) < 0)
         goto out;
     if (results && compile_results(&c, results) < 0)
+        goto out;
+    if (build_impl_view(&c) < 0)
         goto out;
     rc = 0;
     goto out;

@@ -30,6 +30,7 @@ typedef struct xstate {
     const wf_sink_ops_t *ops;
     void *ctx;
     bool dry;
+    bool check_res; /* per-call cpus against wf->res_max_cpus */
     tess_error_t *err;
     int64_t *env;
     tess_data_t *handle;    /* per data */
@@ -352,6 +353,35 @@ static int region(xstate_t *xs, const wf_arg_t *a, const char *task,
     return 0;
 }
 
+/* The cpus of one call: the task's expression over its int arguments
+ * (already in xs->params) and the workflow's names. */
+static int call_cpus(xstate_t *xs, const wf_stmt_t *st,
+                     const wf_taskdef_t *td, int64_t *cpus)
+{
+    const wf_t *wf = xs->wf;
+    const char *task = wf_str(wf, td->name);
+    for (uint32_t k = 0; k < td->nformal; k++) {
+        const wf_formal_t *f = &wf->formals.v[td->formal + k];
+        if (f->slot && xs->params[k].kind == TESS_P_INT)
+            xs->env[f->slot - 1] = xs->params[k].value.i;
+    }
+    if (eval(xs, td->cpus - 1, cpus) < 0)
+        return -1;
+    if (*cpus < 1 || *cpus > WF_MAX_CPUS) {
+        errno = EINVAL;
+        return xerr(xs, st->loc, "call of '%s': cpus '%s' is %lld: it must "
+                    "be between 1 and %d", task,
+                    wf_str(wf, wf->exprs.v[td->cpus - 1].src),
+                    (long long)*cpus, WF_MAX_CPUS);
+    }
+    if (xs->check_res && wf->res_max_cpus && *cpus > wf->res_max_cpus) {
+        errno = EINVAL;
+        return xerr(xs, st->loc, "task '%s' needs %lld cpus but workers have "
+                    "at most %d", task, (long long)*cpus, wf->res_max_cpus);
+    }
+    return 0;
+}
+
 static int call(xstate_t *xs, const wf_stmt_t *st)
 {
     wf_t *wf = xs->wf;
@@ -417,13 +447,21 @@ static int call(xstate_t *xs, const wf_stmt_t *st)
             break;
         }
     }
+    int64_t cpus = 1;
+    if (td->cpus && call_cpus(xs, st, td, &cpus) < 0)
+        return -1;
     xs->seq++;
     if (xs->ops && xs->ops->task) {
         const wf_lib_t *lib = &wf->libs.v[td->lib];
         wf_task_call_t c = {.task = task, .kernel = wf_str(wf, td->kernel),
                             .kernel_lib = lib->path,
                             .kernel_symbol = wf_str(wf, td->symbol),
-                            .flags = st->flags, .nparams = (int)st->c,
+                            .flags = st->flags,
+                            .arch = td->arch ? wf_str(wf, td->arch - 1) : NULL,
+                            .cpus = (int)cpus, .nimpls = (int)td->nimpl,
+                            .impls = td->nimpl ? wf->impl_view + td->impl
+                                               : NULL,
+                            .nparams = (int)st->c,
                             .params = xs->params, .param_names = xs->names,
                             .seq = xs->seq, .loc = st->loc};
         tess_error_t e = {{0}};
@@ -539,7 +577,7 @@ static int run(xstate_t *xs, uint32_t begin, uint32_t end)
 }
 
 int wf_expand_internal(wf_t *wf, const wf_sink_ops_t *ops, void *ctx,
-                       bool dry, tess_error_t *err)
+                       bool dry, bool check_res, tess_error_t *err)
 {
     xstate_t *xs;
     int rc = -1;
@@ -554,6 +592,7 @@ int wf_expand_internal(wf_t *wf, const wf_sink_ops_t *ops, void *ctx,
     xs->ops = ops;
     xs->ctx = ctx;
     xs->dry = dry;
+    xs->check_res = check_res;
     xs->err = err;
     size_t nd = wf->data.n ? wf->data.n : 1;
     xs->env = calloc(wf->nslots ? wf->nslots : 1, sizeof(int64_t));
@@ -600,5 +639,5 @@ out:
 int wf_expand(wf_t *wf, const wf_sink_ops_t *ops, void *ctx,
               tess_error_t *err)
 {
-    return wf_expand_internal(wf, ops, ctx, false, err);
+    return wf_expand_internal(wf, ops, ctx, false, false, err);
 }

@@ -124,6 +124,9 @@ void wf_destroy(wf_t *wf)
     free(wf->data.v);
     free(wf->formals.v);
     free(wf->tasks.v);
+    free(wf->impls.v);
+    free(wf->impl_view);
+    free(wf->res_archs);
     for (size_t i = 0; i < wf->libs.n; i++)
         free(wf->libs.v[i].path);
     free(wf->libs.v);
@@ -206,6 +209,25 @@ int wf_set_kernel_path(wf_t *wf, const char *dirs)
 int wf_set_expand_limit(wf_t *wf, uint64_t max_steps)
 {
     wf->max_steps = max_steps;
+    return 0;
+}
+
+int wf_set_resources(wf_t *wf, const char *archs, int max_cpus)
+{
+    if (max_cpus < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    char *s = archs ? strdup(archs) : NULL;
+    if (archs && !s) {
+        errno = ENOMEM;
+        return -1;
+    }
+    free(wf->res_archs);
+    wf->res_archs = s;
+    wf->res_max_cpus = max_cpus;
+    wf->res_set = true;
+    wf->validated &= ~WF_CHECK_RESOURCES;
     return 0;
 }
 

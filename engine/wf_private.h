@@ -145,8 +145,19 @@ typedef struct wf_formal {
     uint8_t dir;  /* tess_dir_t, data kinds */
     uint8_t elem; /* tess_type_t or 0 (any) */
     uint8_t rank; /* 0: any */
+    uint32_t slot; /* int parameters the task's cpus expression uses: env
+                      slot + 1 (set per call before evaluating it); 0: none */
     wf_loc_t loc;
 } wf_formal_t;
+
+/* <implementation arch= kernel=> of a task definition. */
+typedef struct wf_impl {
+    uint32_t arch;   /* strs */
+    uint32_t kernel; /* strs: "lib:symbol" */
+    uint32_t lib;    /* index in wf->libs */
+    uint32_t symbol; /* strs */
+    wf_loc_t loc;
+} wf_impl_t;
 
 typedef struct wf_taskdef {
     uint32_t name;
@@ -157,7 +168,10 @@ typedef struct wf_taskdef {
     uint32_t formal, nformal;
     uint32_t failure;  /* strs: failure policy ("fail" by default) */
     int64_t retries;
-    uint32_t cpus;     /* expression index + 1, 0: none */
+    uint32_t cpus;     /* expression index + 1, 0: none; class LOOP when it
+                          uses the task's int parameters (per call) */
+    uint32_t arch;     /* <constraints arch>: strs offset + 1, 0: any */
+    uint32_t impl, nimpl; /* implementations in wf->impls */
     wf_loc_t loc;
 } wf_taskdef_t;
 
@@ -243,6 +257,9 @@ struct wf {
     WF_VEC(wf_data_t) data;
     WF_VEC(wf_formal_t) formals;
     WF_VEC(wf_taskdef_t) tasks;
+    WF_VEC(wf_impl_t) impls;
+    tess_impl_t *impl_view; /* impls as tess_impl_t (into strs), after
+                               compiling */
     WF_VEC(wf_lib_t) libs;
     WF_VEC(wf_arg_t) args;
     WF_VEC(wf_stmt_t) stmts;
@@ -255,6 +272,9 @@ struct wf {
     int64_t *env;       /* nslots: parameter and dim values */
     bool inputs_bound;
     unsigned validated; /* WF_CHECK_* done */
+    char *res_archs;    /* wf_set_resources(): worker architectures */
+    int res_max_cpus;   /* ... largest slot count, 0: unknown */
+    bool res_set;       /* wf_set_resources() was called */
     uint64_t max_steps; /* expansion limit (0: none) */
     uint64_t steps;
 };
@@ -296,8 +316,12 @@ char *wf_path_join(const char *base, const char *path);
 int wf_bind_inputs(wf_t *wf, tess_error_t *err);
 
 /* Expansion with options (wf_expand.c). @p dry: check only, tracking files
- * written and checking that files read before exist. */
+ * written and checking that files read before exist. @p check_res: check
+ * per-call cpus against wf->res_max_cpus (WF_CHECK_RESOURCES). */
 int wf_expand_internal(wf_t *wf, const wf_sink_ops_t *ops, void *ctx,
-                       bool dry, tess_error_t *err);
+                       bool dry, bool check_res, tess_error_t *err);
+
+/* Is @p arch an item of the ','-separated @p list? */
+bool wf_arch_in_list(const char *list, const char *arch);
 
 #endif /* TESS_ENGINE_WF_PRIVATE_H */

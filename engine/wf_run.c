@@ -2,8 +2,9 @@
  * wf_run.c - the expansion sink bound to the run API of tessera.h.
  *
  * Kernels: each library resolved by wf_validate(WF_CHECK_KERNELS) is opened
- * here (and kept open until the sink is destroyed) and every task's symbol
- * is registered under "lib:symbol", the name tess_submit() receives.  Input
+ * here (and kept open until the sink is destroyed) and every task's symbol,
+ * and every implementation's, is registered under "lib:symbol", the name
+ * tess_submit2() receives (as the kernel or in the implementations).  Input
  * arrays are declared with tess_array_h5() (the run reads the dataset).
  * <wait> on an array needs its size: the sink keeps bytes per live handle.
  */
@@ -102,6 +103,26 @@ void wf_run_sink_destroy(wf_run_sink_t *s)
     errno = saved;
 }
 
+/* Register symbol @p symbol of library @p lib under the name @p kernel
+ * (strs offsets). */
+static int register_kernel(wf_run_sink_t *s, uint32_t lib, uint32_t symbol,
+                           uint32_t kernel, wf_loc_t loc, tess_error_t *err)
+{
+    const wf_t *wf = s->wf;
+    void *sym = dlsym(s->dl[lib], wf_str(wf, symbol));
+    tess_kernel_f fn;
+    if (!sym) {
+        errno = EINVAL;
+        return wf_err_at(wf, err, loc, "kernel symbol '%s' not found",
+                         wf_str(wf, symbol));
+    }
+    *(void **)(&fn) = sym; /* POSIX: object to function pointer */
+    if (tess_register_kernel(s->run, wf_str(wf, kernel), fn) < 0)
+        return wf_err_at(wf, err, loc, "cannot register kernel '%s'",
+                         wf_str(wf, kernel));
+    return 0;
+}
+
 wf_run_sink_t *wf_run_sink_create(tess_run_t *run, wf_t *wf,
                                   tess_error_t *err)
 {
@@ -131,20 +152,15 @@ wf_run_sink_t *wf_run_sink_create(tess_run_t *run, wf_t *wf,
     }
     for (size_t t = 0; t < wf->tasks.n; t++) {
         const wf_taskdef_t *td = &wf->tasks.v[t];
-        void *sym = dlsym(s->dl[td->lib], wf_str(wf, td->symbol));
-        tess_kernel_f fn;
-        if (!sym) {
-            errno = EINVAL;
-            wf_err_at(wf, err, td->loc, "kernel symbol '%s' not found",
-                      wf_str(wf, td->symbol));
+        if (register_kernel(s, td->lib, td->symbol, td->kernel, td->loc,
+                            err) < 0)
             goto error;
-        }
-        *(void **)(&fn) = sym; /* POSIX: object to function pointer */
-        if (tess_register_kernel(run, wf_str(wf, td->kernel), fn) < 0) {
-            wf_err_at(wf, err, td->loc, "cannot register kernel '%s'",
-                      wf_str(wf, td->kernel));
+    }
+    for (size_t k = 0; k < wf->impls.n; k++) {
+        const wf_impl_t *im = &wf->impls.v[k];
+        if (register_kernel(s, im->lib, im->symbol, im->kernel, im->loc,
+                            err) < 0)
             goto error;
-        }
     }
     return s;
 error:
@@ -185,8 +201,11 @@ static int run_file(void *ctx, const wf_file_decl_t *d, tess_data_t *out,
 static int run_task(void *ctx, const wf_task_call_t *c, tess_error_t *err)
 {
     wf_run_sink_t *s = ctx;
-    return tess_submit(s->run, c->kernel, c->flags, c->nparams, c->params,
-                       err) ? 0 : -1;
+    tess_task_opts_t opts = {.flags = c->flags, .arch = c->arch,
+                             .cpus = c->cpus, .nimpls = c->nimpls,
+                             .impls = c->impls};
+    return tess_submit2(s->run, c->kernel, &opts, c->nparams, c->params,
+                        err) ? 0 : -1;
 }
 
 static int run_barrier(void *ctx, tess_error_t *err)

@@ -147,6 +147,16 @@ static char *find_lib(const wf_t *wf, const char *lib, char *tried,
     return NULL;
 }
 
+/* Name (strs) of the task implementation @p k belongs to. */
+static uint32_t impl_task(const wf_t *wf, size_t k)
+{
+    for (size_t t = 0; t < wf->tasks.n; t++)
+        if (k >= wf->tasks.v[t].impl &&
+            k < (size_t)wf->tasks.v[t].impl + wf->tasks.v[t].nimpl)
+            return wf->tasks.v[t].name;
+    return 0;
+}
+
 static int check_kernels(wf_t *wf, tess_error_t *err)
 {
     for (size_t i = 0; i < wf->libs.n; i++) {
@@ -184,21 +194,95 @@ static int check_kernels(wf_t *wf, tess_error_t *err)
                                  wf_str(wf, td->symbol), lib->path);
             }
         }
+        for (size_t k = 0; k < wf->impls.n; k++) {
+            const wf_impl_t *im = &wf->impls.v[k];
+            if (im->lib != i)
+                continue;
+            dlerror();
+            if (!dlsym(h, wf_str(wf, im->symbol))) {
+                dlclose(h);
+                errno = EINVAL;
+                return wf_err_at(wf, err, im->loc, "task '%s': kernel symbol "
+                                 "'%s' of the implementation for '%s' not "
+                                 "found in %s", wf_str(wf, impl_task(wf, k)),
+                                 wf_str(wf, im->symbol),
+                                 wf_str(wf, im->arch), lib->path);
+            }
+        }
         dlclose(h);
     }
     wf->validated |= WF_CHECK_KERNELS;
     return 0;
 }
 
+bool wf_arch_in_list(const char *list, const char *arch)
+{
+    size_t n = strlen(arch);
+    while (list) {
+        const char *comma = strchr(list, ',');
+        size_t len = comma ? (size_t)(comma - list) : strlen(list);
+        if (len == n && strncmp(list, arch, n) == 0)
+            return true;
+        list = comma ? comma + 1 : NULL;
+    }
+    return false;
+}
+
+/* Every task definition can run on some worker of wf_set_resources(): its
+ * architecture constraint names a worker architecture (implementations do
+ * not widen it), and cpus known before the expansion fit the largest
+ * worker.  cpus over call arguments are checked in the dry run. */
+static int check_resources(wf_t *wf, tess_error_t *err)
+{
+    for (size_t t = 0; t < wf->tasks.n; t++) {
+        const wf_taskdef_t *td = &wf->tasks.v[t];
+        const char *name = wf_str(wf, td->name);
+        if (td->arch && wf->res_archs &&
+            !wf_arch_in_list(wf->res_archs, wf_str(wf, td->arch - 1))) {
+            errno = EINVAL;
+            return wf_err_at(wf, err, td->loc, "task '%s' needs architecture "
+                             "'%s' but the workers have: %s", name,
+                             wf_str(wf, td->arch - 1),
+                             *wf->res_archs ? wf->res_archs : "(none)");
+        }
+        if (!td->cpus || !wf->res_max_cpus)
+            continue;
+        const wf_expr_t *x = &wf->exprs.v[td->cpus - 1];
+        if (x->cls == WF_CLS_LOOP)
+            continue;
+        if (x->cls == WF_CLS_INPUT && !wf->inputs_bound &&
+            wf_bind_inputs(wf, err) < 0)
+            return -1;
+        int64_t v;
+        wf_exprerr_t e;
+        if (wf_expr_eval(wf->code.v, x, wf->env, &v, &e) < 0) {
+            errno = EINVAL;
+            return wf_err_at(wf, err, wf_loc_add(wf, x->loc, x->src, e.pos),
+                             "%s in '%s'", e.msg, wf_str(wf, x->src));
+        }
+        if (v > wf->res_max_cpus) {
+            errno = EINVAL;
+            return wf_err_at(wf, err, td->loc, "task '%s' needs %lld cpus but "
+                             "workers have at most %d", name, (long long)v,
+                             wf->res_max_cpus);
+        }
+    }
+    wf->validated |= WF_CHECK_RESOURCES;
+    return 0;
+}
+
 int wf_validate(wf_t *wf, unsigned flags, tess_error_t *err)
 {
+    bool res = (flags & WF_CHECK_RESOURCES) && wf->res_set;
     if ((flags & (WF_CHECK_INPUTS | WF_CHECK_EXPAND)) && !wf->inputs_bound &&
         wf_bind_inputs(wf, err) < 0)
         return -1;
     if ((flags & WF_CHECK_KERNELS) && check_kernels(wf, err) < 0)
         return -1;
+    if (res && check_resources(wf, err) < 0)
+        return -1;
     if (flags & WF_CHECK_EXPAND) {
-        if (wf_expand_internal(wf, NULL, NULL, true, err) < 0)
+        if (wf_expand_internal(wf, NULL, NULL, true, res, err) < 0)
             return -1;
         wf->validated |= WF_CHECK_EXPAND;
     }

@@ -240,6 +240,35 @@ uint64_t tess_submit(tess_run_t *run, const char *kernel, unsigned flags,
                      int nparams, const tess_param_t *params,
                      tess_error_t *err);
 
+/** An implementation of a task for one architecture (COMPSs @implements):
+ *  on a worker whose architecture is @p arch, @p kernel runs instead of
+ *  the task's default kernel. */
+typedef struct tess_impl {
+    const char *arch;
+    const char *kernel;
+} tess_impl_t;
+
+/** Where a task may run and how (COMPSs @constraint and @implements). */
+typedef struct tess_task_opts {
+    unsigned flags;           /**< TESS_PRIORITY */
+    const char *arch;         /**< only on workers of this architecture
+                                   (the node feature, e.g. "mic"); NULL: any */
+    int cpus;                 /**< slots (cores) the task occupies (0: 1) */
+    int nimpls;
+    const tess_impl_t *impls; /**< architecture-specific kernels */
+} tess_task_opts_t;
+
+/** tess_submit() with constraints and implementations. A task that no
+ *  worker of the run can ever run (no worker of the required architecture,
+ *  or with enough slots) is refused: 0, with err naming the constraint. */
+uint64_t tess_submit2(tess_run_t *run, const char *kernel,
+                      const tess_task_opts_t *opts, int nparams,
+                      const tess_param_t *params, tess_error_t *err);
+
+/** The architectures of the run's workers ("default" for workers that
+ *  declare none), as a ','-separated list; "" before any worker. Borrowed. */
+const char *tess_run_archs(const tess_run_t *run);
+
 /** tess_submit with the parameters as arguments; errors go to the run's
  *  error (see tess_run_error()). */
 #define TESS_SUBMIT(run, kernel, flags, ...)                                 \

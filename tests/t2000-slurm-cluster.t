@@ -30,9 +30,12 @@ done
 CLUSTER="$TOP_SRCDIR/scripts/slurm-cluster.sh"
 scratch
 C=$SCRATCH/cluster
+# Socket paths limit the cluster directory to 64 characters: a long $TMPDIR
+# moves it to /tmp.
+[ ${#C} -le 64 ] || C=$(mktemp -d /tmp/t2000.XXXXXX)
 cleanup() {
     sh "$CLUSTER" stop "$C" >/dev/null 2>&1 || true
-    rm -rf "$SCRATCH"
+    rm -rf "$SCRATCH" "$C"
 }
 trap cleanup EXIT
 trap 'exit 1' INT TERM HUP

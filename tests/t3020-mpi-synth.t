@@ -26,6 +26,14 @@ for t in tessera-run.*/trace.csv; do
 done
 cd ..
 
+# heterogeneous workers: tasks with a mic implementation use it on the mic
+# worker; mic-only tasks run there and nowhere else; a task needing an
+# architecture no worker has is refused (synth exits 3 when it was)
+expect_exit 3 tess_mpirun -np 3 "$synth" archs 12 : -np 1 env TESS_ARCH=mic "$synth" archs 12
+expect_text "workers default,mic"
+expect_text "mic-only tasks on mic: 12/12"
+expect_text "task which needs architecture 'gpu' but the workers have: default,mic"
+
 expect_exit 0 tess_mpirun -np 3 "$synth" noop 2000
 expect_text "synth noop: 2000 tasks"
 echo "t3020: ok"

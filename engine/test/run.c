@@ -301,6 +301,58 @@ static void test_delete(void)
     tess_run_destroy(run, NULL);
 }
 
+/* which(OUT x): 1, which_alt(OUT x): 2 - which implementation ran */
+static int k_which(const tess_args_t *a)
+{
+    ((double *)tess_args_data(a, 0))[0] = 1;
+    return 0;
+}
+
+static int k_which_alt(const tess_args_t *a)
+{
+    ((double *)tess_args_data(a, 0))[0] = 2;
+    return 0;
+}
+
+/* Constraints and implementations on the thread executor, whose one
+ * "worker" has architecture "default" and nthreads slots. */
+static void test_constraints(void)
+{
+    tess_run_t *run = new_run(2);
+    tess_error_t err;
+    tess_register_kernel(run, "which", k_which);
+    tess_register_kernel(run, "which_alt", k_which_alt);
+    CU_ASSERT_STRING_EQUAL(tess_run_archs(run), "default");
+    int64_t n[1] = {3};
+    double got[3];
+    tess_data_t x = tess_array(run, "X", TESS_F64, 1, n, NULL, &err);
+    int64_t s0[1] = {0}, s1[1] = {1}, s2[1] = {2}, one[1] = {1};
+    /* an implementation for this architecture replaces the default */
+    tess_impl_t impl = {"default", "which_alt"};
+    tess_task_opts_t o = {.nimpls = 1, .impls = &impl};
+    tess_param_t p = tess_region(TESS_OUT, x, 1, s0, one);
+    CU_ASSERT(tess_submit2(run, "which", &o, 1, &p, &err) > 0);
+    /* one for another architecture does not */
+    tess_impl_t mic = {"mic", "which_alt"};
+    tess_task_opts_t o2 = {.nimpls = 1, .impls = &mic, .cpus = 2};
+    p = tess_region(TESS_OUT, x, 1, s1, one);
+    CU_ASSERT(tess_submit2(run, "which", &o2, 1, &p, &err) > 0);
+    p = tess_region(TESS_OUT, x, 1, s2, one);
+    CU_ASSERT(tess_submit(run, "which", 0, 1, &p, &err) > 0);
+    CU_ASSERT_EQUAL(tess_wait_on(run, x, got, &err), 0);
+    CU_ASSERT_EQUAL(got[0], 2);
+    CU_ASSERT_EQUAL(got[1], 1);
+    CU_ASSERT_EQUAL(got[2], 1);
+    /* constraints no worker can meet are refused, naming them */
+    tess_task_opts_t only_mic = {.arch = "mic"};
+    CU_ASSERT_EQUAL(tess_submit2(run, "which", &only_mic, 1, &p, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.text, "task which needs architecture 'mic' but the workers have: default"));
+    tess_task_opts_t big = {.cpus = 3};
+    CU_ASSERT_EQUAL(tess_submit2(run, "which", &big, 1, &p, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.text, "needs 3 cpus but workers have at most 2"));
+    tess_run_destroy(run, NULL);
+}
+
 static double wall(void)
 {
     struct timespec ts;
@@ -358,5 +410,6 @@ static int register_tests(void)
     CU_add_test(s, "max_in_flight bounds memory", test_throttle_bounds_memory);
     CU_add_test(s, "delete", test_delete);
     CU_add_test(s, "wall-time deadline stops cleanly", test_deadline);
+    CU_add_test(s, "constraints and implementations", test_constraints);
     return 0;
 }

@@ -12,6 +12,10 @@
  *                                 before any task runs)
  *   synth sleep MS                one task sleeping MS milliseconds: the
  *                                 other ranks have nothing to do (idle CPU)
+ *   synth archs N                 N tasks with a "mic" implementation and N
+ *                                 that only mic workers may run (workers get
+ *                                 their architecture from TESS_ARCH); prints
+ *                                 which implementation ran how often
  */
 #include "config.h"
 
@@ -71,6 +75,59 @@ static int k_sleep(const tess_args_t *a)
     struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
     return 0;
+}
+
+/* which(OUT x): 1 (default), which_mic(OUT x): 2 (the mic build) */
+static int k_which(const tess_args_t *a)
+{
+    ((double *)tess_args_data(a, 0))[0] = 1;
+    return 0;
+}
+
+static int k_which_mic(const tess_args_t *a)
+{
+    ((double *)tess_args_data(a, 0))[0] = 2;
+    return 0;
+}
+
+static int archs_mode(tess_run_t *run, int64_t n)
+{
+    tess_error_t err;
+    int64_t shape[1] = {2 * n}, one[1] = {1};
+    tess_data_t R = tess_array(run, "R", TESS_F64, 1, shape, NULL, &err);
+    tess_impl_t mic = {"mic", "which_mic"};
+    for (int64_t i = 0; i < 2 * n; i++) {
+        tess_task_opts_t o = {.nimpls = 1, .impls = &mic,
+                              .arch = i >= n ? "mic" : NULL};
+        int64_t st[1] = {i};
+        tess_param_t p = tess_region(TESS_OUT, R, 1, st, one);
+        if (!tess_submit2(run, "which", &o, 1, &p, &err)) {
+            fprintf(stderr, "synth: %s\n", err.text);
+            return 2;
+        }
+    }
+    double *r = malloc((size_t)(2 * n) * sizeof(double));
+    if (tess_wait_on(run, R, r, &err) < 0) {
+        fprintf(stderr, "synth: %s\n", err.text);
+        free(r);
+        return 1;
+    }
+    int64_t any_mic = 0, only_mic_ok = 0;
+    for (int64_t i = 0; i < n; i++)
+        any_mic += r[i] == 2;
+    for (int64_t i = n; i < 2 * n; i++)
+        only_mic_ok += r[i] == 2;
+    printf("synth archs: workers %s; free tasks on mic: %" PRId64 "/%" PRId64
+           "; mic-only tasks on mic: %" PRId64 "/%" PRId64 "\n",
+           tess_run_archs(run), any_mic, n, only_mic_ok, n);
+    free(r);
+    tess_task_opts_t gpu = {.arch = "gpu"};
+    tess_param_t p = tess_out(R);
+    if (!tess_submit2(run, "which", &gpu, 1, &p, &err)) {
+        fprintf(stderr, "synth: %s\n", err.text);
+        return only_mic_ok == n ? 3 : 1; /* 3: refused as it should be */
+    }
+    return 1;
 }
 
 static int k_explode(const tess_args_t *a)
@@ -172,6 +229,8 @@ static int app(tess_run_t *run, int argc, char **argv, void *arg)
         }
         return 0;
     }
+    if (strcmp(mode, "archs") == 0)
+        return archs_mode(run, argc > 2 ? atoll(argv[2]) : 10);
     if (strcmp(mode, "sleep") == 0) {
         TESS_SUBMIT(run, "sleep", 0, tess_int(argc > 2 ? atoll(argv[2]) : 1000));
         return tess_barrier(run, &err) < 0 ? 1 : 0;
@@ -195,7 +254,7 @@ int main(int argc, char **argv)
     static const tess_kernel_def_t kernels[] = {
         {"fill", k_fill},     {"scale", k_scale}, {"rowsum", k_rowsum},
         {"noop", k_noop},     {"explode", k_explode}, {"sleep", k_sleep},
-        {NULL, NULL}};
+        {"which", k_which},   {"which_mic", k_which_mic}, {NULL, NULL}};
     tess_config_t cfg;
     tess_config_init(&cfg);
     cfg.nthreads = 2;
