@@ -49,7 +49,7 @@ struct mver {
 struct mworker {
     int rank;
     int slots;
-    char host[64], node[64], arch[32];
+    char host[64], node[64], arch[32], exe[256];
     pbuf_t out;       /* records to send */
     pbuf_t drops;     /* (id, version) pairs to forget */
     uint8_t *known;   /* kernels announced */
@@ -367,6 +367,7 @@ static void handle_hello(xmpi_t *x, int wi, preader_t *p)
     preader_str(p, w->host, sizeof(w->host));
     preader_str(p, w->arch, sizeof(w->arch));
     preader_str(p, w->node, sizeof(w->node));
+    preader_str(p, w->exe, sizeof(w->exe));
     if (bom != PROTO_BOM || p->err)
         w->slots = -1;
 }
@@ -586,14 +587,14 @@ static void write_stats(xmpi_t *x)
     if (!f)
         return;
     fprintf(f, "# rank node host arch slots tasks frag_bytes_written "
-               "inline_bytes cache_peak_bytes cache_reads frag_reads\n");
+               "inline_bytes cache_peak_bytes cache_reads frag_reads exe\n");
     for (int i = 0; i < x->nw; i++) {
         struct mworker *w = &x->w[i];
         fprintf(f, "%d %s %s %s %d %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
-                   " %" PRIu64 " %" PRIu64 "\n",
-                w->rank, w->node, w->host, w->arch[0] ? w->arch : "-", w->slots,
-                w->tasks, w->frag_bytes, w->inline_bytes, w->cache_peak,
-                w->cache_reads, w->frag_reads);
+                   " %" PRIu64 " %" PRIu64 " %s\n",
+                w->rank, w->node, w->host, arch_of(w), w->slots, w->tasks,
+                w->frag_bytes, w->inline_bytes, w->cache_peak, w->cache_reads,
+                w->frag_reads, w->exe[0] ? w->exe : "-");
     }
     fclose(f);
 }

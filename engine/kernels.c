@@ -30,6 +30,7 @@ struct kreg {
     size_t nlibs;
     char **dirs;
     size_t ndirs;
+    char arch[64];
 };
 
 static uint32_t hash_str(const char *s)
@@ -75,6 +76,16 @@ int kreg_add_dir(kreg_t *k, const char *dir)
     if (!(k->dirs[k->ndirs] = strdup(dir)))
         return -1;
     k->ndirs++;
+    return 0;
+}
+
+int kreg_set_arch(kreg_t *k, const char *arch)
+{
+    if (arch && strlen(arch) >= sizeof(k->arch)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    snprintf(k->arch, sizeof(k->arch), "%s", arch ? arch : "");
     return 0;
 }
 
@@ -184,16 +195,23 @@ static void *open_lib(kreg_t *k, const char *lib, tess_error_t *err)
         if (!h)
             firsterr = dlerror();
     } else {
-        static const char *const pat[] = {"%s/%s.so", "%s/lib%s.so",
-                                          "%s/.libs/%s.so",
-                                          "%s/.libs/lib%s.so"};
-        for (size_t d = 0; d < k->ndirs && !h; d++) {
-            for (size_t p = 0; p < sizeof(pat) / sizeof(pat[0]) && !h; p++) {
-                snprintf(path, sizeof(path), pat[p], k->dirs[d], lib);
-                h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-                if (!h && !firsterr && access(path, F_OK) == 0) {
-                    snprintf(errbuf, sizeof(errbuf), "%s", dlerror());
-                    firsterr = errbuf;
+        static const char *const pat[] = {"%s/%s%s.so", "%s/lib%s%s.so",
+                                          "%s/.libs/%s%s.so",
+                                          "%s/.libs/lib%s%s.so"};
+        char suffix[sizeof(k->arch) + 1];
+        snprintf(suffix, sizeof(suffix), "-%s", k->arch);
+        /* the arch build first, then the default one */
+        for (int pass = k->arch[0] ? 0 : 1; pass < 2 && !h; pass++) {
+            for (size_t d = 0; d < k->ndirs && !h; d++) {
+                for (size_t p = 0; p < sizeof(pat) / sizeof(pat[0]) && !h;
+                     p++) {
+                    snprintf(path, sizeof(path), pat[p], k->dirs[d], lib,
+                             pass == 0 ? suffix : "");
+                    h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+                    if (!h && !firsterr && access(path, F_OK) == 0) {
+                        snprintf(errbuf, sizeof(errbuf), "%s", dlerror());
+                        firsterr = errbuf;
+                    }
                 }
             }
         }

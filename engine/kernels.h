@@ -26,6 +26,11 @@ void kreg_destroy(kreg_t *k);
 /* Add a directory searched for kernel libraries (copied). */
 int kreg_add_dir(kreg_t *k, const char *dir);
 
+/* This process runs on architecture arch (copied; NULL/"" none): a library
+ * LIB is then looked for as LIB-ARCH.so first (the arch build of a kernel
+ * module, see --enable-arch-builds), then as LIB.so. */
+int kreg_set_arch(kreg_t *k, const char *arch);
+
 /* Add every directory of a ':'-separated list (NULL: none). */
 int kreg_add_path(kreg_t *k, const char *dirs);
 

@@ -23,7 +23,8 @@
 #define PROTO_BOM 0x01020304u
 
 enum proto_type {
-    PROTO_HELLO = 1,    /* worker -> engine: bom, slots, host, arch */
+    PROTO_HELLO = 1,    /* worker -> engine: bom, slots, host, arch, node,
+                           executable */
     PROTO_KERNEL = 2,   /* engine -> worker: kernel index, name */
     PROTO_TASK = 3,     /* engine -> worker: a task descriptor */
     PROTO_DONE = 4,     /* worker -> engine: a completion */

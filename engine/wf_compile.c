@@ -1211,8 +1211,8 @@ static int resolve_cpus(void *ctx, const char *name, size_t len,
         if (strncmp(fn, name, len) != 0 || fn[len] != '\0')
             continue;
         if (f->kind != WF_P_INT) {
-            snprintf(e->msg, sizeof(e->msg), "'%.*s' is a %s parameter of "
-                     "the task: cpus may use its int parameters", (int)len,
+            snprintf(e->msg, sizeof(e->msg), "cpus may use the task's int "
+                     "parameters, and '%.*s' is a %s parameter", (int)len,
                      name, pkind_name(f->kind));
             return -1;
         }

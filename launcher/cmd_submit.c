@@ -122,6 +122,7 @@ static int write_script(FILE *f, const struct sopts *so, const wf_t *wf,
     fprintf(f, "#SBATCH --job-name=tessera-%s\n", wf_name(wf));
     fprintf(f, "#SBATCH --nodes=%s\n", so->nodes);
     fprintf(f, "#SBATCH --time=%s\n", so->time);
+    fputs("#SBATCH --exclusive  # whole nodes: one worker uses all CPUs\n", f);
     fprintf(f, "#SBATCH --output=%s/slurm-%%j.out\n", run_dir);
     if (so->partition)
         fprintf(f, "#SBATCH --partition=%s\n", so->partition);
@@ -132,7 +133,8 @@ static int write_script(FILE *f, const struct sopts *so, const wf_t *wf,
     if (so->qos)
         fprintf(f, "#SBATCH --qos=%s\n", so->qos);
     fputs("\nset -euo pipefail\n", f);
-    const char *env[] = {"TESS_KERNEL_PATH", "TESS_SCHEMA_DIR", "OMPI_MCA_btl"};
+    const char *env[] = {"TESS_KERNEL_PATH", "TESS_SCHEMA_DIR", "OMPI_MCA_btl",
+                         "TESS_DEADLINE_MARGIN"};
     for (size_t i = 0; i < sizeof(env) / sizeof(env[0]); i++) {
         const char *v = getenv(env[i]);
         if (v) {

@@ -29,16 +29,44 @@ static int slurm_detect(void)
     return getenv("SLURM_JOB_ID") != NULL;
 }
 
-/* One line of the --multi-prog file: "RANK [env VAR=..] SELF ARGS". */
+/* The worker program built for arch (--enable-arch-builds): installed
+ * beside tessera, or in the build tree's mpi_worker/. 1 if found. */
+static int arch_worker(const char *self, const char *arch, char *path,
+                       size_t len)
+{
+    static const char *const where[] = {"%s/tessera-worker-%s",
+                                        "%s/../mpi_worker/tessera-worker-%s"};
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s", self);
+    char *slash = strrchr(dir, '/');
+    if (!slash || !arch[0])
+        return 0;
+    *slash = '\0';
+    for (size_t i = 0; i < sizeof(where) / sizeof(where[0]); i++) {
+        int n = snprintf(path, len, where[i], dir, arch);
+        if (n > 0 && (size_t)n < len && access(path, X_OK) == 0)
+            return 1;
+    }
+    return 0;
+}
+
+/* One line of the --multi-prog file: "RANK env TESS_ARCH=A PROGRAM ARGS":
+ * a worker of an architecture with its own build runs that build (MPMD),
+ * every other rank runs tessera itself. */
 static void prog_line(FILE *f, int rank, const launch_req_t *req,
                       const char *arch, int slots)
 {
-    fprintf(f, "%d env TESS_ARCH=%s %s", rank, arch[0] ? arch : "default",
-            req->self);
-    for (int i = 0; i < req->argc; i++)
-        fprintf(f, " %s", req->argv[i]);
-    if (slots > 0)
-        fprintf(f, " --slots %d", slots);
+    char prog[4096];
+    fprintf(f, "%d env TESS_ARCH=%s ", rank, arch[0] ? arch : "default");
+    if (rank > 0 && arch_worker(req->self, arch, prog, sizeof(prog))) {
+        fprintf(f, "%s --slots %d", prog, slots > 0 ? slots : 1);
+    } else {
+        fprintf(f, "%s", req->self);
+        for (int i = 0; i < req->argc; i++)
+            fprintf(f, " %s", req->argv[i]);
+        if (slots > 0)
+            fprintf(f, " --slots %d", slots);
+    }
     fputc('\n', f);
 }
 

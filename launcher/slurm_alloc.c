@@ -54,7 +54,8 @@ int alloc_load(unsigned long job_id, alloc_t *a, tess_error_t *err)
     }
     const slurm_job_info_t *j = &jobs->job_array[0];
     a->job_id = job_id;
-    a->end_time = j->end_time;
+    /* Without a time limit Slurm reports an end a year away: no deadline. */
+    a->end_time = j->time_limit == INFINITE ? 0 : j->end_time;
     snprintf(a->partition, sizeof(a->partition), "%s",
              j->partition ? j->partition : "");
     hostlist_t hl = slurm_hostlist_create(j->nodes ? j->nodes : "");

@@ -29,6 +29,10 @@ int main(int argc, char **argv)
 {
     worker_config_t wc = {.slots = 0, .cache_bytes = 0,
                           .arch = getenv("TESS_ARCH")};
+#ifdef TESS_BUILD_ARCH
+    if (!wc.arch)
+        wc.arch = TESS_BUILD_ARCH; /* an --enable-arch-builds variant */
+#endif
     const char *kpath = NULL;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];

@@ -533,6 +533,10 @@ static int serve(worker_t *w, const worker_config_t *cfg, tess_error_t *err)
     pbuf_str(&out, cfg->arch ? cfg->arch : "");
     const char *node = getenv("SLURMD_NODENAME");
     pbuf_str(&out, node ? node : host);
+    char exe[PATH_MAX];
+    ssize_t exelen = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+    exe[exelen > 0 ? exelen : 0] = '\0';
+    pbuf_str(&out, exe); /* which build runs here, for the record */
     pbuf_end_record(&out, rec);
     if (send_simple(w, &out, err) < 0)
         goto done;
@@ -665,6 +669,9 @@ int worker_serve(MPI_Comm comm, int engine, kreg_t *kernels,
 {
     worker_t w;
     memset(&w, 0, sizeof(w));
+    /* kernel modules: this architecture's build first */
+    if (kreg_set_arch(kernels, cfg->arch) < 0)
+        return tess_errprintf(err, "worker: architecture name too long");
     w.comm = comm;
     w.engine = engine;
     w.kernels = kernels;

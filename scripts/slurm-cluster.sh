@@ -39,6 +39,10 @@ case $dir in
 /*) ;;
 *) dir=$(pwd)/$dir ;;
 esac
+# The path goes into slurm.conf and into Unix socket names (at most 107
+# bytes; slurmd's longest is SCRATCH_DIR/spool/nX/stepd.slurm.pmix.JOB.STEP).
+case $dir in *[!A-Za-z0-9._/+-]*) die "SCRATCH_DIR '$dir': use only letters, digits and ._/+-" ;; esac
+[ ${#dir} -le 64 ] || die "SCRATCH_DIR '$dir' is longer than 64 characters (Unix socket paths)"
 conf=$dir/slurm.conf
 # The daemons and our client commands read this configuration, whatever the
 # caller's environment says; format variables would change what we parse.

@@ -47,5 +47,5 @@ expect_text() {
 # Uninstalled tree: the workflow schema and the kernel modules of the
 # examples are found here.
 export TESS_SCHEMA_DIR="$TOP_SRCDIR/schemas"
-export TESS_KERNEL_PATH="$TOP_BUILDDIR/examples/neurons/.libs:$TOP_BUILDDIR/examples/pipeline/.libs"
+export TESS_KERNEL_PATH="$TOP_BUILDDIR/examples/neurons/.libs:$TOP_BUILDDIR/examples/pipeline/.libs:$TOP_BUILDDIR/examples/archs/.libs:$TOP_BUILDDIR/tests/prog/.libs"
 TESSERA="$TOP_BUILDDIR/launcher/tessera"

@@ -4,13 +4,15 @@
 # Runs every line of tests/wf/EXPECT through engine/test/wf_check validate and
 # asserts the exit status and that stderr is exactly one line containing the
 # expected "file:line:col: message" (or "--param NAME: message").  Then: the
-# input size bound, the two examples, and a 10^6-call expansion.
+# input size bound, the examples (constraints and implementations: archs),
+# and a 10^6-call expansion.
 # Needs TOP_SRCDIR and TOP_BUILDDIR (set by `make check`).
 set -u
 : "${TOP_SRCDIR:?set TOP_SRCDIR}" "${TOP_BUILDDIR:?set TOP_BUILDDIR}"
 W="$TOP_BUILDDIR/engine/test/wf_check"
 MKH5="$TOP_BUILDDIR/engine/test/wf_mkh5"
 KDIR="$TOP_BUILDDIR/examples/pipeline/.libs"
+AKDIR="$TOP_BUILDDIR/examples/archs/.libs"
 CORPUS="$TOP_SRCDIR/tests/wf"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/t1100.XXXXXX") || exit 1
 trap 'rm -rf "$TMP"' EXIT
@@ -18,7 +20,7 @@ trap 'exit 1' INT TERM
 export TESS_SCHEMA_DIR="$TOP_SRCDIR/schemas"
 unset TESS_KERNEL_PATH
 
-for p in "$W" "$MKH5" "$KDIR/pipeline_kernels.so"; do
+for p in "$W" "$MKH5" "$KDIR/pipeline_kernels.so" "$AKDIR/archs_kernels.so"; do
     if [ ! -e "$p" ]; then
         echo "t1100: $p is missing: build it first (make check does)" >&2
         exit 1
@@ -118,6 +120,27 @@ expect "pipeline validate" 0 "pipeline.xml: ok" -- \
     "$W" validate "$PIPE" --kernel-path "$KDIR" --run-dir "$TMP/run"
 expect "pipeline expand" 0 "task 5 smooth pipeline_kernels:pipeline_smooth (in raw_0.bin#4, in raw_1.bin#5, out smoothed#7)" -- \
     "$W" expand "$PIPE" --param nblocks=3 --checks none
+
+# constraints and implementations: what reaches the run (arch, cpus, impls)
+ARCHS="$TOP_SRCDIR/examples/archs/archs.xml"
+expect "archs validate" 0 "archs.xml: ok" -- \
+    "$W" validate "$ARCHS" --kernel-path "$AKDIR" --resources default,mic:4
+expect "archs validate, workers unknown" 0 "archs.xml: ok" -- \
+    "$W" validate "$ARCHS" --kernel-path "$AKDIR"
+expect "archs without mic workers" 2 "archs.xml:31:3: task 'on_mic' needs architecture 'mic' but the workers have: default,x86" -- \
+    "$W" validate "$ARCHS" --kernel-path "$AKDIR" --resources default,x86:4
+expect "archs too many cpus" 2 "archs.xml:26:3: task 'which' needs 8 cpus but workers have at most 4" -- \
+    "$W" validate "$ARCHS" --kernel-path "$AKDIR" --resources default,mic:4 --param cpus=8
+expect "archs kernels missing" 2 "archs.xml:26:30: kernel library 'archs_kernels' not found" -- \
+    "$W" validate "$ARCHS" --kernel-path "$KDIR"
+expect "archs expand implementations" 0 "task 3 which archs_kernels:which_default impl mic=archs_kernels:which_mic (out where#1[1:2])" -- \
+    "$W" expand "$ARCHS" --checks none
+expect "archs expand arch constraint" 0 "task 4 on_mic archs_kernels:which_mic arch=mic (out on_mic#2[1:2])" -- \
+    "$W" expand "$ARCHS" --checks none
+expect "archs expand cpus" 0 "task 1 which archs_kernels:which_default cpus=2 impl mic=archs_kernels:which_mic (out where#1[0:1])" -- \
+    "$W" expand "$ARCHS" --checks none --param cpus=2
+expect "cpus per call" 0 "task 4 t pipeline_kernels:pipeline_stats cpus=3 (5)" -- \
+    "$W" expand "$CORPUS/cpus-per-call.xml" --checks none --param k=4
 
 # 4. 10^6 calls expand in bounded memory (time printed for the log)
 expect "million calls" 0 "calls 1000000 arrays 1" -- \

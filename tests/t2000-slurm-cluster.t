@@ -215,7 +215,7 @@ expect_text "node n4 cpus 4 features mic"
 ok "--time=1: EndTime = start + 60 s; slurm_load_job/slurm_load_node answer"
 
 # --- stop with a job running: cancelled, nothing left behind; stop again
-run 10 sbatch --parsable -N 2 --wrap 'srun sleep 300'
+run 10 sbatch --parsable -N 2 -o "$SCRATCH/sleep.out" --wrap 'srun sleep 300'
 job=$OUT
 n=0
 until [ "$(squeue -h -j "$job" -o %t)" = R ]; do

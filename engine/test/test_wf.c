@@ -241,6 +241,12 @@ static int r_task(void *ctx, const wf_task_call_t *c, tess_error_t *err)
             add(r, " '%s'", p->value.s);
         }
     }
+    if (c->arch)
+        add(r, " @%s", c->arch);
+    if (c->cpus != 1)
+        add(r, " c%d", c->cpus);
+    for (int i = 0; i < c->nimpls; i++)
+        add(r, " I%s=%s", c->impls[i].arch, c->impls[i].kernel);
     add(r, "%s;", c->flags & TESS_PRIORITY ? " P" : "");
     return 0;
 }
@@ -421,6 +427,107 @@ static void test_limits_and_dry_run(void)
     wf_destroy(NULL);
 }
 
+/* <constraints> and <implementation>: what calls carry, and the check
+ * against the workers of wf_set_resources(). */
+static void test_constraints(void)
+{
+    tess_error_t err = {{0}};
+    const char *xml =
+        "<workflow xmlns='" NS "' name='w'>\n"
+        "  <param name='c' type='int' default='2'/>\n"
+        "  <task name='t' kernel='l:t'>\n"
+        "    <param name='w' type='int'/>\n"
+        "    <implementation arch='mic' kernel='l:t_mic'/>\n"
+        "    <implementation arch='gpu' kernel='g:t'/>\n"
+        "    <constraints cpus='c * w'/>\n"
+        "  </task>\n"
+        "  <task name='m' kernel='l:m'>\n"
+        "    <constraints arch='mic' cpus='c'/>\n"
+        "  </task>\n"
+        "  <task name='plain' kernel='l:p'/>\n"
+        "  <body><foreach var='i' from='1' to='3'>"
+        "<call task='t'><arg value='i'/></call></foreach>"
+        "<call task='m'/><call task='plain'/></body>\n"
+        "</workflow>\n";
+    wf_t *wf = load(xml, NULL, 0, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(wf);
+    CU_ASSERT_EQUAL(wf_kernel_lib_count(wf), 2);
+    rec_t *r = calloc(1, sizeof(*r));
+    CU_ASSERT_EQUAL(wf_expand(wf, &rec_ops, r, &err), 0);
+    const char *want = "T t 1 c2 Imic=l:t_mic Igpu=g:t;"
+                       "T t 2 c4 Imic=l:t_mic Igpu=g:t;"
+                       "T m @mic c2;T plain;";
+    CU_ASSERT_STRING_EQUAL(r->buf, want);
+    if (strcmp(r->buf, want) != 0)
+        fprintf(stderr, "\ngot:  %s\nwant: %s\n", r->buf, want);
+
+    /* unknown workers: nothing to check */
+    CU_ASSERT_EQUAL(wf_validate(wf, WF_CHECK_RESOURCES | WF_CHECK_EXPAND,
+                                &err), 0);
+    CU_ASSERT_EQUAL(wf_set_resources(wf, "default,mic", 4), 0);
+    CU_ASSERT_EQUAL(wf_validate(wf, WF_CHECK_ALL & ~WF_CHECK_KERNELS, &err), 0);
+    /* the architecture constraint holds even where implementations exist */
+    CU_ASSERT_EQUAL(wf_set_resources(wf, "default,gpu", 0), 0);
+    CU_ASSERT_EQUAL(wf_validate(wf, WF_CHECK_RESOURCES, &err), -1);
+    CU_ASSERT_EQUAL(errno, EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.text, "t.xml:9:3: task 'm' needs architecture "
+                                     "'mic' but the workers have: "
+                                     "default,gpu");
+    /* cpus known before the expansion: at the task */
+    CU_ASSERT_EQUAL(wf_set_resources(wf, NULL, 1), 0);
+    CU_ASSERT_EQUAL(wf_validate(wf, WF_CHECK_RESOURCES, &err), -1);
+    CU_ASSERT_STRING_EQUAL(err.text, "t.xml:9:3: task 'm' needs 2 cpus but "
+                                     "workers have at most 1");
+    /* cpus over call arguments: at the call, in the dry run */
+    CU_ASSERT_EQUAL(wf_set_resources(wf, NULL, 3), 0);
+    CU_ASSERT_EQUAL(wf_validate(wf, WF_CHECK_RESOURCES, &err), 0);
+    CU_ASSERT_EQUAL(wf_validate(wf, WF_CHECK_RESOURCES | WF_CHECK_EXPAND,
+                                &err), -1);
+    CU_ASSERT_EQUAL(errno, EINVAL);
+    CU_ASSERT_STRING_EQUAL(err.text, "t.xml:13:42: task 't' needs 4 cpus but "
+                                     "workers have at most 3 (in iteration "
+                                     "i=2)");
+    /* ... and only when asked */
+    CU_ASSERT_EQUAL(wf_validate(wf, WF_CHECK_EXPAND, &err), 0);
+    CU_ASSERT_EQUAL(wf_set_resources(wf, NULL, -1), -1);
+    CU_ASSERT_EQUAL(errno, EINVAL);
+    free(r);
+    wf_destroy(wf);
+
+    static const struct {
+        const char *body, *want;
+    } bad[] = {
+        {"<task name='t' kernel='l:t'><constraints cpus='0'/></task>",
+         "t.xml:2:48: cpus must be between 1 and 1048576 (it is 0)"},
+        {"<task name='t' kernel='l:t'><constraints cpus='nope'/></task>",
+         "t.xml:2:48: undefined name 'nope'"},
+        {"<task name='t' kernel='l:t'><param name='s' type='string'/>"
+         "<constraints cpus='s'/></task>",
+         "cpus may use the task's int parameters, and 's' is a string "
+         "parameter"},
+        {"<task name='t' kernel='l:t'><implementation arch='a' kernel='l:a'/>"
+         "<implementation arch='a' kernel='l:b'/></task>",
+         "t.xml:2:90: task 't' has two implementations for architecture 'a' "
+         "(the first at line 2, column 29)"},
+        {"<task name='t' kernel='l:t'><implementation arch='a' kernel='l:a'/>"
+         "<constraints arch='b'/></task>",
+         "t.xml:2:29: the implementation of 't' for architecture 'a' can "
+         "never run: the task is constrained to architecture 'b'"},
+    };
+    for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+        char doc[1024];
+        snprintf(doc, sizeof(doc), "<workflow xmlns='" NS "' name='w'>\n"
+                 "%s<body/></workflow>\n", bad[i].body);
+        wf = load(doc, NULL, 0, &err);
+        CU_ASSERT_PTR_NULL(wf);
+        CU_ASSERT_EQUAL(errno, EINVAL);
+        CU_ASSERT_PTR_NOT_NULL(strstr(err.text, bad[i].want));
+        if (!strstr(err.text, bad[i].want))
+            fprintf(stderr, "\ncase %zu: %s\n", i, err.text);
+        wf_destroy(wf);
+    }
+}
+
 static void test_bad_documents(void)
 {
     static const struct {
@@ -517,6 +624,7 @@ int main(void)
         !CU_add_test(s, "expansion stream", test_expand_stream) ||
         !CU_add_test(s, "parameter overrides", test_overrides) ||
         !CU_add_test(s, "limits and dry run", test_limits_and_dry_run) ||
+        !CU_add_test(s, "constraints and implementations", test_constraints) ||
         !CU_add_test(s, "bad documents", test_bad_documents) ||
         !CU_add_test(s, "scopes and locals", test_scopes)) {
         CU_cleanup_registry();

@@ -5,9 +5,14 @@
  *   wf_check expand WF.xml [OPTIONS]     print the flattened program, one
  *                                         declaration / call per line
  * Options: --param NAME=VALUE (repeatable), --kernel-path DIRS,
- *          --run-dir DIR, --checks LIST (inputs,kernels,expand | all | none),
+ *          --run-dir DIR, --checks LIST (inputs,kernels,expand,resources |
+ *          all | none),
  *          --count (expand: count only, print time and peak RSS),
- *          --limit STEPS (expansion limit).
+ *          --limit STEPS (expansion limit),
+ *          --resources ARCHS:MAXCPUS (wf_set_resources(): ARCHS a
+ *          ','-separated list or '-' for unknown, MAXCPUS 0 for unknown).
+ * expand prints, after the kernel: arch=A if constrained, cpus=N if not 1,
+ * impl ARCH=lib:symbol per implementation.
  * Exit: 0 ok, 2 bad input (message "file:line:col: ..." on stderr),
  *       1 other failures (out of memory).
  */
@@ -93,8 +98,15 @@ static int on_task(void *ctx, const wf_task_call_t *c, tess_error_t *err)
     p->calls++;
     if (p->quiet)
         return 0;
-    printf("task %" PRIu64 " %s %s%s (", c->seq, c->task, c->kernel,
+    printf("task %" PRIu64 " %s %s%s", c->seq, c->task, c->kernel,
            c->flags & TESS_PRIORITY ? " priority" : "");
+    if (c->arch)
+        printf(" arch=%s", c->arch);
+    if (c->cpus != 1)
+        printf(" cpus=%d", c->cpus);
+    for (int i = 0; i < c->nimpls; i++)
+        printf(" impl %s=%s", c->impls[i].arch, c->impls[i].kernel);
+    printf(" (");
     for (int i = 0; i < c->nparams; i++) {
         const tess_param_t *a = &c->params[i];
         printf("%s", i ? ", " : "");
@@ -172,8 +184,17 @@ static int usage(void)
     fprintf(stderr,
             "usage: wf_check validate|expand WF.xml [--param NAME=VALUE]... "
             "[--kernel-path DIRS] [--run-dir DIR] [--checks LIST] [--count] "
-            "[--limit STEPS]\n");
+            "[--limit STEPS] [--resources ARCHS:MAXCPUS]\n");
     return 2;
+}
+
+/* "ARCHS:MAXCPUS" ('-' for unknown architectures); modifies @p arg. */
+static int set_resources(wf_t *wf, char *arg)
+{
+    char *colon = strrchr(arg, ':');
+    *colon = '\0';
+    return wf_set_resources(wf, strcmp(arg, "-") == 0 ? NULL : arg,
+                            atoi(colon + 1));
 }
 
 static double now(void)
@@ -194,6 +215,7 @@ int main(int argc, char **argv)
     wf_param_override_t ov[256];
     size_t nov = 0;
     const char *kpath = NULL, *run_dir = NULL, *checks = "all";
+    char *resources = NULL;
     int count = 0;
     unsigned long long limit = 0;
     tess_error_t err = {{0}};
@@ -223,6 +245,10 @@ int main(int argc, char **argv)
             run_dir = argv[++i];
         } else if (strcmp(a, "--checks") == 0) {
             checks = argv[++i];
+        } else if (strcmp(a, "--resources") == 0) {
+            resources = argv[++i];
+            if (!strrchr(resources, ':'))
+                return usage();
         } else if (strcmp(a, "--limit") == 0) {
             limit = strtoull(argv[++i], NULL, 10);
         } else {
@@ -238,6 +264,8 @@ int main(int argc, char **argv)
         flags |= WF_CHECK_KERNELS;
     if (strstr(checks, "expand"))
         flags |= WF_CHECK_EXPAND;
+    if (strstr(checks, "resources"))
+        flags |= WF_CHECK_RESOURCES;
 
     double t0 = now();
     wf_t *wf = wf_load(file, ov, nov, &err);
@@ -246,7 +274,8 @@ int main(int argc, char **argv)
     double t1 = now();
     if ((kpath && wf_set_kernel_path(wf, kpath) < 0) ||
         (run_dir && wf_set_run_dir(wf, run_dir) < 0) ||
-        wf_set_expand_limit(wf, limit) < 0) {
+        wf_set_expand_limit(wf, limit) < 0 ||
+        (resources && set_resources(wf, resources) < 0)) {
         wf_destroy(wf);
         return 1;
     }

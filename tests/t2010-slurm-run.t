@@ -1,0 +1,80 @@
+#!/bin/sh
+# tessera on a real Slurm cluster (4 emulated nodes, n4 with feature mic):
+# the neurons workflow submitted with `tessera submit` on 4 nodes gives the
+# results of the local run, one worker per node; the hand-written sbatch
+# template works; a constraint no node meets is refused before submission;
+# a job that reaches its time limit stops cleanly with a message.
+set -eu
+. "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
+[ "$(id -u)" -eq 0 ] || { echo "t2010: skipped (needs root)"; exit 77; }
+grep -q HAVE_SLURM "$TOP_BUILDDIR/config.h" || { echo "t2010: skipped (no libslurm)"; exit 77; }
+scratch
+cluster="$TOP_SRCDIR/scripts/slurm-cluster.sh"
+sdir="$SCRATCH/slurm"
+trap 'sh "$cluster" stop "$sdir" >/dev/null 2>&1 || true; rm -rf "$SCRATCH"' EXIT INT TERM
+for v in $(env | sed -n 's/^\(SLURM_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
+eval "$(sh "$cluster" start "$sdir")"
+export SLURM_CONF
+# emulated nodes share one host: TCP between ranks (see docs/slurm.md)
+export OMPI_MCA_btl=self,tcp
+export PATH="$TOP_BUILDDIR/launcher:$PATH"
+cd "$SCRATCH"
+
+# wait_job ID: until Slurm no longer lists the job (bounded)
+wait_job() {
+    i=0
+    while squeue -h -j "$1" 2>/dev/null | grep -q .; do
+        i=$((i + 1))
+        [ $i -le 240 ] || fail "job $1 still in the queue after 120 s"
+        sleep 0.5
+    done
+}
+
+wf="$TOP_SRCDIR/examples/neurons/cc_surrogates.xml"
+"$TOP_BUILDDIR/examples/neurons/tessera-gen-spikes" spikes.h5 --neurons 16 --bins 100 --rate 0.1 --seed 5 >/dev/null
+params="--param spikes=$SCRATCH/spikes.h5 --param maxlag=20 --param num_surrs=30 --param num_frags=8"
+expect_exit 0 tessera run "$wf" $params -n 2 --run-dir local
+
+# the sbatch script, shown
+expect_exit 0 tessera submit "$wf" $params --nodes 4 --time 00:05:00 --dry-run --run-dir sub
+expect_text "#SBATCH --nodes=4"
+expect_text "#SBATCH --time=00:05:00"
+expect_text "run '$wf' --run-dir '$SCRATCH/sub'"
+
+# submitted on 4 nodes: same results, a worker on each node
+expect_exit 0 tessera submit "$wf" $params --nodes 4 --time 00:05:00 --run-dir sub
+expect_text "submitted batch job"
+job=$(echo "$OUT" | sed -n 's/.*submitted batch job \([0-9]*\).*/\1/p')
+wait_job "$job"
+[ -f sub/results.h5 ] || fail "no results; job output: $(cat sub/slurm-$job.out)"
+${PYTHON3:-/usr/bin/python3} "$TOP_SRCDIR/examples/neurons/cc_numpy.py" --compare local/results.h5 sub/results.h5 ||
+    fail "results on 4 Slurm nodes differ from the local run"
+nodes=$(awk '!/^#/ {print $2}' sub/workers.txt | sort -u | tr '\n' ' ')
+[ "$nodes" = "n1 n2 n3 n4 " ] || fail "workers on '$nodes', expected n1..n4: $(cat sub/workers.txt)"
+grep -q "Slurm job $job" "sub/slurm-$job.out" || fail "launcher did not report the allocation"
+
+# a feature no node has: refused before anything is queued
+expect_exit 2 tessera submit "$wf" $params --nodes 1 --time 00:05:00 --constraint gpu --run-dir nogpu
+expect_text "no node of the cluster has feature 'gpu'"
+[ ! -e nogpu/job.sbatch ] || fail "a job script was written for an impossible job"
+
+# the user template, as a user would submit it (the workflow's defaults:
+# maxlag 200 needs 500 bins)
+cp "$TOP_SRCDIR/scripts/tessera.sbatch" .
+"$TOP_BUILDDIR/examples/neurons/tessera-gen-spikes" spikes500.h5 --neurons 8 --bins 500 --seed 6 >/dev/null
+job=$(WORKFLOW="$wf" SPIKES="$SCRATCH/spikes500.h5" RUN_DIR="$SCRATCH/tmpl" \
+    sbatch --parsable --nodes 2 tessera.sbatch)
+wait_job "$job"
+[ -f tmpl/results.h5 ] || fail "template job made no results: $(cat tessera-$job.out)"
+
+# the time limit: 1 minute, tasks of 1 s, no task starts in the last 50 s
+TESS_DEADLINE_MARGIN=50 expect_exit 0 tessera submit "$TOP_SRCDIR/tests/wfrun/naps.xml" \
+    --param n=100 --param ms=1000 --nodes 1 --time 00:01:00 --run-dir naps
+job=$(echo "$OUT" | sed -n 's/.*submitted batch job \([0-9]*\).*/\1/p')
+wait_job "$job"
+grep -q "before the wall-time limit" "naps/slurm-$job.out" ||
+    fail "no wall-time message: $(cat naps/slurm-$job.out)"
+grep -q "tasks done" "naps/slurm-$job.out" || fail "no summary of what was done"
+state=$(scontrol show job "$job" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p')
+[ "$state" != "TIMEOUT" ] || fail "the job was killed by Slurm instead of stopping"
+echo "t2010: ok"
