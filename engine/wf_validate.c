@@ -221,6 +221,12 @@ bool wf_arch_in_list(const char *list, const char *arch)
     while (list) {
         const char *comma = strchr(list, ',');
         size_t len = comma ? (size_t)(comma - list) : strlen(list);
+        while (len && *list == ' ') { /* "a, b" */
+            list++;
+            len--;
+        }
+        while (len && list[len - 1] == ' ')
+            len--;
         if (len == n && strncmp(list, arch, n) == 0)
             return true;
         list = comma ? comma + 1 : NULL;
