@@ -1,7 +1,8 @@
 #!/bin/sh
 # Install dependencies, build, and run every test of Tessera:
 #   1. the normal build with warnings as errors: `make check` (unit and
-#      integration tests: CUnit programs, real HDF5 files, real mpirun ranks);
+#      integration tests: CUnit programs, real HDF5 files, real mpirun ranks,
+#      a real Slurm cluster of 4 emulated nodes that the tests start and stop);
 #   2. an AddressSanitizer+UBSan build: `make check` of the unit tests.
 # Usage (as root on Debian 12): bash scripts/test.sh
 set -eu
@@ -10,8 +11,9 @@ jobs=$(nproc)
 
 sh "$top/scripts/install-deps.sh"
 
-echo "== build (-Werror)"
-sh "$top/scripts/build.sh" "$top/_build" --enable-werror
+echo "== build (-Werror, with a 'mic' architecture build for the Slurm tests)"
+sh "$top/scripts/build.sh" "$top/_build" --enable-werror \
+    --enable-arch-builds=mic:-DTESS_MIC_BUILD=1
 echo "== make check"
 make -C "$top/_build" -j"$jobs" check || {
     cat "$top/_build/test-suite.log" >&2; exit 1; }

@@ -52,6 +52,14 @@ ${PYTHON3:-/usr/bin/python3} "$TOP_SRCDIR/examples/neurons/cc_numpy.py" --compar
 nodes=$(awk '!/^#/ {print $2}' sub/workers.txt | sort -u | tr '\n' ' ')
 [ "$nodes" = "n1 n2 n3 n4 " ] || fail "workers on '$nodes', expected n1..n4: $(cat sub/workers.txt)"
 grep -q "Slurm job $job" "sub/slurm-$job.out" || fail "launcher did not report the allocation"
+# n4 (feature mic) ran the mic build of the worker when there is one
+if [ -x "$TOP_BUILDDIR/mpi_worker/tessera-worker-mic" ]; then
+    awk '$2 == "n4" {print $4, $NF}' sub/workers.txt | grep -q "^mic .*/tessera-worker-mic$" ||
+        fail "n4 did not run tessera-worker-mic: $(cat sub/workers.txt)"
+    awk '$2 != "n4" && !/^#/ {print $NF}' sub/workers.txt | grep -q "tessera-worker-mic" &&
+        fail "the mic build ran on a plain node: $(cat sub/workers.txt)"
+    grep -q ",n4,mic," sub/trace.csv || fail "no task ran on n4 (mic): $(head sub/trace.csv)"
+fi
 
 # a feature no node has: refused before anything is queued
 expect_exit 2 tessera submit "$wf" $params --nodes 1 --time 00:05:00 --constraint gpu --run-dir nogpu
