@@ -72,4 +72,10 @@ void wfopts_free(wfopts_t *o);
  * run the checks in flags. NULL after printing the error. */
 wf_t *wfopts_load(const wfopts_t *o, unsigned flags);
 
+/* wfopts_load() knowing the workers' architectures (','-separated, NULL:
+ * unknown) and most slots (0: unknown), so that tasks no worker can run are
+ * reported with their place. */
+wf_t *wfopts_load2(const wfopts_t *o, unsigned flags, const char *archs,
+                   int max_slots);
+
 #endif

@@ -238,8 +238,25 @@ int cmd_run(int argc, char **argv)
     }
 
     double t0 = now();
-    /* Everything that can be checked is checked before anything starts. */
-    wf_t *wf = wfopts_load(&o, WF_CHECK_ALL);
+    /* Everything that can be checked is checked before anything starts,
+     * including that every task can run on the workers this launch gets. */
+    const launch_ops_t *backend = launch_select();
+    launch_req_t probe = {.workers = o.workers < 0 ? 0 : o.workers,
+                          .slots = o.slots};
+    char archs[256];
+    int max_slots = 0;
+    tess_error_t rerr;
+    if (o.workers == 0) {
+        long nc = sysconf(_SC_NPROCESSORS_ONLN);
+        snprintf(archs, sizeof(archs), "default");
+        max_slots = o.slots > 0 ? o.slots : (nc > 0 ? (int)nc : 1);
+    } else if (backend->resources(&probe, archs, sizeof(archs), &max_slots,
+                                  &rerr) < 0) {
+        fprintf(stderr, "tessera: %s\n", rerr.text);
+        wfopts_free(&o);
+        return 2;
+    }
+    wf_t *wf = wfopts_load2(&o, WF_CHECK_ALL, archs, max_slots);
     char run_dir[PATH_MAX];
     if (!wf || make_run_dir(&o, wf, run_dir, sizeof(run_dir)) < 0) {
         wf_destroy(wf);
@@ -295,7 +312,6 @@ int cmd_run(int argc, char **argv)
                         .workers = o.workers < 0 ? 0 : o.workers,
                         .slots = o.slots, .run_dir = run_dir,
                         .kernel_path = kpath};
-    const launch_ops_t *backend = launch_select();
     tess_error_t err;
     rc = backend->run(&req, &err);
     if (rc < 0) {

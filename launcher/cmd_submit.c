@@ -200,24 +200,30 @@ int cmd_submit(int argc, char **argv)
     if (!rest || split(argc, argv, &so, &nargc, rest) < 0 ||
         wfopts_parse(nargc, rest, 1, &o) < 0)
         goto out;
-    wf_t *wf = wfopts_load(&o, WF_CHECK_ALL);
-    if (!wf)
-        goto out;
+    /* The nodes the job may get (all, or those with --constraint): the
+     * workflow's tasks must be able to run on them. */
+    char archs[256];
+    int max_cpus = 0, known = 0;
 #ifdef HAVE_SLURM
-    if (so.constraint && strpbrk(so.constraint, "&|[]*") == NULL) {
-        tess_error_t err;
-        int has = alloc_cluster_has_feature(so.constraint, &err);
-        if (has == 0) {
+    int simple = so.constraint && strpbrk(so.constraint, "&|[]*,") == NULL;
+    tess_error_t serr;
+    if (alloc_cluster_archs(simple ? so.constraint : NULL, archs,
+                            sizeof(archs), &max_cpus, &serr) == 0) {
+        if (simple && !archs[0]) {
             fprintf(stderr, "tessera submit: --constraint %s: no node of the "
                     "cluster has feature '%s'; the job could never start\n",
                     so.constraint, so.constraint);
-            wf_destroy(wf);
             goto out;
         }
-        if (has < 0 && !so.dry_run)
-            fprintf(stderr, "tessera submit: warning: %s\n", err.text);
+        known = !so.constraint || simple;
+    } else if (!so.dry_run) {
+        fprintf(stderr, "tessera submit: warning: %s\n", serr.text);
     }
 #endif
+    wf_t *wf = wfopts_load2(&o, WF_CHECK_ALL, known ? archs : NULL,
+                            known ? max_cpus : 0);
+    if (!wf)
+        goto out;
     char run_dir[PATH_MAX], script[PATH_MAX + 16], self[PATH_MAX], wfabs[PATH_MAX];
     if (o.run_dir) {
         snprintf(run_dir, sizeof(run_dir), "%s", o.run_dir);

@@ -23,6 +23,10 @@ typedef struct launch_ops {
     const char *name;
     /* 1 if this backend applies here (e.g. inside an allocation). */
     int (*detect)(void);
+    /* The architectures the workers will have (','-separated) and the
+     * most slots a worker will have; -1 with err if unknown here. */
+    int (*resources)(const launch_req_t *req, char *archs, size_t len,
+                     int *max_slots, tess_error_t *err);
     /* Run the job to completion; returns its exit status (0, 1, 2), or -1
      * with err filled if it could not be started. */
     int (*run)(const launch_req_t *req, tess_error_t *err);

@@ -26,6 +26,17 @@ static int local_detect(void)
     return 1;
 }
 
+static int local_resources(const launch_req_t *req, char *archs, size_t len,
+                           int *max_slots, tess_error_t *err)
+{
+    (void)err;
+    const char *a = getenv("TESS_ARCH");
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    snprintf(archs, len, "%s", a && *a ? a : "default");
+    *max_slots = req->slots > 0 ? req->slots : (n > 0 ? (int)n : 1);
+    return 0;
+}
+
 static int local_run(const launch_req_t *req, tess_error_t *err)
 {
     char np[32];
@@ -80,6 +91,7 @@ static int local_run(const launch_req_t *req, tess_error_t *err)
 const launch_ops_t launch_local = {
     .name = "local",
     .detect = local_detect,
+    .resources = local_resources,
     .run = local_run,
 };
 

@@ -80,6 +80,19 @@ static void node_arch(const alloc_node_t *n, char *buf, size_t len)
     buf[k] = '\0';
 }
 
+static int slurm_resources(const launch_req_t *req, char *archs, size_t len,
+                           int *max_slots, tess_error_t *err)
+{
+    alloc_t a;
+    if (alloc_load(strtoul(getenv("SLURM_JOB_ID"), NULL, 10), &a, err) < 0)
+        return -1;
+    alloc_archs(&a, archs, len, max_slots);
+    if (req->slots > 0)
+        *max_slots = req->slots;
+    alloc_free(&a);
+    return 0;
+}
+
 static int slurm_run(const launch_req_t *req, tess_error_t *err)
 {
     alloc_t a;
@@ -157,5 +170,6 @@ static int slurm_run(const launch_req_t *req, tess_error_t *err)
 const launch_ops_t launch_slurm = {
     .name = "slurm",
     .detect = slurm_detect,
+    .resources = slurm_resources,
     .run = slurm_run,
 };

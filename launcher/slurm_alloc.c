@@ -120,24 +120,66 @@ int alloc_node_has(const alloc_node_t *node, const char *f)
     return 0;
 }
 
-int alloc_cluster_has_feature(const char *f, tess_error_t *err)
+/* Append arch (the first feature of features, or "default") to the list if
+ * it is not there yet. */
+static void add_arch(const char *features, char *archs, size_t len)
+{
+    char arch[64];
+    size_t k = strcspn(features ? features : "", ",");
+    if (!features || k == 0 || k >= sizeof(arch))
+        snprintf(arch, sizeof(arch), "default");
+    else {
+        memcpy(arch, features, k);
+        arch[k] = '\0';
+    }
+    size_t n = strlen(arch);
+    for (const char *p = archs; *p;) {
+        size_t l = strcspn(p, ",");
+        if (l == n && strncmp(p, arch, n) == 0)
+            return;
+        p += l;
+        if (*p == ',')
+            p++;
+    }
+    size_t used = strlen(archs);
+    snprintf(archs + used, len - used, "%s%s", used ? "," : "", arch);
+}
+
+int alloc_cluster_archs(const char *only, char *archs, size_t len,
+                        int *max_cpus, tess_error_t *err)
 {
     node_info_msg_t *nodes = NULL;
     init_once();
+    archs[0] = '\0';
+    *max_cpus = 0;
     if (slurm_load_node(0, &nodes, SHOW_ALL) != SLURM_SUCCESS) {
         errno = EIO;
         return tess_errprintf(err, "Slurm: cannot load the nodes: %s",
                               slurm_strerror(slurm_get_errno()));
     }
-    int found = 0;
-    for (uint32_t i = 0; i < nodes->record_count && !found; i++) {
+    for (uint32_t i = 0; i < nodes->record_count; i++) {
+        const node_info_t *n = &nodes->node_array[i];
         alloc_node_t an;
         memset(&an, 0, sizeof(an));
         snprintf(an.features, sizeof(an.features), "%s",
-                 nodes->node_array[i].features ? nodes->node_array[i].features
-                                               : "");
-        found = alloc_node_has(&an, f);
+                 n->features ? n->features : "");
+        if (only && !alloc_node_has(&an, only))
+            continue;
+        add_arch(n->features, archs, len);
+        if (n->cpus > *max_cpus)
+            *max_cpus = n->cpus;
     }
     slurm_free_node_info_msg(nodes);
-    return found;
+    return 0;
+}
+
+void alloc_archs(const alloc_t *a, char *archs, size_t len, int *max_cpus)
+{
+    archs[0] = '\0';
+    *max_cpus = 0;
+    for (size_t i = 0; i < a->nnodes; i++) {
+        add_arch(a->nodes[i].features, archs, len);
+        if (a->nodes[i].cpus > *max_cpus)
+            *max_cpus = a->nodes[i].cpus;
+    }
 }

@@ -34,8 +34,14 @@ void alloc_free(alloc_t *a);
 /* 1 if node has feature f (exact match in its comma-separated list). */
 int alloc_node_has(const alloc_node_t *node, const char *f);
 
-/* 1 if some node of the cluster (all partitions) has feature f, 0 if none,
- * -1 with err if Slurm cannot be asked. */
-int alloc_cluster_has_feature(const char *f, tess_error_t *err);
+/* The architectures (first feature, "default" without) of the cluster's
+ * nodes, or of those with feature `only` if not NULL, ','-separated and
+ * each once, and their largest CPU count. -1 with err if Slurm cannot be
+ * asked. */
+int alloc_cluster_archs(const char *only, char *archs, size_t len,
+                        int *max_cpus, tess_error_t *err);
+
+/* The same for the nodes of an allocation. */
+void alloc_archs(const alloc_t *a, char *archs, size_t len, int *max_cpus);
 
 #endif

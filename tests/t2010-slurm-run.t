@@ -66,6 +66,29 @@ expect_exit 2 tessera submit "$wf" $params --nodes 1 --time 00:05:00 --constrain
 expect_text "no node of the cluster has feature 'gpu'"
 [ ! -e nogpu/job.sbatch ] || fail "a job script was written for an impossible job"
 
+# a task with a mic implementation and a mic-only task: the mic-only ones
+# run on n4 (the mic node), with the mic implementation
+expect_exit 0 tessera submit "$TOP_SRCDIR/examples/archs/archs.xml" --param n=8 \
+    --nodes 4 --time 00:05:00 --run-dir archs
+job=$(echo "$OUT" | sed -n 's/.*submitted batch job \([0-9]*\).*/\1/p')
+wait_job "$job"
+[ -f archs/results.h5 ] || fail "archs job made no results: $(cat archs/slurm-$job.out)"
+${PYTHON3:-/usr/bin/python3} - <<PY || fail "mic implementation results"
+import h5py
+f = h5py.File("archs/results.h5", "r")
+assert list(f["on_mic"][:]) == [2] * 8, list(f["on_mic"][:])
+assert set(f["where"][:]) <= {1, 2}, list(f["where"][:])
+PY
+n=$(grep -c ",archs_kernels:which_mic,[0-9]*,n4,mic," archs/trace.csv)
+[ "$n" -ge 8 ] || fail "mic implementation ran $n times on n4: $(cat archs/trace.csv)"
+grep ",archs_kernels:which_mic," archs/trace.csv | grep -qv ",n4,mic," &&
+    fail "the mic implementation ran off the mic node: $(cat archs/trace.csv)"
+
+# a task no node of the cluster can run: refused with its place, not queued
+expect_exit 2 tessera submit "$TOP_SRCDIR/tests/wfrun/gpu.xml" --nodes 1 --time 00:05:00 --run-dir gpu
+expect_text "gpu.xml:8:3: task 'render' needs architecture 'gpu' but the workers have: default,mic"
+[ ! -e gpu/job.sbatch ] || fail "a job script was written for an impossible job"
+
 # the user template, as a user would submit it (the workflow's defaults:
 # maxlag 200 needs 500 bins)
 cp "$TOP_SRCDIR/scripts/tessera.sbatch" .
