@@ -3,6 +3,9 @@
 # build directory): TOP_SRCDIR, TOP_BUILDDIR.
 : "${TOP_SRCDIR:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${TOP_BUILDDIR:=$(pwd)}"
+# canonical paths: tools print them resolved (realpath)
+TOP_SRCDIR=$(cd "$TOP_SRCDIR" && pwd -P)
+TOP_BUILDDIR=$(cd "$TOP_BUILDDIR" && pwd -P)
 export TOP_SRCDIR TOP_BUILDDIR
 
 # mpirun as root and beyond the cores, quiet, shared memory without CMA

@@ -106,6 +106,7 @@ wait_job "$job"
 grep -q "before the wall-time limit" "naps/slurm-$job.out" ||
     fail "no wall-time message: $(cat naps/slurm-$job.out)"
 grep -q "tasks done" "naps/slurm-$job.out" || fail "no summary of what was done"
+grep -q "^state: stopped-wall-time" naps/status.txt || fail "status: $(cat naps/status.txt)"
 state=$(scontrol show job "$job" 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p')
 [ "$state" != "TIMEOUT" ] || fail "the job was killed by Slurm instead of stopping"
 echo "t2010: ok"
