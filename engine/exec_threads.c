@@ -231,12 +231,14 @@ static void *worker_main(void *arg)
 
         pthread_mutex_lock(&xt->lock);
         t->next = NULL;
-        if (xt->done_tail)
+        /* poll() takes the whole list: wake it for the first entry only */
+        if (xt->done_tail) {
             xt->done_tail->next = t;
-        else
+        } else {
             xt->done_head = t;
+            pthread_cond_signal(&xt->done_cv);
+        }
         xt->done_tail = t;
-        pthread_cond_signal(&xt->done_cv);
     }
     pthread_mutex_unlock(&xt->lock);
     return NULL;

@@ -384,12 +384,15 @@ static void *compute_main(void *arg)
         pthread_mutex_lock(&w->lock);
         w->tasks++;
         j->next = NULL;
-        if (w->done_tail)
+        /* The main thread takes the whole list: wake it only for the
+         * first completion it has not seen. */
+        if (w->done_tail) {
             w->done_tail->next = j;
-        else
+        } else {
             w->done_head = j;
+            pthread_cond_signal(&w->done_cv);
+        }
         w->done_tail = j;
-        pthread_cond_signal(&w->done_cv);
     }
     pthread_mutex_unlock(&w->lock);
     return NULL;
@@ -430,7 +433,32 @@ static int handle_kernel(worker_t *w, preader_t *p)
     return 0;
 }
 
-static int handle_task(worker_t *w, preader_t *p)
+/* Jobs decoded from one message, queued for the compute threads at once. */
+struct batch {
+    struct job *head, *tail;
+    int n;
+};
+
+static void batch_flush(worker_t *w, struct batch *b)
+{
+    if (!b->head)
+        return;
+    pthread_mutex_lock(&w->lock);
+    if (w->work_tail)
+        w->work_tail->next = b->head;
+    else
+        w->work_head = b->head;
+    w->work_tail = b->tail;
+    if (b->n == 1)
+        pthread_cond_signal(&w->work_cv);
+    else
+        pthread_cond_broadcast(&w->work_cv);
+    pthread_mutex_unlock(&w->lock);
+    b->head = b->tail = NULL;
+    b->n = 0;
+}
+
+static int handle_task(worker_t *w, preader_t *p, struct batch *b)
 {
     struct job *j = calloc(1, sizeof(*j));
     if (!j || !(j->rec = malloc(p->len ? p->len : 1))) {
@@ -449,14 +477,12 @@ static int handle_task(worker_t *w, preader_t *p)
         j->kname = "?";
         j->kerr = k < w->nk ? w->kmap[k].err : "kernel never announced";
     }
-    pthread_mutex_lock(&w->lock);
-    if (w->work_tail)
-        w->work_tail->next = j;
+    if (b->tail)
+        b->tail->next = j;
     else
-        w->work_head = j;
-    w->work_tail = j;
-    pthread_cond_signal(&w->work_cv);
-    pthread_mutex_unlock(&w->lock);
+        b->head = j;
+    b->tail = j;
+    b->n++;
     return 0;
 }
 
@@ -571,6 +597,7 @@ static int serve(worker_t *w, const worker_config_t *cfg, tess_error_t *err)
             preader_t r, p;
             uint8_t type;
             int more;
+            struct batch batch = {NULL, NULL, 0};
             preader_init(&r, in, (size_t)count);
             while ((more = preader_record(&r, &type, &p)) > 0) {
                 int hrc = 0;
@@ -582,7 +609,7 @@ static int serve(worker_t *w, const worker_config_t *cfg, tess_error_t *err)
                     hrc = handle_kernel(w, &p);
                     break;
                 case PROTO_TASK:
-                    hrc = handle_task(w, &p);
+                    hrc = handle_task(w, &p, &batch);
                     break;
                 case PROTO_DROP:
                     while (p.off < p.len && !p.err) {
@@ -602,6 +629,7 @@ static int serve(worker_t *w, const worker_config_t *cfg, tess_error_t *err)
                     break;
                 }
             }
+            batch_flush(w, &batch);
             if (more < 0) {
                 rc = tess_errprintf(err, "worker: corrupt message from the "
                                     "engine (record type %u)", type);
