@@ -12,12 +12,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "launcher/cmd.h"
+
+extern char **environ;
 #ifdef HAVE_SLURM
 #include "launcher/slurm_alloc.h"
 #endif
@@ -165,23 +168,43 @@ static int write_script(FILE *f, const struct sopts *so, const wf_t *wf,
     return ferror(f) ? -1 : 0;
 }
 
-/* Run sbatch on the script; print the job id. 0, or 1. */
+/* Run sbatch on the script (no shell: the path may hold any character);
+ * print the job id. 0, or 1. */
 static int sbatch(const char *script)
 {
-    char cmd[PATH_MAX + 64];
-    snprintf(cmd, sizeof(cmd), "sbatch --parsable '%s'", script);
-    FILE *p = popen(cmd, "r");
-    if (!p) {
-        fprintf(stderr, "tessera submit: cannot run sbatch: %s\n",
-                strerror(errno));
+    int fd[2];
+    if (pipe(fd) < 0) {
+        fprintf(stderr, "tessera submit: %s\n", strerror(errno));
         return 1;
     }
-    char out[256] = "";
-    if (!fgets(out, sizeof(out), p))
-        out[0] = '\0';
-    int st = pclose(p);
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_adddup2(&fa, fd[1], STDOUT_FILENO);
+    posix_spawn_file_actions_addclose(&fa, fd[0]);
+    char *argv[] = {(char *)"sbatch", (char *)"--parsable", (char *)script,
+                    NULL};
+    pid_t pid;
+    int rc = posix_spawnp(&pid, "sbatch", &fa, NULL, argv, environ);
+    posix_spawn_file_actions_destroy(&fa);
+    close(fd[1]);
+    if (rc != 0) {
+        close(fd[0]);
+        fprintf(stderr, "tessera submit: cannot run sbatch: %s\n",
+                strerror(rc));
+        return 1;
+    }
+    char out[256];
+    ssize_t n, len = 0;
+    while (len < (ssize_t)sizeof(out) - 1 &&
+           (n = read(fd[0], out + len, sizeof(out) - 1 - (size_t)len)) > 0)
+        len += n;
+    out[len] = '\0';
+    close(fd[0]);
+    int st;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
+        ;
     out[strcspn(out, ";\n")] = '\0';
-    if (st != 0 || !out[0]) {
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !out[0]) {
         fprintf(stderr, "tessera submit: sbatch failed (status %d)\n",
                 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
         return 1;

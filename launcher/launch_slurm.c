@@ -50,6 +50,13 @@ static int arch_worker(const char *self, const char *arch, char *path,
     return 0;
 }
 
+/* srun's --multi-prog parser keeps single-quoted words whole, and knows
+ * no escape for a quote inside them. */
+static void put_word(FILE *f, const char *w)
+{
+    fprintf(f, " '%s'", w);
+}
+
 /* One line of the --multi-prog file: "RANK env TESS_ARCH=A PROGRAM ARGS":
  * a worker of an architecture with its own build runs that build (MPMD),
  * every other rank runs tessera itself. */
@@ -57,13 +64,14 @@ static void prog_line(FILE *f, int rank, const launch_req_t *req,
                       const char *arch, int slots)
 {
     char prog[4096];
-    fprintf(f, "%d env TESS_ARCH=%s ", rank, arch[0] ? arch : "default");
+    fprintf(f, "%d env TESS_ARCH=%s", rank, arch[0] ? arch : "default");
     if (rank > 0 && arch_worker(req->self, arch, prog, sizeof(prog))) {
-        fprintf(f, "%s --slots %d", prog, slots > 0 ? slots : 1);
+        put_word(f, prog);
+        fprintf(f, " --slots %d", slots > 0 ? slots : 1);
     } else {
-        fprintf(f, "%s", req->self);
+        put_word(f, req->self);
         for (int i = 0; i < req->argc; i++)
-            fprintf(f, " %s", req->argv[i]);
+            put_word(f, req->argv[i]);
         if (slots > 0)
             fprintf(f, " --slots %d", slots);
     }
@@ -96,6 +104,11 @@ static int slurm_resources(const launch_req_t *req, char *archs, size_t len,
 static int slurm_run(const launch_req_t *req, tess_error_t *err)
 {
     alloc_t a;
+    for (int i = 0; i < req->argc; i++)
+        if (strchr(req->argv[i], '\'') || strchr(req->argv[i], '\n'))
+            return tess_errprintf(err, "argument %s: a quote or a newline "
+                                  "cannot pass through srun --multi-prog",
+                                  req->argv[i]);
     unsigned long job = strtoul(getenv("SLURM_JOB_ID"), NULL, 10);
     if (alloc_load(job, &a, err) < 0)
         return -1;
