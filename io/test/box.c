@@ -1,4 +1,4 @@
-/* test_box.c - boxes of dense arrays: numel, inside, copy, format, slabs. */
+/* test_box - boxes of dense arrays: numel, inside, copy, format, slabs. */
 #include "config.h"
 
 #include <errno.h>

@@ -1,4 +1,4 @@
-/* test_h5result.c - result files: layout (chunks, filters), data assembled
+/* test_h5result - result files: layout (chunks, filters), data assembled
  * from boxes and fragments, attributes, atomic commit and abort, errors. */
 #define _GNU_SOURCE
 #include "config.h"

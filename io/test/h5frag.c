@@ -1,4 +1,4 @@
-/* test_h5frag.c - fragment files: paths, round trips, sub-boxes, errors,
+/* test_h5frag - fragment files: paths, round trips, sub-boxes, errors,
  * atomicity under concurrent writers and after simulated crashes. */
 #define _GNU_SOURCE
 #include "config.h"

@@ -1,4 +1,4 @@
-/* test_fragcache.c - LRU order, capacity, pins, replace, drop, growth and
+/* test_fragcache - LRU order, capacity, pins, replace, drop, growth and
  * a concurrency smoke test (run it under valgrind / ASan for leaks). */
 #define _POSIX_C_SOURCE 200809L /* rand_r */
 #include "config.h"

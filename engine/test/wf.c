@@ -1,5 +1,5 @@
 /*
- * test_wf.c - unit tests of the workflow front end: expressions, loading,
+ * test_wf - unit tests of the workflow front end: expressions, loading,
  * checks and the expansion stream (captured by a recording sink).
  */
 #define _XOPEN_SOURCE 700
