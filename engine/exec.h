@@ -46,8 +46,10 @@ typedef struct exec_ops {
     /* Free what v->payload holds (engine thread, v has no references). */
     void (*version_free)(exec_t *x, dag_version_t *v);
     /* The workers' architectures, ','-separated ("default" for workers
-     * without one), and the largest slot count of a worker. */
-    void (*describe)(exec_t *x, char *archs, size_t len, int *max_slots);
+     * without one), the largest slot count and the largest memory (MiB,
+     * 0: unknown) of a worker. */
+    void (*describe)(exec_t *x, char *archs, size_t len, int *max_slots,
+                     int64_t *max_memory_mb);
     /* Stop threads/ranks (all tasks are finished) and free x. */
     void (*destroy)(exec_t *x);
 } exec_ops_t;

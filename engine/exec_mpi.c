@@ -49,6 +49,7 @@ struct mver {
 struct mworker {
     int rank;
     int slots;
+    int64_t memory_mb; /* what the worker may use, 0: not known */
     char host[64], node[64], arch[32], exe[256];
     pbuf_t out;       /* records to send */
     pbuf_t drops;     /* (id, version) pairs to forget */
@@ -121,7 +122,13 @@ static int cost(void *ctx, const dag_task_t *t)
     return t->kclass ? t->kclass->cpus : 1;
 }
 
-static const sched_ops_t sched_ops = {locality, eligible, cost};
+static int64_t memory(void *ctx, const dag_task_t *t)
+{
+    (void)ctx;
+    return t->kclass ? t->kclass->memory_mb : 0;
+}
+
+static const sched_ops_t sched_ops = {locality, eligible, cost, memory};
 
 /* ---- encoding tasks ---------------------------------------------------- */
 
@@ -368,6 +375,7 @@ static void handle_hello(xmpi_t *x, int wi, preader_t *p)
     preader_str(p, w->arch, sizeof(w->arch));
     preader_str(p, w->node, sizeof(w->node));
     preader_str(p, w->exe, sizeof(w->exe));
+    w->memory_mb = (int64_t)preader_u64(p);
     if (bom != PROTO_BOM || p->err)
         w->slots = -1;
 }
@@ -586,13 +594,14 @@ static void write_stats(xmpi_t *x)
     FILE *f = fopen(path, "w");
     if (!f)
         return;
-    fprintf(f, "# rank node host arch slots tasks frag_bytes_written "
+    fprintf(f, "# rank node host arch slots memory_mb tasks frag_bytes_written "
                "inline_bytes cache_peak_bytes cache_reads frag_reads exe\n");
     for (int i = 0; i < x->nw; i++) {
         struct mworker *w = &x->w[i];
-        fprintf(f, "%d %s %s %s %d %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64
-                   " %" PRIu64 " %" PRIu64 " %s\n",
-                w->rank, w->node, w->host, arch_of(w), w->slots, w->tasks,
+        fprintf(f, "%d %s %s %s %d %lld %" PRIu64 " %" PRIu64 " %" PRIu64
+                   " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s\n",
+                w->rank, w->node, w->host, arch_of(w), w->slots,
+                (long long)w->memory_mb, w->tasks,
                 w->frag_bytes, w->inline_bytes, w->cache_peak, w->cache_reads,
                 w->frag_reads, w->exe[0] ? w->exe : "-");
     }
@@ -638,16 +647,20 @@ static void xm_destroy(exec_t *e)
     free(x);
 }
 
-static void xm_describe(exec_t *e, char *archs, size_t len, int *max_slots)
+static void xm_describe(exec_t *e, char *archs, size_t len, int *max_slots,
+                        int64_t *max_memory_mb)
 {
     xmpi_t *x = (xmpi_t *)e;
     size_t off = 0;
     archs[0] = '\0';
     *max_slots = 0;
+    *max_memory_mb = 0;
     for (int i = 0; i < x->nw; i++) {
         const char *a = arch_of(&x->w[i]);
         if (x->w[i].slots > *max_slots)
             *max_slots = x->w[i].slots;
+        if (x->w[i].memory_mb > *max_memory_mb)
+            *max_memory_mb = x->w[i].memory_mb;
         /* each architecture once */
         int dup = 0;
         for (int j = 0; j < i && !dup; j++)
@@ -713,28 +726,36 @@ exec_t *exec_mpi_create(MPI_Comm comm, const kreg_t *kernels,
             got += x->w[i].slots != 0;
     }
     int *slots = calloc((size_t)x->nw + 1, sizeof(int));
-    if (!slots)
+    int64_t *mem = calloc((size_t)x->nw + 1, sizeof(int64_t));
+    if (!slots || !mem) {
+        free(slots);
+        free(mem);
         goto nomem;
+    }
     for (int i = 0; i < x->nw; i++) {
         if (x->w[i].slots < 0) {
             free(slots);
+            free(mem);
             tess_errprintf(err, "worker rank %d speaks another protocol or "
                            "byte order", x->w[i].rank);
             goto fail;
         }
         slots[i] = x->w[i].slots;
+        mem[i] = x->w[i].memory_mb;
         size_t rec = pbuf_begin_record(&x->w[i].out, PROTO_CONFIG);
         pbuf_str(&x->w[i].out, run_dir);
         pbuf_end_record(&x->w[i].out, rec);
         if (flush_worker(x, &x->w[i]) < 0) {
             free(slots);
+            free(mem);
             tess_errprintf(err, "%s", x->err);
             goto fail;
         }
     }
-    x->sched = sched_create(x->nw, slots, cfg ? cfg->policy : NULL,
+    x->sched = sched_create(x->nw, slots, mem, cfg ? cfg->policy : NULL,
                             &sched_ops, x);
     free(slots);
+    free(mem);
     if (!x->sched) {
         tess_errprintf(err, "unknown scheduling policy '%s'",
                        cfg && cfg->policy ? cfg->policy : "?");

@@ -381,11 +381,15 @@ static void xt_version_free(exec_t *x, dag_version_t *v)
     v->payload = NULL;
 }
 
-static void xt_describe(exec_t *x, char *archs, size_t len, int *max_slots)
+static void xt_describe(exec_t *x, char *archs, size_t len, int *max_slots,
+                        int64_t *max_memory_mb)
 {
     xthreads_t *xt = (xthreads_t *)x;
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
     snprintf(archs, len, "default");
     *max_slots = xt->nthreads;
+    *max_memory_mb = pages > 0 && size > 0
+                         ? (int64_t)pages * size / (1024 * 1024) : 0;
 }
 
 static void xt_destroy(exec_t *x)

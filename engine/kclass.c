@@ -45,11 +45,11 @@ static int same_str(const char *a, const char *b)
 }
 
 static int matches(const kclass_t *c, uint32_t kernel, const char *arch,
-                   int cpus, int nimpls, const char *const *ia,
+                   int cpus, int64_t mem, int nimpls, const char *const *ia,
                    const uint32_t *ik)
 {
-    if (c->kernel != kernel || c->cpus != cpus || c->nimpls != nimpls ||
-        !same_str(c->arch, arch))
+    if (c->kernel != kernel || c->cpus != cpus || c->memory_mb != mem ||
+        c->nimpls != nimpls || !same_str(c->arch, arch))
         return 0;
     for (int i = 0; i < nimpls; i++)
         if (c->impls[i].kernel != ik[i] || strcmp(c->impls[i].arch, ia[i]))
@@ -58,17 +58,18 @@ static int matches(const kclass_t *c, uint32_t kernel, const char *arch,
 }
 
 const kclass_t *kclasses_intern(kclasses_t *t, uint32_t kernel,
-                                const char *arch, int cpus, int nimpls,
+                                const char *arch, int cpus,
+                                int64_t memory_mb, int nimpls,
                                 const char *const *impl_archs,
                                 const uint32_t *impl_kernels)
 {
     if (cpus < 1)
         cpus = 1;
-    if (t->last && matches(t->last, kernel, arch, cpus, nimpls, impl_archs,
+    if (t->last && matches(t->last, kernel, arch, cpus, memory_mb, nimpls, impl_archs,
                            impl_kernels))
         return t->last;
     for (size_t i = 0; i < t->n; i++)
-        if (matches(t->c[i], kernel, arch, cpus, nimpls, impl_archs,
+        if (matches(t->c[i], kernel, arch, cpus, memory_mb, nimpls, impl_archs,
                     impl_kernels))
             return t->last = t->c[i];
     if (t->n == t->cap) {
@@ -84,6 +85,7 @@ const kclass_t *kclasses_intern(kclasses_t *t, uint32_t kernel,
         return NULL;
     c->kernel = kernel;
     c->cpus = cpus;
+    c->memory_mb = memory_mb > 0 ? memory_mb : 0;
     c->arch = arch ? strdup(arch) : NULL;
     c->impls = nimpls ? calloc((size_t)nimpls, sizeof(*c->impls)) : NULL;
     if ((arch && !c->arch) || (nimpls && !c->impls)) {

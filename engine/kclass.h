@@ -20,6 +20,7 @@ typedef struct kclass {
     uint32_t kernel;       /* the default implementation */
     char *arch;            /* required architecture, NULL: any */
     int cpus;              /* slots a task occupies (>= 1) */
+    int64_t memory_mb;     /* memory it needs, MiB (0: none) */
     int nimpls;
     kclass_impl_t *impls;
 } kclass_t;
@@ -32,7 +33,8 @@ void kclasses_destroy(kclasses_t *t);
 /* The class with these properties (created on first use; strings copied).
  * NULL/ENOMEM. */
 const kclass_t *kclasses_intern(kclasses_t *t, uint32_t kernel,
-                                const char *arch, int cpus, int nimpls,
+                                const char *arch, int cpus,
+                                int64_t memory_mb, int nimpls,
                                 const char *const *impl_archs,
                                 const uint32_t *impl_kernels);
 

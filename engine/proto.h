@@ -24,7 +24,7 @@
 
 enum proto_type {
     PROTO_HELLO = 1,    /* worker -> engine: bom, slots, host, arch, node,
-                           executable */
+                           executable, memory (MiB) */
     PROTO_KERNEL = 2,   /* engine -> worker: kernel index, name */
     PROTO_TASK = 3,     /* engine -> worker: a task descriptor */
     PROTO_DONE = 4,     /* worker -> engine: a completion */

@@ -25,6 +25,7 @@ struct tess_run {
     kclasses_t *classes;
     char archs[256];  /* the executor's workers' architectures */
     int max_slots;
+    int64_t max_memory_mb;
     char *workdir;
     int own_workdir;
     uint64_t in_flight; /* submitted, not yet completed */
@@ -179,7 +180,7 @@ tess_run_t *run_create(const tess_config_t *cfg, run_exec_f make_exec,
     if (!run->exec)
         goto error;
     run->exec->ops->describe(run->exec, run->archs, sizeof(run->archs),
-                             &run->max_slots);
+                             &run->max_slots, &run->max_memory_mb);
     return run;
 error:
     tess_run_destroy(run, NULL);
@@ -475,6 +476,14 @@ static const kclass_t *task_class(tess_run_t *run, const char *kernel,
                        kernel, cpus, run->max_slots);
         return NULL;
     }
+    if (o->memory_mb > 0 && run->max_memory_mb > 0 &&
+        o->memory_mb > run->max_memory_mb) {
+        errno = EINVAL;
+        tess_errprintf(err, "task %s needs %lld MiB of memory but workers have "
+                       "at most %lld", kernel, (long long)o->memory_mb,
+                       (long long)run->max_memory_mb);
+        return NULL;
+    }
     const char *archs[64];
     uint32_t kernels[64];
     for (int i = 0; i < o->nimpls; i++) {
@@ -489,7 +498,8 @@ static const kclass_t *task_class(tess_run_t *run, const char *kernel,
             return NULL;
     }
     const kclass_t *c = kclasses_intern(run->classes, k, o->arch, cpus,
-                                        o->nimpls, archs, kernels);
+                                        o->memory_mb, o->nimpls, archs,
+                                        kernels);
     if (!c) {
         errno = ENOMEM;
         tess_errprintf(err, "task %s: out of memory", kernel);
@@ -513,7 +523,8 @@ uint64_t tess_submit2(tess_run_t *run, const char *kernel,
         run_fail(run, "%s", err->text);
         return 0;
     }
-    if (opts && (opts->arch || opts->cpus > 1 || opts->nimpls) &&
+    if (opts && (opts->arch || opts->cpus > 1 || opts->memory_mb > 0 ||
+                 opts->nimpls) &&
         !(kc = task_class(run, kernel, k, opts, err))) {
         run_fail(run, "%s", err->text);
         return 0;

@@ -10,6 +10,7 @@
 struct sched {
     int n;
     int *slots, *used;
+    int64_t *mem, *mem_used; /* per worker, MiB; mem 0: not limited */
     int free_total, busy;
     int locality_on;
     int rr; /* round-robin cursor for "fifo" */
@@ -19,8 +20,8 @@ struct sched {
     uint64_t queued;
 };
 
-sched_t *sched_create(int nworkers, const int *slots, const char *policy,
-                      const sched_ops_t *ops, void *ctx)
+sched_t *sched_create(int nworkers, const int *slots, const int64_t *memory_mb,
+                      const char *policy, const sched_ops_t *ops, void *ctx)
 {
     int loc;
     if (!policy || strcmp(policy, "locality") == 0)
@@ -36,13 +37,16 @@ sched_t *sched_create(int nworkers, const int *slots, const char *policy,
         return NULL;
     s->slots = calloc((size_t)nworkers, sizeof(int));
     s->used = calloc((size_t)nworkers, sizeof(int));
-    if (!s->slots || !s->used) {
+    s->mem = calloc((size_t)nworkers, sizeof(int64_t));
+    s->mem_used = calloc((size_t)nworkers, sizeof(int64_t));
+    if (!s->slots || !s->used || !s->mem || !s->mem_used) {
         sched_destroy(s);
         errno = ENOMEM;
         return NULL;
     }
     s->n = nworkers;
     for (int i = 0; i < nworkers; i++) {
+        s->mem[i] = memory_mb && memory_mb[i] > 0 ? memory_mb[i] : 0;
         s->slots[i] = slots[i] > 0 ? slots[i] : 1;
         s->free_total += s->slots[i];
     }
@@ -59,6 +63,8 @@ void sched_destroy(sched_t *s)
         return;
     free(s->slots);
     free(s->used);
+    free(s->mem);
+    free(s->mem_used);
     free(s);
     errno = saved;
 }
@@ -85,9 +91,16 @@ static int cost_of(const sched_t *s, const dag_task_t *t)
     return c > 0 ? c : 1;
 }
 
+static int64_t memory_of(const sched_t *s, const dag_task_t *t)
+{
+    return s->ops && s->ops->memory ? s->ops->memory(s->ctx, t) : 0;
+}
+
 static int fits(const sched_t *s, const dag_task_t *t, int w, int cost)
 {
+    int64_t m = memory_of(s, t);
     return s->slots[w] - s->used[w] >= cost &&
+           (m == 0 || s->mem[w] == 0 || s->mem[w] - s->mem_used[w] >= m) &&
            (!s->ops || !s->ops->eligible || s->ops->eligible(s->ctx, t, w));
 }
 
@@ -173,6 +186,7 @@ dag_task_t *sched_pick(sched_t *s, int *worker)
                 continue;
             unlink_task(s, heads[q], tails[q], prev, t);
             s->used[w] += cost;
+            s->mem_used[w] += memory_of(s, t);
             s->free_total -= cost;
             s->busy += cost;
             *worker = w;
@@ -193,6 +207,7 @@ void sched_release(sched_t *s, int w, const dag_task_t *t)
     if (w < 0 || w >= s->n || s->used[w] < cost)
         return;
     s->used[w] -= cost;
+    s->mem_used[w] -= memory_of(s, t);
     s->free_total += cost;
     s->busy -= cost;
 }

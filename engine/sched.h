@@ -27,13 +27,16 @@ typedef struct sched_ops {
     int (*eligible)(void *ctx, const dag_task_t *t, int w);
     /* Slots t occupies while it runs (>= 1). */
     int (*cost)(void *ctx, const dag_task_t *t);
+    /* Memory (MiB) t needs while it runs (0: none); NULL: none. */
+    int64_t (*memory)(void *ctx, const dag_task_t *t);
 } sched_ops_t;
 
-/* nworkers workers with slots[i] slots each (copied). policy: "locality"
- * (NULL) or "fifo". ops (borrowed) may be NULL: any worker, one slot, no
- * locality. NULL/EINVAL for an unknown policy. */
-sched_t *sched_create(int nworkers, const int *slots, const char *policy,
-                      const sched_ops_t *ops, void *ctx);
+/* nworkers workers with slots[i] slots and memory_mb[i] MiB each (copied;
+ * memory_mb NULL or 0 entries: not limited). policy: "locality" (NULL) or
+ * "fifo". ops (borrowed) may be NULL: any worker, one slot, no locality.
+ * NULL/EINVAL for an unknown policy. */
+sched_t *sched_create(int nworkers, const int *slots, const int64_t *memory_mb,
+                      const char *policy, const sched_ops_t *ops, void *ctx);
 void sched_destroy(sched_t *s);
 
 /* Queue a ready task (linked through t->next). */

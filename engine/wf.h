@@ -46,6 +46,7 @@
 #define WF_MAX_STATEMENTS 1000000     /* elements of one workflow */
 #define WF_MAX_IMPLS 16               /* implementations of one task */
 #define WF_MAX_CPUS 1048576           /* cpus constraint of one task */
+#define WF_MAX_MEMORY_MB (1LL << 40)  /* memory constraint of one task (MiB) */
 
 typedef struct wf wf_t;
 
@@ -107,6 +108,10 @@ int wf_set_expand_limit(wf_t *wf, uint64_t max_steps);
  * cpus check). -1/EINVAL if max_cpus < 0, ENOMEM. */
 int wf_set_resources(wf_t *wf, const char *archs, int max_cpus);
 
+/* The most memory (MiB) a worker offers (0: unknown, no check); call with
+ * wf_set_resources(). -1/EINVAL if negative. */
+int wf_set_max_memory(wf_t *wf, int64_t max_memory_mb);
+
 /* wf_validate() flags. */
 #define WF_CHECK_INPUTS 0x1u  /* open HDF5 inputs, check type/rank, bind dims */
 #define WF_CHECK_KERNELS 0x2u /* dlopen kernel libraries (of the tasks and
@@ -155,6 +160,7 @@ typedef struct wf_task_call {
     const char *arch;       /* <constraints arch>: only on workers of this
                                architecture; NULL: any */
     int cpus;               /* slots the call occupies (>= 1) */
+    int64_t memory_mb;      /* memory it needs (MiB), 0: no constraint */
     int nimpls;             /* <implementation>s, in document order */
     const tess_impl_t *impls; /* kernel "lib:symbol" per architecture */
     int nparams;

@@ -1232,7 +1232,9 @@ static int resolve_cpus(void *ctx, const char *name, size_t len,
     return resolve_int(k->c, name, len, slot, cls, e);
 }
 
-/* <constraints arch="NAME" cpus="EXPR"/> of task @p td. */
+/* <constraints arch="NAME" cpus="EXPR" memory="EXPR"/> of task @p td;
+ * memory (MiB) must be known at load time (parameters, lets, not loop
+ * variables). */
 static int compile_constraints(comp_t *c, const xmlNode *node,
                                wf_taskdef_t *td)
 {
@@ -1270,6 +1272,28 @@ static int compile_constraints(comp_t *c, const xmlNode *node,
             }
         }
         td->cpus = e + 1;
+    }
+    const char *mem = att(&a, node, "memory");
+    if (mem) {
+        uint32_t e;
+        size_t n;
+        int64_t v;
+        if (cexpr(c, node, "memory", mem, 0, 1, &e, &n) < 0)
+            goto out;
+        if (wf->exprs.v[e].cls != WF_CLS_CONST) {
+            err_attr(c, node, "memory", 0, "memory must be known when the "
+                     "workflow is loaded (parameters and lets only)");
+            goto out;
+        }
+        if (eval_now(c, e, &v) < 0)
+            goto out;
+        if (v < 1 || v > WF_MAX_MEMORY_MB) {
+            err_attr(c, node, "memory", 0, "memory must be between 1 and %lld "
+                     "MiB (it is %lld)", (long long)WF_MAX_MEMORY_MB,
+                     (long long)v);
+            goto out;
+        }
+        td->memory_mb = v;
     }
     rc = 0;
 out:

@@ -458,7 +458,8 @@ static int call(xstate_t *xs, const wf_stmt_t *st)
                             .kernel_symbol = wf_str(wf, td->symbol),
                             .flags = st->flags,
                             .arch = td->arch ? wf_str(wf, td->arch - 1) : NULL,
-                            .cpus = (int)cpus, .nimpls = (int)td->nimpl,
+                            .cpus = (int)cpus, .memory_mb = td->memory_mb,
+                            .nimpls = (int)td->nimpl,
                             .impls = td->nimpl ? wf->impl_view + td->impl
                                                : NULL,
                             .nparams = (int)st->c,

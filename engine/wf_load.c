@@ -212,6 +212,17 @@ int wf_set_expand_limit(wf_t *wf, uint64_t max_steps)
     return 0;
 }
 
+int wf_set_max_memory(wf_t *wf, int64_t max_memory_mb)
+{
+    if (max_memory_mb < 0) {
+        errno = EINVAL;
+        return -1;
+    }
+    wf->res_max_memory_mb = max_memory_mb;
+    wf->validated &= ~WF_CHECK_RESOURCES;
+    return 0;
+}
+
 int wf_set_resources(wf_t *wf, const char *archs, int max_cpus)
 {
     if (max_cpus < 0) {

@@ -171,6 +171,7 @@ typedef struct wf_taskdef {
     uint32_t cpus;     /* expression index + 1, 0: none; class LOOP when it
                           uses the task's int parameters (per call) */
     uint32_t arch;     /* <constraints arch>: strs offset + 1, 0: any */
+    int64_t memory_mb; /* <constraints memory> (MiB), 0: none */
     uint32_t impl, nimpl; /* implementations in wf->impls */
     wf_loc_t loc;
 } wf_taskdef_t;
@@ -274,6 +275,7 @@ struct wf {
     unsigned validated; /* WF_CHECK_* done */
     char *res_archs;    /* wf_set_resources(): worker architectures */
     int res_max_cpus;   /* ... largest slot count, 0: unknown */
+    int64_t res_max_memory_mb; /* ... largest memory (MiB), 0: unknown */
     bool res_set;       /* wf_set_resources() was called */
     uint64_t max_steps; /* expansion limit (0: none) */
     uint64_t steps;

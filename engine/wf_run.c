@@ -202,7 +202,8 @@ static int run_task(void *ctx, const wf_task_call_t *c, tess_error_t *err)
 {
     wf_run_sink_t *s = ctx;
     tess_task_opts_t opts = {.flags = c->flags, .arch = c->arch,
-                             .cpus = c->cpus, .nimpls = c->nimpls,
+                             .cpus = c->cpus, .memory_mb = c->memory_mb,
+                             .nimpls = c->nimpls,
                              .impls = c->impls};
     return tess_submit2(s->run, c->kernel, &opts, c->nparams, c->params,
                         err) ? 0 : -1;

@@ -251,6 +251,14 @@ static int check_resources(wf_t *wf, tess_error_t *err)
                              wf_str(wf, td->arch - 1),
                              *wf->res_archs ? wf->res_archs : "(none)");
         }
+        if (td->memory_mb && wf->res_max_memory_mb &&
+            td->memory_mb > wf->res_max_memory_mb) {
+            errno = EINVAL;
+            return wf_err_at(wf, err, td->loc, "task '%s' needs %lld MiB of "
+                             "memory but workers have at most %lld", name,
+                             (long long)td->memory_mb,
+                             (long long)wf->res_max_memory_mb);
+        }
         if (!td->cpus || !wf->res_max_cpus)
             continue;
         const wf_expr_t *x = &wf->exprs.v[td->cpus - 1];

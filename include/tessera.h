@@ -254,13 +254,17 @@ typedef struct tess_task_opts {
     const char *arch;         /**< only on workers of this architecture
                                    (the node feature, e.g. "mic"); NULL: any */
     int cpus;                 /**< slots (cores) the task occupies (0: 1) */
+    int64_t memory_mb;        /**< memory the task needs on its worker, in
+                                   MiB (0: no constraint) */
     int nimpls;
     const tess_impl_t *impls; /**< architecture-specific kernels */
 } tess_task_opts_t;
 
 /** tess_submit() with constraints and implementations. A task that no
  *  worker of the run can ever run (no worker of the required architecture,
- *  or with enough slots) is refused: 0, with err naming the constraint. */
+ *  or with enough slots or memory) is refused: 0, with err naming the
+ *  constraint. A worker runs tasks at once only while their slots and
+ *  memory fit its own. */
 uint64_t tess_submit2(tess_run_t *run, const char *kernel,
                       const tess_task_opts_t *opts, int nparams,
                       const tess_param_t *params, tess_error_t *err);

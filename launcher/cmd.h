@@ -73,9 +73,9 @@ void wfopts_free(wfopts_t *o);
 wf_t *wfopts_load(const wfopts_t *o, unsigned flags);
 
 /* wfopts_load() knowing the workers' architectures (','-separated, NULL:
- * unknown) and most slots (0: unknown), so that tasks no worker can run are
- * reported with their place. */
+ * unknown), most slots and most memory in MiB (0: unknown), so that tasks
+ * no worker can run are reported with their place. */
 wf_t *wfopts_load2(const wfopts_t *o, unsigned flags, const char *archs,
-                   int max_slots);
+                   int max_slots, int64_t max_memory_mb);
 
 #endif

@@ -268,18 +268,20 @@ int cmd_run(int argc, char **argv)
                           .slots = o.slots};
     char archs[256];
     int max_slots = 0;
+    int64_t max_mem = 0;
     tess_error_t rerr;
-    if (o.workers == 0) {
-        long nc = sysconf(_SC_NPROCESSORS_ONLN);
+    if (o.workers == 0) { /* this process: the local backend's view */
+        int rc0 = launch_local.resources(&probe, archs, sizeof(archs),
+                                         &max_slots, &max_mem, &rerr);
         snprintf(archs, sizeof(archs), "default");
-        max_slots = o.slots > 0 ? o.slots : (nc > 0 ? (int)nc : 1);
+        (void)rc0;
     } else if (backend->resources(&probe, archs, sizeof(archs), &max_slots,
-                                  &rerr) < 0) {
+                                  &max_mem, &rerr) < 0) {
         fprintf(stderr, "tessera: %s\n", rerr.text);
         wfopts_free(&o);
         return 2;
     }
-    wf_t *wf = wfopts_load2(&o, WF_CHECK_ALL, archs, max_slots);
+    wf_t *wf = wfopts_load2(&o, WF_CHECK_ALL, archs, max_slots, max_mem);
     char run_dir[PATH_MAX];
     if (!wf || make_run_dir(&o, wf, run_dir, sizeof(run_dir)) < 0) {
         wf_destroy(wf);

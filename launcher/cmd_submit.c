@@ -227,11 +227,12 @@ int cmd_submit(int argc, char **argv)
      * workflow's tasks must be able to run on them. */
     char archs[256];
     int max_cpus = 0, known = 0;
+    int64_t max_mem = 0;
 #ifdef HAVE_SLURM
     int simple = so.constraint && strpbrk(so.constraint, "&|[]*,") == NULL;
     tess_error_t serr;
     if (alloc_cluster_archs(simple ? so.constraint : NULL, archs,
-                            sizeof(archs), &max_cpus, &serr) == 0) {
+                            sizeof(archs), &max_cpus, &max_mem, &serr) == 0) {
         if (simple && !archs[0]) {
             fprintf(stderr, "tessera submit: --constraint %s: no node of the "
                     "cluster has feature '%s'; the job could never start\n",
@@ -244,7 +245,7 @@ int cmd_submit(int argc, char **argv)
     }
 #endif
     wf_t *wf = wfopts_load2(&o, WF_CHECK_ALL, known ? archs : NULL,
-                            known ? max_cpus : 0);
+                            known ? max_cpus : 0, known ? max_mem : 0);
     if (!wf)
         goto out;
     char run_dir[PATH_MAX], script[PATH_MAX + 16], self[PATH_MAX], wfabs[PATH_MAX];

@@ -23,10 +23,12 @@ typedef struct launch_ops {
     const char *name;
     /* 1 if this backend applies here (e.g. inside an allocation). */
     int (*detect)(void);
-    /* The architectures the workers will have (','-separated) and the
-     * most slots a worker will have; -1 with err if unknown here. */
+    /* The architectures the workers will have (','-separated), the most
+     * slots and the most memory (MiB, 0: unknown) a worker will have; -1
+     * with err if unknown here. */
     int (*resources)(const launch_req_t *req, char *archs, size_t len,
-                     int *max_slots, tess_error_t *err);
+                     int *max_slots, int64_t *max_memory_mb,
+                     tess_error_t *err);
     /* Run the job to completion; returns its exit status (0, 1, 2), or -1
      * with err filled if it could not be started. */
     int (*run)(const launch_req_t *req, tess_error_t *err);

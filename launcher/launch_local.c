@@ -27,11 +27,15 @@ static int local_detect(void)
 }
 
 static int local_resources(const launch_req_t *req, char *archs, size_t len,
-                           int *max_slots, tess_error_t *err)
+                           int *max_slots, int64_t *max_memory_mb,
+                           tess_error_t *err)
 {
     (void)err;
     const char *a = getenv("TESS_ARCH");
     long n = sysconf(_SC_NPROCESSORS_ONLN);
+    long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+    *max_memory_mb = pages > 0 && size > 0
+                         ? (int64_t)pages * size / (1024 * 1024) : 0;
     snprintf(archs, len, "%s", a && *a ? a : "default");
     *max_slots = req->slots > 0 ? req->slots : (n > 0 ? (int)n : 1);
     return 0;

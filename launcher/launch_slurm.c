@@ -61,10 +61,12 @@ static void put_word(FILE *f, const char *w)
  * a worker of an architecture with its own build runs that build (MPMD),
  * every other rank runs tessera itself. */
 static void prog_line(FILE *f, int rank, const launch_req_t *req,
-                      const char *arch, int slots)
+                      const char *arch, int slots, long memory_mb)
 {
     char prog[4096];
     fprintf(f, "%d env TESS_ARCH=%s", rank, arch[0] ? arch : "default");
+    if (memory_mb > 0)
+        fprintf(f, " TESS_MEMORY_MB=%ld", memory_mb);
     if (rank > 0 && arch_worker(req->self, arch, prog, sizeof(prog))) {
         put_word(f, prog);
         fprintf(f, " --slots %d", slots > 0 ? slots : 1);
@@ -89,12 +91,17 @@ static void node_arch(const alloc_node_t *n, char *buf, size_t len)
 }
 
 static int slurm_resources(const launch_req_t *req, char *archs, size_t len,
-                           int *max_slots, tess_error_t *err)
+                           int *max_slots, int64_t *max_memory_mb,
+                           tess_error_t *err)
 {
     alloc_t a;
     if (alloc_load(strtoul(getenv("SLURM_JOB_ID"), NULL, 10), &a, err) < 0)
         return -1;
     alloc_archs(&a, archs, len, max_slots);
+    *max_memory_mb = 0;
+    for (size_t i = 0; i < a.nnodes; i++)
+        if (a.nodes[i].memory_mb > *max_memory_mb)
+            *max_memory_mb = a.nodes[i].memory_mb;
     if (req->slots > 0)
         *max_slots = req->slots;
     alloc_free(&a);
@@ -132,7 +139,7 @@ static int slurm_run(const launch_req_t *req, tess_error_t *err)
         per_node[(size_t)w % a.nnodes]++;
     /* rank 0, the engine, mostly sleeps: it shares the first node */
     fprintf(hf, "%s\n", a.nodes[0].name);
-    prog_line(cf, 0, req, "", 0);
+    prog_line(cf, 0, req, "", 0, 0);
     for (int w = 0; w < workers; w++) {
         const alloc_node_t *n = &a.nodes[(size_t)w % a.nnodes];
         char arch[sizeof(n->features)];
@@ -140,7 +147,9 @@ static int slurm_run(const launch_req_t *req, tess_error_t *err)
         int slots = req->slots > 0 ? req->slots
                                    : n->cpus / per_node[(size_t)w % a.nnodes];
         fprintf(hf, "%s\n", n->name);
-        prog_line(cf, w + 1, req, arch, slots > 0 ? slots : 1);
+        /* the node's memory, shared among its workers */
+        prog_line(cf, w + 1, req, arch, slots > 0 ? slots : 1,
+                  n->memory_mb / per_node[(size_t)w % a.nnodes]);
     }
     fclose(hf);
     fclose(cf);

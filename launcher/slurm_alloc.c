@@ -146,12 +146,14 @@ static void add_arch(const char *features, char *archs, size_t len)
 }
 
 int alloc_cluster_archs(const char *only, char *archs, size_t len,
-                        int *max_cpus, tess_error_t *err)
+                        int *max_cpus, int64_t *max_memory_mb,
+                        tess_error_t *err)
 {
     node_info_msg_t *nodes = NULL;
     init_once();
     archs[0] = '\0';
     *max_cpus = 0;
+    *max_memory_mb = 0;
     if (slurm_load_node(0, &nodes, SHOW_ALL) != SLURM_SUCCESS) {
         errno = EIO;
         return tess_errprintf(err, "Slurm: cannot load the nodes: %s",
@@ -168,6 +170,8 @@ int alloc_cluster_archs(const char *only, char *archs, size_t len,
         add_arch(n->features, archs, len);
         if (n->cpus > *max_cpus)
             *max_cpus = n->cpus;
+        if ((int64_t)n->real_memory > *max_memory_mb)
+            *max_memory_mb = (int64_t)n->real_memory;
     }
     slurm_free_node_info_msg(nodes);
     return 0;

@@ -36,10 +36,11 @@ int alloc_node_has(const alloc_node_t *node, const char *f);
 
 /* The architectures (first feature, "default" without) of the cluster's
  * nodes, or of those with feature `only` if not NULL, ','-separated and
- * each once, and their largest CPU count. -1 with err if Slurm cannot be
+ * each once, their largest CPU count and memory (MiB). -1 with err if Slurm cannot be
  * asked. */
 int alloc_cluster_archs(const char *only, char *archs, size_t len,
-                        int *max_cpus, tess_error_t *err);
+                        int *max_cpus, int64_t *max_memory_mb,
+                        tess_error_t *err);
 
 /* The same for the nodes of an allocation. */
 void alloc_archs(const alloc_t *a, char *archs, size_t len, int *max_cpus);

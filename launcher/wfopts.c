@@ -103,16 +103,17 @@ void wfopts_free(wfopts_t *o)
 
 wf_t *wfopts_load(const wfopts_t *o, unsigned flags)
 {
-    return wfopts_load2(o, flags, NULL, 0);
+    return wfopts_load2(o, flags, NULL, 0, 0);
 }
 
 wf_t *wfopts_load2(const wfopts_t *o, unsigned flags, const char *archs,
-                   int max_slots)
+                   int max_slots, int64_t max_memory_mb)
 {
     tess_error_t err;
     wf_t *wf = wf_load(o->workflow, o->params, o->nparams, &err);
     if (!wf || (o->kernel_path && wf_set_kernel_path(wf, o->kernel_path) < 0) ||
         ((archs || max_slots) && wf_set_resources(wf, archs, max_slots) < 0) ||
+        wf_set_max_memory(wf, max_memory_mb) < 0 ||
         (flags && wf_validate(wf, flags, &err) < 0)) {
         fprintf(stderr, "%s\n", err.text);
         wf_destroy(wf);

@@ -563,6 +563,15 @@ static int serve(worker_t *w, const worker_config_t *cfg, tess_error_t *err)
     ssize_t exelen = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
     exe[exelen > 0 ? exelen : 0] = '\0';
     pbuf_str(&out, exe); /* which build runs here, for the record */
+    int64_t mem = cfg->memory_mb;
+    const char *env = getenv("TESS_MEMORY_MB"); /* set by the Slurm backend */
+    if (mem <= 0 && env)
+        mem = strtoll(env, NULL, 10);
+    if (mem <= 0) {
+        long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+        mem = pages > 0 && size > 0 ? (int64_t)pages * size / (1024 * 1024) : 0;
+    }
+    pbuf_u64(&out, (uint64_t)mem);
     pbuf_end_record(&out, rec);
     if (send_simple(w, &out, err) < 0)
         goto done;

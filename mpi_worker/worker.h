@@ -21,6 +21,8 @@ typedef struct worker_config {
     int slots;            /* compute threads (0: cores of the process) */
     size_t cache_bytes;   /* fragment cache capacity */
     const char *arch;     /* architecture name reported to the engine */
+    int64_t memory_mb;    /* memory tasks may use here (0: TESS_MEMORY_MB,
+                             else the machine's physical memory) */
 } worker_config_t;
 
 /* Serve the engine at rank `engine` of comm until it says SHUTDOWN.

@@ -67,6 +67,11 @@ expect_exit 2 "$TESSERA" frobnicate
 expect_text "unknown command 'frobnicate'"
 expect_exit 0 "$TESSERA" validate "$wf" $params
 expect_text "valid workflow 'cc_surrogates'"
+# a task needing more memory than the workers have: refused at its place;
+# a modest need runs
+expect_exit 2 "$TESSERA" run "$TOP_SRCDIR/tests/wfrun/bigmem.xml" -n 1 --run-dir bigmem
+expect_text "bigmem.xml:8:3: task 'hog' needs 1099511627776 MiB of memory but workers have at most"
+expect_exit 0 "$TESSERA" run "$TOP_SRCDIR/tests/wfrun/bigmem.xml" --param mib=16 -n 1 --run-dir smallmem
 expect_exit 0 "$TESSERA" --version
 expect_text "tessera "
 expect_exit 0 "$TESSERA" run --help

@@ -350,6 +350,11 @@ static void test_constraints(void)
     tess_task_opts_t big = {.cpus = 3};
     CU_ASSERT_EQUAL(tess_submit2(run, "which", &big, 1, &p, &err), 0);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.text, "needs 3 cpus but workers have at most 2"));
+    tess_task_opts_t huge = {.memory_mb = (int64_t)1 << 40}; /* 1 EiB */
+    CU_ASSERT_EQUAL(tess_submit2(run, "which", &huge, 1, &p, &err), 0);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.text, "MiB of memory but workers have at most"));
+    tess_task_opts_t small = {.memory_mb = 1};
+    CU_ASSERT(tess_submit2(run, "which", &small, 1, &p, &err) > 0);
     tess_run_destroy(run, NULL);
 }
 

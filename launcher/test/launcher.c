@@ -62,18 +62,20 @@ static void test_local_backend(void)
 {
     char archs[64];
     int slots = 0;
+    int64_t mem = 0;
     tess_error_t err;
     launch_req_t req = {.slots = 0};
     unsetenv("SLURM_JOB_ID");
     CU_ASSERT_PTR_EQUAL(launch_select(), &launch_local);
     unsetenv("TESS_ARCH");
     CU_ASSERT_EQUAL(launch_local.resources(&req, archs, sizeof(archs), &slots,
-                                           &err), 0);
+                                           &mem, &err), 0);
     CU_ASSERT_STRING_EQUAL(archs, "default");
     CU_ASSERT(slots >= 1);
+    CU_ASSERT(mem > 0); /* this machine's memory */
     setenv("TESS_ARCH", "mic", 1);
     req.slots = 5;
-    launch_local.resources(&req, archs, sizeof(archs), &slots, &err);
+    launch_local.resources(&req, archs, sizeof(archs), &slots, &mem, &err);
     CU_ASSERT_STRING_EQUAL(archs, "mic");
     CU_ASSERT_EQUAL(slots, 5);
     unsetenv("TESS_ARCH");
