@@ -4,7 +4,7 @@
 #include <string.h>
 
 #include "engine/region.h"
-#include "io/box.h"
+#include "base/box.h"
 
 void region_full(region_t *r, int rank, const int64_t *shape)
 {

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/wf.h"
+#include "workflow/wf.h"
 
 static int count_task(void *ctx, const wf_task_call_t *c, tess_error_t *err)
 {

@@ -233,9 +233,11 @@ int tess_write_results(tess_run_t *run, const char *path, int n,
 /** Declare a file by path (copied). Its content is the data. */
 tess_data_t tess_file(tess_run_t *run, const char *path, tess_error_t *err);
 
+/** Task flag: run before the ready tasks without it (COMPSs priority=True). */
+#define TESS_PRIORITY 0x1u
+
 /** Submit a task calling kernel @p kernel. Parameters are copied.
  *  Returns the task's sequence number (>= 1), or 0 with @p err filled. */
-#define TESS_PRIORITY 0x1u
 uint64_t tess_submit(tess_run_t *run, const char *kernel, unsigned flags,
                      int nparams, const tess_param_t *params,
                      tess_error_t *err);

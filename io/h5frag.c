@@ -14,7 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "io/box.h"
+#include "base/box.h"
 #include "io/h5frag.h"
 #include "io/h5frag_private.h"
 
@@ -70,30 +70,6 @@ hid_t h5frag_fapl(void)
 /* ------------------------------------------------------------------ */
 /* Types                                                               */
 /* ------------------------------------------------------------------ */
-
-size_t h5frag_type_size(tess_type_t type)
-{
-    switch (type) {
-    case TESS_U8: return 1;
-    case TESS_I32: return 4;
-    case TESS_I64: return 8;
-    case TESS_F32: return 4;
-    case TESS_F64: return 8;
-    }
-    return 0;
-}
-
-const char *h5frag_type_name(tess_type_t type)
-{
-    switch (type) {
-    case TESS_U8: return "u8";
-    case TESS_I32: return "i32";
-    case TESS_I64: return "i64";
-    case TESS_F32: return "f32";
-    case TESS_F64: return "f64";
-    }
-    return "?";
-}
 
 hid_t h5frag_mem_type(tess_type_t type)
 {
@@ -478,7 +454,7 @@ int h5frag_write2(const char *path, tess_type_t type, int rank,
     if (h5frag_init() < 0)
         return tess_errprintf(err, "frag file %s: cannot initialise HDF5",
                               path);
-    if (h5frag_type_size(type) == 0) {
+    if (tess_type_size(type) == 0) {
         errno = EINVAL;
         return tess_errprintf(err, "frag file %s: unknown element type %d",
                               path, (int)type);
@@ -495,7 +471,7 @@ int h5frag_write2(const char *path, tess_type_t type, int rank,
                               path, rank, TESS_MAX_RANK);
     }
     numel = box_numel(rank, count);
-    if ((uint64_t)numel > SIZE_MAX / h5frag_type_size(type)
+    if ((uint64_t)numel > SIZE_MAX / tess_type_size(type)
         || (numel > 0 && !buf)) {
         errno = EINVAL;
         return tess_errprintf(err, "frag file %s: %s", path,
@@ -672,7 +648,7 @@ int h5frag_file_open(h5frag_file_t *f, const char *path, tess_type_t type,
     f->type = h5frag_classify(dtype, desc, sizeof(desc));
     if (type && f->type != type) {
         FAIL(EINVAL, "frag file %s: dataset " H5FRAG_DATASET ": element type "
-             "is %s, expected %s", path, desc, h5frag_type_name(type));
+             "is %s, expected %s", path, desc, tess_type_name(type));
         goto fail;
     }
     if (!f->type) {
@@ -814,7 +790,7 @@ int h5frag_read(const char *path, tess_type_t type, int rank,
 {
     h5frag_file_t f;
 
-    if (h5frag_type_size(type) == 0 || rank < 1 || rank > TESS_MAX_RANK) {
+    if (tess_type_size(type) == 0 || rank < 1 || rank > TESS_MAX_RANK) {
         errno = EINVAL;
         return tess_errprintf(err, "frag file %s: invalid request (type %d, "
                               "rank %d)", path ? path : "(null)", (int)type,

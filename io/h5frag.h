@@ -116,6 +116,6 @@ int h5frag_sync_dir(const char *path);
 int h5frag_clean_temps(const char *run_dir, tess_error_t *err);
 
 /* Boxes of fragments held in memory (fragcache) are copied with box_copy()
- * of io/box.h, which does not depend on HDF5. */
+ * of base/box.h, which does not depend on HDF5. */
 
 #endif /* TESS_IO_H5FRAG_H */

@@ -13,11 +13,9 @@
 
 #include "tessera.h"
 
-/* Element size, name ("f64") and HDF5 types of a Tessera type: the native
- * type used in memory and the little-endian type stored in files.
- * 0 / "?" / H5I_INVALID_HID for an unknown type. */
-size_t h5frag_type_size(tess_type_t type);
-const char *h5frag_type_name(tess_type_t type);
+/* HDF5 types of a Tessera type: the native type used in memory and the
+ * little-endian type stored in files; H5I_INVALID_HID for an unknown type.
+ * (Sizes and names: tess_type_size(), tess_type_name().) */
 hid_t h5frag_mem_type(tess_type_t type);
 hid_t h5frag_file_type(tess_type_t type);
 

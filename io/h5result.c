@@ -12,7 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "io/box.h"
+#include "base/box.h"
 #include "io/h5frag.h"
 #include "io/h5frag_private.h"
 #include "io/h5result.h"
@@ -225,7 +225,7 @@ const char *h5result_temp_path(const h5result_t *res)
 void h5result_chunk_dims(tess_type_t type, int rank, const int64_t *shape,
                          int64_t *chunk)
 {
-    size_t elsize = h5frag_type_size(type);
+    size_t elsize = tess_type_size(type);
     int64_t target = (int64_t)(CHUNK_TARGET_BYTES / (elsize ? elsize : 1));
     int64_t inner = 1; /* elements of one chunk slice of dims d+1.. */
     int d;
@@ -288,7 +288,7 @@ int h5result_add_array(h5result_t *res, const char *name, tess_type_t type,
     if (check_open(res, name, err) < 0)
         return -1;
     const char *nm = strip(name);
-    if (!nm[0] || h5frag_type_size(type) == 0 || rank < 1
+    if (!nm[0] || tess_type_size(type) == 0 || rank < 1
         || rank > TESS_MAX_RANK || !shape
         || (numel = box_numel(rank, shape)) < 0 || deflate_level < 0
         || deflate_level > 9) {
@@ -508,7 +508,7 @@ int h5result_copy_from_frag(h5result_t *res, const char *name,
         goto out;
     }
     size_t bytes = box_slabs_init(&it, ds->rank, box_start, box_count,
-                                  h5frag_type_size(ds->type), COPY_SLAB_BYTES);
+                                  tess_type_size(ds->type), COPY_SLAB_BYTES);
     if (bytes == 0) { /* empty box: still checked against the fragment */
         rc = h5frag_file_read(&f, box_start, box_count, NULL, box_count,
                               zeros, err);

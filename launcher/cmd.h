@@ -7,7 +7,7 @@
 
 #include <stddef.h>
 
-#include "engine/wf.h"
+#include "workflow/wf.h"
 
 typedef struct cmd {
     const char *name;

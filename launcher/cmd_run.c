@@ -21,10 +21,10 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/run.h"
+#include "runtime/run.h"
 #include "launcher/cmd.h"
 #include "launcher/launch.h"
-#include "mpi_worker/spmd.h"
+#include "runtime/spmd.h"
 #include "mpi_worker/worker.h"
 
 static double now(void)
@@ -152,19 +152,8 @@ static int run_in_job(const wfopts_t *o)
     }
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     if (rank != 0) {
-        tess_error_t err;
-        kreg_t *k = kreg_create();
-        worker_config_t wc = {.slots = o->slots, .arch = getenv("TESS_ARCH")};
-        rc = 0;
-        if (!k || kreg_add_path(k, o->kernel_path) < 0 ||
-            kreg_add_path(k, getenv("TESS_KERNEL_PATH")) < 0) {
-            fprintf(stderr, "tessera worker: out of memory\n");
-            rc = 2;
-        } else if (worker_serve(MPI_COMM_WORLD, 0, k, &wc, &err) < 0) {
-            fprintf(stderr, "tessera worker rank %d: %s\n", rank, err.text);
-            rc = 1;
-        }
-        kreg_destroy(k);
+        worker_opts_t wo = {.slots = o->slots, .kernel_path = o->kernel_path};
+        rc = worker_main(MPI_COMM_WORLD, &wo);
         MPI_Finalize();
         return rc;
     }

@@ -19,6 +19,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "base/namelist.h"
 #include "launcher/launch.h"
 #include "launcher/slurm_alloc.h"
 
@@ -80,16 +81,6 @@ static void prog_line(FILE *f, int rank, const launch_req_t *req,
     fputc('\n', f);
 }
 
-/* The node's architecture: its first feature ("mic", "knl", ...). */
-static void node_arch(const alloc_node_t *n, char *buf, size_t len)
-{
-    size_t k = strcspn(n->features, ",");
-    if (k >= len)
-        k = len - 1;
-    memcpy(buf, n->features, k);
-    buf[k] = '\0';
-}
-
 static int slurm_resources(const launch_req_t *req, char *archs, size_t len,
                            int *max_slots, int64_t *max_memory_mb,
                            tess_error_t *err)
@@ -143,7 +134,7 @@ static int slurm_run(const launch_req_t *req, tess_error_t *err)
     for (int w = 0; w < workers; w++) {
         const alloc_node_t *n = &a.nodes[(size_t)w % a.nnodes];
         char arch[sizeof(n->features)];
-        node_arch(n, arch, sizeof(arch));
+        namelist_first(n->features, arch, sizeof(arch));
         int slots = req->slots > 0 ? req->slots
                                    : n->cpus / per_node[(size_t)w % a.nnodes];
         fprintf(hf, "%s\n", n->name);

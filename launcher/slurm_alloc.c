@@ -9,6 +9,7 @@
 #include <slurm/slurm.h>
 #include <slurm/slurm_errno.h>
 
+#include "base/namelist.h"
 #include "launcher/slurm_alloc.h"
 
 static void init_once(void)
@@ -107,42 +108,16 @@ void alloc_free(alloc_t *a)
 
 int alloc_node_has(const alloc_node_t *node, const char *f)
 {
-    size_t n = strlen(f);
-    for (const char *p = node->features; *p;) {
-        const char *comma = strchr(p, ',');
-        size_t len = comma ? (size_t)(comma - p) : strlen(p);
-        if (len == n && strncmp(p, f, n) == 0)
-            return 1;
-        if (!comma)
-            break;
-        p = comma + 1;
-    }
-    return 0;
+    return namelist_contains(node->features, f);
 }
 
-/* Append arch (the first feature of features, or "default") to the list if
- * it is not there yet. */
+/* Add the node's architecture (its first feature, or "default") to archs. */
 static void add_arch(const char *features, char *archs, size_t len)
 {
     char arch[64];
-    size_t k = strcspn(features ? features : "", ",");
-    if (!features || k == 0 || k >= sizeof(arch))
+    if (!namelist_first(features, arch, sizeof(arch))[0])
         snprintf(arch, sizeof(arch), "default");
-    else {
-        memcpy(arch, features, k);
-        arch[k] = '\0';
-    }
-    size_t n = strlen(arch);
-    for (const char *p = archs; *p;) {
-        size_t l = strcspn(p, ",");
-        if (l == n && strncmp(p, arch, n) == 0)
-            return;
-        p += l;
-        if (*p == ',')
-            p++;
-    }
-    size_t used = strlen(archs);
-    snprintf(archs + used, len - used, "%s%s", used ? "," : "", arch);
+    namelist_add(archs, len, arch);
 }
 
 int alloc_cluster_archs(const char *only, char *archs, size_t len,

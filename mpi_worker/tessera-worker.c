@@ -14,8 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/kernels.h"
-#include "mpi_worker/spmd.h"
 #include "mpi_worker/worker.h"
 
 static void usage(FILE *f)
@@ -27,13 +25,7 @@ static void usage(FILE *f)
 
 int main(int argc, char **argv)
 {
-    worker_config_t wc = {.slots = 0, .cache_bytes = 0,
-                          .arch = getenv("TESS_ARCH")};
-#ifdef TESS_BUILD_ARCH
-    if (!wc.arch)
-        wc.arch = TESS_BUILD_ARCH; /* an --enable-arch-builds variant */
-#endif
-    const char *kpath = NULL;
+    worker_opts_t o = {0};
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -41,16 +33,16 @@ int main(int argc, char **argv)
             usage(stdout);
             return 0;
         } else if (strcmp(a, "--slots") == 0 && v) {
-            wc.slots = atoi(v);
+            o.slots = atoi(v);
             i++;
         } else if (strcmp(a, "--arch") == 0 && v) {
-            wc.arch = v;
+            o.arch = v;
             i++;
         } else if (strcmp(a, "--cache-mb") == 0 && v) {
-            wc.cache_bytes = (size_t)strtoull(v, NULL, 10) << 20;
+            o.cache_bytes = (size_t)strtoull(v, NULL, 10) << 20;
             i++;
         } else if (strcmp(a, "--kernel-path") == 0 && v) {
-            kpath = v;
+            o.kernel_path = v;
             i++;
         } else {
             fprintf(stderr, "tessera-worker: unknown option '%s'\n", a);
@@ -64,20 +56,7 @@ int main(int argc, char **argv)
         fprintf(stderr, "tessera-worker: cannot initialise MPI\n");
         return 2;
     }
-    int rank;
-    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
-    kreg_t *k = kreg_create();
-    tess_error_t err;
-    int rc = 0;
-    if (!k || kreg_add_path(k, kpath) < 0 ||
-        kreg_add_path(k, getenv("TESS_KERNEL_PATH")) < 0) {
-        fprintf(stderr, "tessera-worker: out of memory\n");
-        rc = 2;
-    } else if (worker_serve(MPI_COMM_WORLD, 0, k, &wc, &err) < 0) {
-        fprintf(stderr, "tessera-worker rank %d: %s\n", rank, err.text);
-        rc = 1;
-    }
-    kreg_destroy(k);
+    int rc = worker_main(MPI_COMM_WORLD, &o);
     MPI_Finalize();
     return rc;
 }

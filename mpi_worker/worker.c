@@ -11,12 +11,12 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "engine/args.h"
-#include "engine/backoff.h"
-#include "engine/filever.h"
-#include "engine/proto.h"
-#include "engine/sendq.h"
-#include "io/box.h"
+#include "kernels/args.h"
+#include "proto/backoff.h"
+#include "io/filever.h"
+#include "proto/proto.h"
+#include "proto/sendq.h"
+#include "base/box.h"
 #include "io/fragcache.h"
 #include "io/h5frag.h"
 #include "mpi_worker/worker.h"

@@ -14,7 +14,7 @@
 #include <mpi.h>
 #include <stddef.h>
 
-#include "engine/kernels.h"
+#include "kernels/kreg.h"
 #include "tessera.h"
 
 typedef struct worker_config {
@@ -31,5 +31,22 @@ typedef struct worker_config {
  * not here). */
 int worker_serve(MPI_Comm comm, int engine, kreg_t *kernels,
                  const worker_config_t *cfg, tess_error_t *err);
+
+/* What a program serving as a worker may set; zeros/NULL take the
+ * defaults: slots the cores, cache TESS_CACHE_MB (else 512 MiB), arch
+ * TESS_ARCH (else the architecture of this build, else none), kernels
+ * searched in kernel_path then TESS_KERNEL_PATH. */
+typedef struct worker_opts {
+    int slots;
+    size_t cache_bytes;
+    const char *arch;
+    const char *kernel_path;              /* ':'-separated directories */
+    const tess_kernel_def_t *kernels;     /* registered first, {NULL} ends */
+} worker_opts_t;
+
+/* Serve the engine at rank 0 of comm (MPI initialised) until it is done:
+ * the start-up every worker program shares. Failures are printed on stderr
+ * naming the rank and host. Returns the process's exit status: 0, or 1. */
+int worker_main(MPI_Comm comm, const worker_opts_t *o);
 
 #endif

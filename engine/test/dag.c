@@ -5,7 +5,7 @@
 #include <string.h>
 
 #include "engine/dag.h"
-#include "engine/test/cunit_main.h"
+#include "base/test/cunit_main.h"
 
 static dag_t *dag;
 static int freed_versions;

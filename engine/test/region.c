@@ -15,7 +15,7 @@
 #include <string.h>
 
 #include "engine/region.h"
-#include "engine/test/cunit_main.h"
+#include "base/test/cunit_main.h"
 
 #define MAXR 4 /* ranks exercised here */
 

@@ -22,7 +22,7 @@
 #include "engine/pool.h"
 #include "engine/region.h"
 #include "engine/rmap.h"
-#include "engine/test/cunit_main.h"
+#include "base/test/cunit_main.h"
 
 struct val {
     int id;

@@ -17,7 +17,7 @@
 #include <CUnit/Basic.h>
 #include <hdf5.h>
 
-#include "io/box.h"
+#include "base/box.h"
 #include "io/h5frag.h"
 #include "io/h5frag_private.h"
 #include "io/test/tmpdir.h"
@@ -105,7 +105,7 @@ static void test_round_trip(void)
 
     for (size_t t = 0; t < sizeof(all_types) / sizeof(all_types[0]); t++) {
         tess_type_t type = all_types[t];
-        size_t es = h5frag_type_size(type);
+        size_t es = tess_type_size(type);
         for (int rank = 1; rank <= 4; rank++) {
             int64_t start[4], count[4], z[4] = {0};
             for (int d = 0; d < rank; d++) {

@@ -14,7 +14,7 @@
 #include <CUnit/Basic.h>
 #include <hdf5.h>
 
-#include "io/box.h"
+#include "base/box.h"
 #include "io/h5frag.h"
 #include "io/h5result.h"
 #include "io/test/tmpdir.h"

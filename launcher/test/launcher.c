@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/test/cunit_main.h"
+#include "base/test/cunit_main.h"
 #include "launcher/cmd.h"
 #include "launcher/launch.h"
 #ifdef HAVE_SLURM

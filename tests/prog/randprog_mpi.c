@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "engine/test/randprog.h"
+#include "runtime/test/randprog.h"
 #include "tessera.h"
 
 struct opts {

@@ -1,0 +1,95 @@
+/* test_base: the element-type table, name lists and the error helper. */
+#include "config.h"
+
+#include <errno.h>
+#include <string.h>
+
+#include "base/namelist.h"
+#include "base/types.h"
+#include "tessera.h"
+
+#include "base/test/cunit_main.h"
+
+static void test_types(void)
+{
+    CU_ASSERT_EQUAL(tess_type_size(TESS_U8), 1);
+    CU_ASSERT_EQUAL(tess_type_size(TESS_I32), 4);
+    CU_ASSERT_EQUAL(tess_type_size(TESS_I64), 8);
+    CU_ASSERT_EQUAL(tess_type_size(TESS_F32), 4);
+    CU_ASSERT_EQUAL(tess_type_size(TESS_F64), 8);
+    CU_ASSERT_EQUAL(tess_type_size((tess_type_t)0), 0);
+    CU_ASSERT_EQUAL(tess_type_size((tess_type_t)6), 0);
+    CU_ASSERT_EQUAL(tess_type_size((tess_type_t)-1), 0);
+    CU_ASSERT_STRING_EQUAL(tess_type_name(TESS_F64), "f64");
+    CU_ASSERT_STRING_EQUAL(tess_type_name((tess_type_t)99), "?");
+    /* parse is the inverse of name, for every type */
+    for (int t = TESS_U8; t <= TESS_F64; t++)
+        CU_ASSERT_EQUAL(types_parse(tess_type_name((tess_type_t)t)), t);
+    CU_ASSERT_EQUAL(types_parse("f128"), 0);
+    CU_ASSERT_EQUAL(types_parse(""), 0);
+    CU_ASSERT_EQUAL(types_parse(NULL), 0);
+    CU_ASSERT_EQUAL(types_parse("?"), 0);
+}
+
+static void test_namelist_contains(void)
+{
+    CU_ASSERT_TRUE(namelist_contains("default,mic", "mic"));
+    CU_ASSERT_TRUE(namelist_contains("default,mic", "default"));
+    CU_ASSERT_TRUE(namelist_contains(" default , mic ", "mic"));
+    CU_ASSERT_TRUE(namelist_contains("a,,b", "b"));
+    CU_ASSERT_FALSE(namelist_contains("default,mic", "mi"));
+    CU_ASSERT_FALSE(namelist_contains("default,mic", "mic2"));
+    CU_ASSERT_FALSE(namelist_contains("default,mic", ""));
+    CU_ASSERT_FALSE(namelist_contains("", "a"));
+    CU_ASSERT_FALSE(namelist_contains(NULL, "a"));
+    CU_ASSERT_FALSE(namelist_contains("Mic", "mic"));
+}
+
+static void test_namelist_add_first(void)
+{
+    char buf[16] = "";
+    char first[8];
+    CU_ASSERT_EQUAL(namelist_add(buf, sizeof(buf), "default"), 0);
+    CU_ASSERT_EQUAL(namelist_add(buf, sizeof(buf), "mic"), 0);
+    CU_ASSERT_EQUAL(namelist_add(buf, sizeof(buf), "default"), 0);
+    CU_ASSERT_STRING_EQUAL(buf, "default,mic");
+    /* "default,mic,knl" + NUL = 16 bytes fits; one more does not */
+    CU_ASSERT_EQUAL(namelist_add(buf, sizeof(buf), "knl"), 0);
+    CU_ASSERT_STRING_EQUAL(buf, "default,mic,knl");
+    errno = 0;
+    CU_ASSERT_EQUAL(namelist_add(buf, sizeof(buf), "x"), -1);
+    CU_ASSERT_EQUAL(errno, ENOSPC);
+    CU_ASSERT_STRING_EQUAL(buf, "default,mic,knl");
+    CU_ASSERT_STRING_EQUAL(namelist_first(" mic , x", first, sizeof(first)), "mic");
+    CU_ASSERT_STRING_EQUAL(namelist_first("", first, sizeof(first)), "");
+    CU_ASSERT_STRING_EQUAL(namelist_first(NULL, first, sizeof(first)), "");
+    CU_ASSERT_STRING_EQUAL(namelist_first("abcdefghijk", first, sizeof(first)),
+                           "abcdefg");
+}
+
+static void test_errprintf(void)
+{
+    tess_error_t err;
+    errno = EACCES;
+    CU_ASSERT_EQUAL(tess_errprintf(&err, "%s:%d: %s", "f.xml", 3, "bad"), -1);
+    CU_ASSERT_STRING_EQUAL(err.text, "f.xml:3: bad");
+    CU_ASSERT_EQUAL(errno, EACCES); /* the caller's errno survives */
+    CU_ASSERT_EQUAL(tess_errprintf(NULL, "ignored"), -1);
+    char longer[2 * sizeof(err.text)];
+    memset(longer, 'x', sizeof(longer) - 1);
+    longer[sizeof(longer) - 1] = '\0';
+    tess_errprintf(&err, "%s", longer);
+    CU_ASSERT_EQUAL(strlen(err.text), sizeof(err.text) - 1);
+}
+
+static int register_tests(void)
+{
+    CU_pSuite s = CU_add_suite("base", NULL, NULL);
+    if (!s)
+        return -1;
+    CU_add_test(s, "type table: sizes, names, parse", test_types);
+    CU_add_test(s, "name lists: membership", test_namelist_contains);
+    CU_add_test(s, "name lists: add and first", test_namelist_add_first);
+    CU_add_test(s, "error helper", test_errprintf);
+    return 0;
+}

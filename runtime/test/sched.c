@@ -1,0 +1,130 @@
+/* test_sched - placing ready tasks: order and priority, locality, slots,
+ * architecture eligibility, memory, overtaking of tasks that must wait. */
+#include "config.h"
+
+#include <string.h>
+
+#include "engine/kclass.h"
+#include "runtime/sched.h"
+#include "base/test/cunit_main.h"
+
+/* Fake tasks: the kclass pointer carries constraints; exec is used as the
+ * worker holding the task's input (locality), encoded as index + 1. */
+static dag_task_t tasks[16];
+
+static uint64_t loc(void *ctx, const dag_task_t *t, int w)
+{
+    (void)ctx;
+    return (uintptr_t)t->exec == (uintptr_t)(w + 1) ? 1000 : 0;
+}
+
+static const char *archs[3] = {"default", "default", "mic"};
+
+static int elig(void *ctx, const dag_task_t *t, int w)
+{
+    (void)ctx;
+    return kclass_allows(t->kclass, archs[w]);
+}
+
+static int cost(void *ctx, const dag_task_t *t)
+{
+    (void)ctx;
+    return t->kclass ? t->kclass->cpus : 1;
+}
+
+static int64_t mem(void *ctx, const dag_task_t *t)
+{
+    (void)ctx;
+    return t->kclass ? t->kclass->memory_mb : 0;
+}
+
+static const sched_ops_t ops = {loc, elig, cost, mem};
+
+static dag_task_t *task(int i, unsigned flags, const kclass_t *kc, int holder)
+{
+    memset(&tasks[i], 0, sizeof(tasks[i]));
+    tasks[i].id = (uint64_t)i + 1;
+    tasks[i].flags = (uint8_t)flags;
+    tasks[i].kclass = kc;
+    tasks[i].exec = (void *)(uintptr_t)holder;
+    return &tasks[i];
+}
+
+static void test_order_priority_locality(void)
+{
+    int slots[3] = {1, 2, 1};
+    sched_t *s = sched_create(3, slots, NULL, NULL, &ops, NULL);
+    int w;
+    sched_push(s, task(0, 0, NULL, 2));  /* input on worker 1 */
+    sched_push(s, task(1, TESS_PRIORITY, NULL, 0));
+    sched_push(s, task(2, 0, NULL, 1));  /* input on worker 0 */
+    CU_ASSERT_PTR_EQUAL(sched_pick(s, &w), &tasks[1]); /* priority first */
+    CU_ASSERT_EQUAL(w, 1); /* no input anywhere: most free slots */
+    CU_ASSERT_PTR_EQUAL(sched_pick(s, &w), &tasks[0]);
+    CU_ASSERT_EQUAL(w, 1); /* where its input is, a slot is still free */
+    CU_ASSERT_PTR_EQUAL(sched_pick(s, &w), &tasks[2]);
+    CU_ASSERT_EQUAL(w, 0); /* where its input is */
+    CU_ASSERT_PTR_NULL(sched_pick(s, &w)); /* nothing queued */
+    CU_ASSERT_EQUAL(sched_busy_slots(s), 3);
+    sched_release(s, 0, &tasks[2]);
+    CU_ASSERT_EQUAL(sched_busy_slots(s), 2);
+    sched_destroy(s);
+}
+
+static void test_slots_arch_memory(void)
+{
+    kclasses_t *kt = kclasses_create();
+    const char *ia[1] = {"mic"};
+    uint32_t ik[1] = {7};
+    const kclass_t *mic_only = kclasses_intern(kt, 1, "mic", 1, 0, 0, NULL, NULL);
+    const kclass_t *two_cpus = kclasses_intern(kt, 1, NULL, 2, 0, 0, NULL, NULL);
+    const kclass_t *big = kclasses_intern(kt, 1, NULL, 1, 600, 0, NULL, NULL);
+    const kclass_t *with_impl = kclasses_intern(kt, 1, NULL, 1, 0, 1, ia, ik);
+    CU_ASSERT_PTR_EQUAL(kclasses_intern(kt, 1, "mic", 1, 0, 0, NULL, NULL),
+                        mic_only); /* interned */
+    CU_ASSERT_EQUAL(kclass_kernel_for(with_impl, "mic"), 7);
+    CU_ASSERT_EQUAL(kclass_kernel_for(with_impl, "default"), 1);
+
+    int slots[3] = {2, 2, 2};
+    int64_t memory[3] = {1000, 1000, 1000};
+    sched_t *s = sched_create(3, slots, memory, NULL, &ops, NULL);
+    int w;
+    /* mic-only tasks go to worker 2 alone, and wait when it is full... */
+    sched_push(s, task(0, 0, mic_only, 0));
+    sched_push(s, task(1, 0, mic_only, 0));
+    sched_push(s, task(2, 0, mic_only, 0));
+    sched_push(s, task(3, 0, two_cpus, 0));
+    CU_ASSERT_PTR_EQUAL(sched_pick(s, &w), &tasks[0]);
+    CU_ASSERT_EQUAL(w, 2);
+    CU_ASSERT_PTR_EQUAL(sched_pick(s, &w), &tasks[1]);
+    CU_ASSERT_EQUAL(w, 2);
+    /* ...while a task behind them takes a free default worker */
+    CU_ASSERT_PTR_EQUAL(sched_pick(s, &w), &tasks[3]);
+    CU_ASSERT(w == 0 || w == 1);
+    int two = w;
+    CU_ASSERT_EQUAL(sched_queued(s), 1);
+    /* memory: 600 MiB tasks, 1000 MiB per worker: one per worker */
+    sched_push(s, task(4, 0, big, 0));
+    sched_push(s, task(5, 0, big, 0));
+    CU_ASSERT_PTR_EQUAL(sched_pick(s, &w), &tasks[4]);
+    CU_ASSERT_EQUAL(w, 1 - two); /* the other default worker */
+    CU_ASSERT_PTR_NULL(sched_pick(s, &w)); /* 5 fits nowhere now */
+    sched_release(s, 1 - two, &tasks[4]);
+    CU_ASSERT_PTR_EQUAL(sched_pick(s, &w), &tasks[5]);
+    sched_release(s, 2, &tasks[0]);
+    CU_ASSERT_PTR_EQUAL(sched_pick(s, &w), &tasks[2]);
+    CU_ASSERT_EQUAL(w, 2);
+    CU_ASSERT_PTR_NULL(sched_take(s));
+    sched_destroy(s);
+    kclasses_destroy(kt);
+}
+
+static int register_tests(void)
+{
+    CU_pSuite s = CU_add_suite("sched", NULL, NULL);
+    if (!s)
+        return -1;
+    CU_add_test(s, "order, priority, locality", test_order_priority_locality);
+    CU_add_test(s, "slots, architectures, memory", test_slots_arch_memory);
+    return 0;
+}
