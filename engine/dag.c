@@ -20,7 +20,7 @@ struct dag {
     dag_hooks_t hooks;
     pool_t *tasks;
     pool_t *nodes;
-    blobs_t *blobs;
+    pool_blobs_t *blobs;
 
     dag_data_t **data; /* by id - 1 */
     size_t ndata, data_cap;
@@ -66,7 +66,7 @@ void dag_version_release(dag_t *dag, dag_version_t *v)
     dag_data_t *d = v->data;
     if (dag->hooks.version_free)
         dag->hooks.version_free(dag->hooks.ctx, v);
-    blobs_free(dag->blobs, v, version_size(d->rank));
+    pool_blobs_free(dag->blobs, v, version_size(d->rank));
     dag->st.live_versions--;
     data_unref(d);
 }
@@ -87,7 +87,7 @@ static const rmap_ops_t map_ops = {map_retain, map_release};
 static dag_version_t *version_new(dag_t *dag, dag_data_t *d,
                                   const region_t *box)
 {
-    dag_version_t *v = blobs_alloc(dag->blobs, version_size(d->rank));
+    dag_version_t *v = pool_blobs_alloc(dag->blobs, version_size(d->rank));
     if (!v)
         return NULL;
     v->data = d;
@@ -239,7 +239,7 @@ dag_t *dag_create(const dag_hooks_t *hooks)
         dag->hooks = *hooks;
     dag->tasks = pool_create(sizeof(dag_task_t));
     dag->nodes = pool_create(rmap_node_size());
-    dag->blobs = blobs_create();
+    dag->blobs = pool_blobs_create();
     if (!dag->tasks || !dag->nodes || !dag->blobs) {
         dag_destroy(dag);
         errno = ENOMEM;
@@ -283,7 +283,7 @@ void dag_destroy(dag_t *dag)
     free(dag->scr);
     pool_destroy(dag->tasks);
     pool_destroy(dag->nodes);
-    blobs_destroy(dag->blobs);
+    pool_blobs_destroy(dag->blobs);
     free(dag);
     errno = saved;
 }
@@ -333,12 +333,12 @@ static int add_edge(dag_t *dag, dag_task_t *from, dag_task_t *to,
         return 0;
     if (from->nsucc == from->succ_cap) {
         uint32_t cap = from->succ_cap ? from->succ_cap * 2 : 4;
-        dag_task_t **ns = blobs_alloc(dag->blobs, cap * sizeof(*ns));
+        dag_task_t **ns = pool_blobs_alloc(dag->blobs, cap * sizeof(*ns));
         if (!ns)
             return -1;
         if (from->nsucc)
             memcpy(ns, from->succ, from->nsucc * sizeof(*ns));
-        blobs_free(dag->blobs, from->succ, from->succ_cap * sizeof(*ns));
+        pool_blobs_free(dag->blobs, from->succ, from->succ_cap * sizeof(*ns));
         from->succ = ns;
         from->succ_cap = cap;
     }
@@ -492,7 +492,7 @@ dag_task_t *dag_submit(dag_t *dag, uint32_t kernel, const char *kname,
     bytes = (bytes + 15) & ~(size_t)15;
 
     dag_task_t *t = pool_alloc(dag->tasks);
-    char *blk = bytes ? blobs_alloc(dag->blobs, bytes) : NULL;
+    char *blk = bytes ? pool_blobs_alloc(dag->blobs, bytes) : NULL;
     if (!t || (bytes && !blk)) {
         pool_free(dag->tasks, t);
         errno = ENOMEM;
@@ -622,8 +622,8 @@ static void task_release(dag_t *dag, dag_task_t *t)
             dag_version_release(dag, dp->out);
         }
     }
-    blobs_free(dag->blobs, t->params, t->params_bytes);
-    blobs_free(dag->blobs, t->succ, t->succ_cap * sizeof(*t->succ));
+    pool_blobs_free(dag->blobs, t->params, t->params_bytes);
+    pool_blobs_free(dag->blobs, t->succ, t->succ_cap * sizeof(*t->succ));
     pool_free(dag->tasks, t);
     dag->st.live_tasks--;
 }
@@ -680,6 +680,6 @@ void dag_get_stats(const dag_t *dag, dag_stats_t *st)
 {
     *st = dag->st;
     st->bytes = pool_bytes(dag->tasks) + pool_bytes(dag->nodes) +
-                blobs_bytes(dag->blobs) + dag->data_cap * sizeof(void *) +
+                pool_blobs_bytes(dag->blobs) + dag->data_cap * sizeof(void *) +
                 dag->scr_cap * sizeof(struct scratch_src);
 }

@@ -106,7 +106,7 @@ size_t pool_bytes(const pool_t *p)
 #define BLOB_MAX_SHIFT 12
 #define BLOB_CLASSES (BLOB_MAX_SHIFT - BLOB_MIN_SHIFT + 1)
 
-struct blobs {
+struct pool_blobs {
     pool_t *cls[BLOB_CLASSES];
     size_t big_bytes;
 };
@@ -122,15 +122,15 @@ static int blob_class(size_t size)
     return c < BLOB_CLASSES ? c : -1;
 }
 
-blobs_t *blobs_create(void)
+pool_blobs_t *pool_blobs_create(void)
 {
-    blobs_t *b = calloc(1, sizeof(*b));
+    pool_blobs_t *b = calloc(1, sizeof(*b));
     if (!b)
         return NULL;
     for (int c = 0; c < BLOB_CLASSES; c++) {
         b->cls[c] = pool_create((size_t)1 << (BLOB_MIN_SHIFT + c));
         if (!b->cls[c]) {
-            blobs_destroy(b);
+            pool_blobs_destroy(b);
             errno = ENOMEM;
             return NULL;
         }
@@ -138,7 +138,7 @@ blobs_t *blobs_create(void)
     return b;
 }
 
-void blobs_destroy(blobs_t *b)
+void pool_blobs_destroy(pool_blobs_t *b)
 {
     int saved = errno;
     if (!b)
@@ -149,7 +149,7 @@ void blobs_destroy(blobs_t *b)
     errno = saved;
 }
 
-void *blobs_alloc(blobs_t *b, size_t size)
+void *pool_blobs_alloc(pool_blobs_t *b, size_t size)
 {
     int c = blob_class(size);
     if (c < 0) {
@@ -164,7 +164,7 @@ void *blobs_alloc(blobs_t *b, size_t size)
     return pool_alloc(b->cls[c]);
 }
 
-void blobs_free(blobs_t *b, void *blk, size_t size)
+void pool_blobs_free(pool_blobs_t *b, void *blk, size_t size)
 {
     if (!blk)
         return;
@@ -177,7 +177,7 @@ void blobs_free(blobs_t *b, void *blk, size_t size)
     pool_free(b->cls[c], blk);
 }
 
-size_t blobs_bytes(const blobs_t *b)
+size_t pool_blobs_bytes(const pool_blobs_t *b)
 {
     size_t n = b->big_bytes;
     for (int c = 0; c < BLOB_CLASSES; c++)

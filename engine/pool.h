@@ -3,7 +3,7 @@
  *
  * pool_t hands out fixed-size objects from slabs with a free list, so that
  * submitting and retiring tasks does no malloc/free per object once the run
- * has warmed up. blobs_t does the same for variable-size blocks through
+ * has warmed up. pool_pool_blobs_t does the same for variable-size blocks through
  * power-of-two size classes (task parameter blocks, successor arrays).
  * Memory returns to the free lists, not to the system, until destroy: the
  * pools are sized by the peak number of objects alive, which the engine
@@ -26,15 +26,15 @@ void pool_free(pool_t *p, void *obj);
 /* Bytes obtained from the system so far. */
 size_t pool_bytes(const pool_t *p);
 
-typedef struct blobs blobs_t;
+typedef struct pool_blobs pool_blobs_t;
 
-blobs_t *blobs_create(void);
-void blobs_destroy(blobs_t *b);
+pool_blobs_t *pool_blobs_create(void);
+void pool_blobs_destroy(pool_blobs_t *b);
 /* A block of at least size bytes (16-byte aligned), or NULL/ENOMEM.
  * Blocks above the largest class come from malloc directly. */
-void *blobs_alloc(blobs_t *b, size_t size);
-/* size must be the size given to blobs_alloc. */
-void blobs_free(blobs_t *b, void *blk, size_t size);
-size_t blobs_bytes(const blobs_t *b);
+void *pool_blobs_alloc(pool_blobs_t *b, size_t size);
+/* size must be the size given to pool_blobs_alloc. */
+void pool_blobs_free(pool_blobs_t *b, void *blk, size_t size);
+size_t pool_blobs_bytes(const pool_blobs_t *b);
 
 #endif

@@ -1,4 +1,4 @@
-/* test_proto - the engine/worker wire format: records round-trip, readers
+/* test_pbuf - record buffers: records round-trip, readers
  * never run past the end, corrupt buffers are detected. */
 #include "config.h"
 

@@ -1,11 +1,11 @@
-/* proto.c - encoding and decoding of engine/worker records. */
+/* pbuf.c - writing and reading protocol record buffers. */
 #include "config.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "proto/proto.h"
+#include "proto/pbuf.h"
 
 void pbuf_init(pbuf_t *b)
 {
