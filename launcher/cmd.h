@@ -32,13 +32,16 @@ int cmd_submit(int argc, char **argv);
 
 #define CMD_RUN_USAGE                                                        \
     "usage: tessera run WORKFLOW.xml [-n WORKERS] [--slots N]\n"             \
-    "                   [--param NAME=VALUE]... [--run-dir DIR]\n"           \
+    "                   [--param NAME=VALUE]... [--run-dir DIR] [--overwrite]\n" \
     "                   [--kernel-path DIR[:DIR...]] [--dot FILE]\n"         \
     "Validate WORKFLOW.xml, then run it: the engine and WORKERS worker\n"    \
     "ranks (default 1, each with --slots threads, default all cores) as\n"   \
     "one MPI job started with mpirun; -n 0 runs the tasks on threads of\n"   \
-    "this process. Results go to RUN_DIR/results.h5 (default RUN_DIR:\n"     \
-    "./tessera-run.NAME.TIMESTAMP), with trace.csv and workers.txt.\n"       \
+    "this process. Results go to RUN_DIR/results.h5 (default RUN_DIR: a\n"   \
+    "new ./tessera-run.NAME.TIMESTAMP.XXXXXX, or tessera-run.NAME.JOBID\n"  \
+    "in Slurm), with status.txt, trace.csv, edges.csv and workers.txt.\n"   \
+    "One run owns a run directory at a time; a directory holding an\n"     \
+    "earlier run is refused unless --overwrite replaces its record.\n"     \
     "  --param NAME=VALUE  override a workflow parameter (repeatable)\n"     \
     "  --kernel-path DIRS  where kernel libraries are searched first\n"      \
     "  --dot FILE          write the task graph in Graphviz dot\n"
@@ -60,6 +63,7 @@ typedef struct wfopts {
     const char *dot;
     int workers; /* -1: default */
     int slots;   /* 0: cores */
+    int overwrite; /* --overwrite: replace an earlier run's record */
 } wfopts_t;
 
 /* Parse argv (argv[0] is the command); run-only options are accepted when

@@ -12,18 +12,15 @@
 #include "config.h"
 
 #include <errno.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/namelist.h"
 #include "launcher/launch.h"
 #include "launcher/slurm_alloc.h"
 
-extern char **environ;
 
 static int slurm_detect(void)
 {
@@ -99,7 +96,8 @@ static int slurm_resources(const launch_req_t *req, char *archs, size_t len,
     return 0;
 }
 
-static int slurm_run(const launch_req_t *req, tess_error_t *err)
+static int slurm_run(const launch_req_t *req, job_result_t *r,
+                     tess_error_t *err)
 {
     alloc_t a;
     for (int i = 0; i < req->argc; i++)
@@ -166,18 +164,11 @@ static int slurm_run(const launch_req_t *req, tess_error_t *err)
             a.end_time ? ctime(&a.end_time) : "never\n");
     alloc_free(&a);
 
-    pid_t pid;
-    int rc = posix_spawnp(&pid, "srun", NULL, NULL, argv, environ);
-    if (rc != 0)
-        return tess_errprintf(err, "cannot start srun: %s", strerror(rc));
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return tess_errprintf(err, "waiting for srun: %s", strerror(errno));
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    tess_errprintf(err, "srun killed by signal %d", WTERMSIG(status));
-    return 1;
+    char log[4096 + 32];
+    snprintf(log, sizeof(log), "%s/logs/launch.log", req->run_dir);
+    job_spec_t spec = {.argv = argv, .what = "srun", .log_path = log,
+                       .tick = req->tick, .tick_arg = req->tick_arg};
+    return job_run(&spec, r, err);
 }
 
 const launch_ops_t launch_slurm = {
