@@ -231,8 +231,9 @@ int cmd_submit(int argc, char **argv)
 #ifdef HAVE_SLURM
     int simple = so.constraint && strpbrk(so.constraint, "&|[]*,") == NULL;
     tess_error_t serr;
-    if (alloc_cluster_archs(simple ? so.constraint : NULL, archs,
-                            sizeof(archs), &max_cpus, &max_mem, &serr) == 0) {
+    if (slurm_alloc_cluster_archs(simple ? so.constraint : NULL, archs,
+                                  sizeof(archs), &max_cpus, &max_mem,
+                                  &serr) == 0) {
         if (simple && !archs[0]) {
             fprintf(stderr, "tessera submit: --constraint %s: no node of the "
                     "cluster has feature '%s'; the job could never start\n",

@@ -85,30 +85,31 @@ static int slurm_resources(const launch_req_t *req, char *archs, size_t len,
                            int *max_slots, int64_t *max_memory_mb,
                            tess_error_t *err)
 {
-    alloc_t a;
-    if (alloc_load(strtoul(getenv("SLURM_JOB_ID"), NULL, 10), &a, err) < 0)
+    slurm_alloc_t a;
+    if (slurm_alloc_load(strtoul(getenv("SLURM_JOB_ID"), NULL, 10), &a,
+                         err) < 0)
         return -1;
-    alloc_archs(&a, archs, len, max_slots);
+    slurm_alloc_archs(&a, archs, len, max_slots);
     *max_memory_mb = 0;
     for (size_t i = 0; i < a.nnodes; i++)
         if (a.nodes[i].memory_mb > *max_memory_mb)
             *max_memory_mb = a.nodes[i].memory_mb;
     if (req->slots > 0)
         *max_slots = req->slots;
-    alloc_free(&a);
+    slurm_alloc_free(&a);
     return 0;
 }
 
 static int slurm_run(const launch_req_t *req, tess_error_t *err)
 {
-    alloc_t a;
+    slurm_alloc_t a;
     for (int i = 0; i < req->argc; i++)
         if (strchr(req->argv[i], '\'') || strchr(req->argv[i], '\n'))
             return tess_errprintf(err, "argument %s: a quote or a newline "
                                   "cannot pass through srun --multi-prog",
                                   req->argv[i]);
     unsigned long job = strtoul(getenv("SLURM_JOB_ID"), NULL, 10);
-    if (alloc_load(job, &a, err) < 0)
+    if (slurm_alloc_load(job, &a, err) < 0)
         return -1;
     int workers = req->workers > 0 ? req->workers : (int)a.nnodes;
     int *per_node = calloc(a.nnodes, sizeof(int));
@@ -122,7 +123,7 @@ static int slurm_run(const launch_req_t *req, tess_error_t *err)
             fclose(hf);
         if (cf)
             fclose(cf);
-        alloc_free(&a);
+        slurm_alloc_free(&a);
         return tess_errprintf(err, "%s: cannot write the launch files: %s",
                               req->run_dir, strerror(errno));
     }
@@ -132,7 +133,7 @@ static int slurm_run(const launch_req_t *req, tess_error_t *err)
     fprintf(hf, "%s\n", a.nodes[0].name);
     prog_line(cf, 0, req, "", 0, 0);
     for (int w = 0; w < workers; w++) {
-        const alloc_node_t *n = &a.nodes[(size_t)w % a.nnodes];
+        const slurm_alloc_node_t *n = &a.nodes[(size_t)w % a.nnodes];
         char arch[sizeof(n->features)];
         namelist_first(n->features, arch, sizeof(arch));
         int slots = req->slots > 0 ? req->slots
@@ -164,7 +165,7 @@ static int slurm_run(const launch_req_t *req, tess_error_t *err)
             "worker%s, ends %s", job, a.partition, a.nnodes,
             a.nnodes == 1 ? "" : "s", workers, workers == 1 ? "" : "s",
             a.end_time ? ctime(&a.end_time) : "never\n");
-    alloc_free(&a);
+    slurm_alloc_free(&a);
 
     pid_t pid;
     int rc = posix_spawnp(&pid, "srun", NULL, NULL, argv, environ);

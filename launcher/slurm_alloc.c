@@ -31,7 +31,8 @@ static const node_info_t *find_node(const node_info_msg_t *nodes,
     return NULL;
 }
 
-int alloc_load(unsigned long job_id, alloc_t *a, tess_error_t *err)
+int slurm_alloc_load(unsigned long job_id, slurm_alloc_t *a,
+                     tess_error_t *err)
 {
     job_info_msg_t *jobs = NULL;
     node_info_msg_t *nodes = NULL;
@@ -66,7 +67,7 @@ int alloc_load(unsigned long job_id, alloc_t *a, tess_error_t *err)
     int rc = 0;
     while (a->nodes && hl && (h = slurm_hostlist_shift(hl)) != NULL) {
         if (a->nnodes == cap) {
-            alloc_node_t *n = realloc(a->nodes, 2 * cap * sizeof(*n));
+            slurm_alloc_node_t *n = realloc(a->nodes, 2 * cap * sizeof(*n));
             if (!n) {
                 free(h);
                 rc = -1;
@@ -75,7 +76,7 @@ int alloc_load(unsigned long job_id, alloc_t *a, tess_error_t *err)
             a->nodes = n;
             cap *= 2;
         }
-        alloc_node_t *an = &a->nodes[a->nnodes++];
+        slurm_alloc_node_t *an = &a->nodes[a->nnodes++];
         memset(an, 0, sizeof(*an));
         snprintf(an->name, sizeof(an->name), "%s", h);
         const node_info_t *ni = find_node(nodes, h);
@@ -92,7 +93,7 @@ int alloc_load(unsigned long job_id, alloc_t *a, tess_error_t *err)
     slurm_free_job_info_msg(jobs);
     slurm_free_node_info_msg(nodes);
     if (!a->nodes || rc < 0 || a->nnodes == 0) {
-        alloc_free(a);
+        slurm_alloc_free(a);
         errno = ENOMEM;
         return tess_errprintf(err, "Slurm job %lu: no nodes in the allocation",
                               job_id);
@@ -100,13 +101,13 @@ int alloc_load(unsigned long job_id, alloc_t *a, tess_error_t *err)
     return 0;
 }
 
-void alloc_free(alloc_t *a)
+void slurm_alloc_free(slurm_alloc_t *a)
 {
     free(a->nodes);
     memset(a, 0, sizeof(*a));
 }
 
-int alloc_node_has(const alloc_node_t *node, const char *f)
+int slurm_alloc_node_has(const slurm_alloc_node_t *node, const char *f)
 {
     return namelist_contains(node->features, f);
 }
@@ -120,9 +121,9 @@ static void add_arch(const char *features, char *archs, size_t len)
     namelist_add(archs, len, arch);
 }
 
-int alloc_cluster_archs(const char *only, char *archs, size_t len,
-                        int *max_cpus, int64_t *max_memory_mb,
-                        tess_error_t *err)
+int slurm_alloc_cluster_archs(const char *only, char *archs, size_t len,
+                              int *max_cpus, int64_t *max_memory_mb,
+                              tess_error_t *err)
 {
     node_info_msg_t *nodes = NULL;
     init_once();
@@ -136,11 +137,11 @@ int alloc_cluster_archs(const char *only, char *archs, size_t len,
     }
     for (uint32_t i = 0; i < nodes->record_count; i++) {
         const node_info_t *n = &nodes->node_array[i];
-        alloc_node_t an;
+        slurm_alloc_node_t an;
         memset(&an, 0, sizeof(an));
         snprintf(an.features, sizeof(an.features), "%s",
                  n->features ? n->features : "");
-        if (only && !alloc_node_has(&an, only))
+        if (only && !slurm_alloc_node_has(&an, only))
             continue;
         add_arch(n->features, archs, len);
         if (n->cpus > *max_cpus)
@@ -152,7 +153,8 @@ int alloc_cluster_archs(const char *only, char *archs, size_t len,
     return 0;
 }
 
-void alloc_archs(const alloc_t *a, char *archs, size_t len, int *max_cpus)
+void slurm_alloc_archs(const slurm_alloc_t *a, char *archs, size_t len,
+                       int *max_cpus)
 {
     archs[0] = '\0';
     *max_cpus = 0;
