@@ -17,10 +17,6 @@
 
 extern char **environ;
 
-#ifndef TESS_MPIRUN
-#define TESS_MPIRUN "mpirun"
-#endif
-
 static int local_detect(void)
 {
     return 1;
@@ -50,7 +46,12 @@ static int local_run(const launch_req_t *req, tess_error_t *err)
     char **argv = calloc((size_t)max, sizeof(char *));
     if (!argv)
         return tess_errprintf(err, "out of memory");
-    argv[n++] = (char *)TESS_MPIRUN;
+    /* Found in PATH, as the site's MPI module sets it up; TESS_MPIRUN
+     * names another one (a path, or a name looked up in PATH). */
+    const char *mpirun = getenv("TESS_MPIRUN");
+    if (!mpirun || !*mpirun)
+        mpirun = "mpirun";
+    argv[n++] = (char *)mpirun;
     if (geteuid() == 0)
         argv[n++] = (char *)"--allow-run-as-root";
     argv[n++] = (char *)"--oversubscribe";  /* the engine rank mostly sleeps */
@@ -79,8 +80,9 @@ static int local_run(const launch_req_t *req, tess_error_t *err)
     int rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
     free(argv);
     if (rc != 0)
-        return tess_errprintf(err, "cannot start %s: %s (install openmpi-bin)",
-                              TESS_MPIRUN, strerror(rc));
+        return tess_errprintf(err, "cannot start %s: %s (is it in PATH? "
+                              "TESS_MPIRUN names another mpirun)", mpirun,
+                              strerror(rc));
     int status;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR)
