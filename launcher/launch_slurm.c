@@ -154,12 +154,15 @@ static int slurm_run(const launch_req_t *req, tess_error_t *err)
     setenv("TESS_IN_JOB", "1", 1);
     if (a.end_time > 0)
         setenv("TESS_DEADLINE", deadline, 1);
+    /* Workers run a thread per slot over their node's CPUs: no binding to
+     * one CPU per task. Only said where srun can bind (else it warns). */
+    if (a.binds_cpus)
+        setenv("SLURM_CPU_BIND", "none", 1);
     if (req->kernel_path)
         setenv("TESS_KERNEL_PATH", req->kernel_path, 1);
     char *argv[] = {(char *)"srun",          (char *)"--mpi=pmix",
                     (char *)"--kill-on-bad-exit=1",
-                    (char *)"--distribution=arbitrary",
-                    (char *)"--cpu-bind=none", (char *)"-n", np,
+                    (char *)"--distribution=arbitrary", (char *)"-n", np,
                     (char *)"--multi-prog", conf, NULL};
     fprintf(stderr, "tessera: Slurm job %lu (%s): %zu node%s, engine + %d "
             "worker%s, ends %s", job, a.partition, a.nnodes,

@@ -1,8 +1,8 @@
 #!/bin/sh
 # tessera on a real Slurm cluster (4 emulated nodes, n4 with feature mic):
 # the neurons workflow submitted with `tessera submit` on 4 nodes gives the
-# results of the local run, one worker per node; the hand-written sbatch
-# template works; a constraint no node meets is refused before submission;
+# results of the local run, one worker per node (the installed sbatch
+# template: t2060); a constraint no node meets is refused before submission;
 # a job that reaches its time limit stops cleanly with a message.
 set -eu
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
@@ -88,15 +88,6 @@ grep ",archs_kernels:which_mic," archs/trace.csv | grep -qv ",n4,mic," &&
 expect_exit 2 tessera submit "$TOP_SRCDIR/tests/wfrun/gpu.xml" --nodes 1 --time 00:05:00 --run-dir gpu
 expect_text "gpu.xml:8:3: task 'render' needs architecture 'gpu' but the workers have: default,mic"
 [ ! -e gpu/job.sbatch ] || fail "a job script was written for an impossible job"
-
-# the user template, as a user would submit it (the workflow's defaults:
-# maxlag 200 needs 500 bins)
-cp "$TOP_SRCDIR/scripts/tessera.sbatch" .
-"$TOP_BUILDDIR/examples/neurons/tessera-gen-spikes" spikes500.h5 --neurons 8 --bins 500 --seed 6 >/dev/null
-job=$(WORKFLOW="$wf" SPIKES="$SCRATCH/spikes500.h5" RUN_DIR="$SCRATCH/tmpl" \
-    sbatch --parsable --nodes 2 tessera.sbatch)
-wait_job "$job"
-[ -f tmpl/results.h5 ] || fail "template job made no results: $(cat tessera-$job.out)"
 
 # the time limit: 1 minute, tasks of 1 s, no task starts in the last 50 s
 TESS_DEADLINE_MARGIN=50 expect_exit 0 tessera submit "$TOP_SRCDIR/tests/wfrun/naps.xml" \

@@ -1,5 +1,5 @@
 /* test_launcher - option parsing of the workflow commands, the local launch
- * backend's view of the workers, Slurm node features. */
+ * backend's view of the workers, Slurm node features and cpu binding. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -111,6 +111,21 @@ static void test_features(void)
     slurm_alloc_archs(&a, archs, sizeof(archs), &max);
     CU_ASSERT_STRING_EQUAL(archs, "default,mic");
     CU_ASSERT_EQUAL(max, 48);
+    char arch[16];
+    CU_ASSERT_STRING_EQUAL(slurm_alloc_node_arch(&nodes[0], arch,
+                                                 sizeof(arch)), "default");
+    CU_ASSERT_STRING_EQUAL(slurm_alloc_node_arch(&nodes[2], arch,
+                                                 sizeof(arch)), "mic");
+}
+
+/* srun binds tasks under every TaskPlugin but exactly task/none */
+static void test_binds_cpus(void)
+{
+    CU_ASSERT_EQUAL(slurm_alloc_binds_cpus("task/none"), 0);
+    CU_ASSERT_EQUAL(slurm_alloc_binds_cpus("task/affinity"), 1);
+    CU_ASSERT_EQUAL(slurm_alloc_binds_cpus("task/cgroup,task/affinity"), 1);
+    CU_ASSERT_EQUAL(slurm_alloc_binds_cpus("task/cgroup"), 1);
+    CU_ASSERT_EQUAL(slurm_alloc_binds_cpus(NULL), 1);
 }
 #endif
 
@@ -123,6 +138,7 @@ static int register_tests(void)
     CU_add_test(s, "local backend", test_local_backend);
 #ifdef HAVE_SLURM
     CU_add_test(s, "node features and architectures", test_features);
+    CU_add_test(s, "cpu binding by TaskPlugin", test_binds_cpus);
 #endif
     return 0;
 }
