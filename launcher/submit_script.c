@@ -133,13 +133,23 @@ static void comment(FILE *f, const char *text)
     }
 }
 
+/* "the first node", "each of the first K nodes". */
+static const char *first_nodes(int k, char *buf, size_t len)
+{
+    if (k == 1)
+        snprintf(buf, len, "the first node");
+    else
+        snprintf(buf, len, "each of the first %d nodes", k);
+    return buf;
+}
+
 /* The comment saying what the job starts: how many workers each node
  * gets (launch_slurm.c: round robin over the allocation's nodes in their
  * order) and how many tasks each runs at once. */
 static void workers_comment(FILE *f, const submit_opts_t *o)
 {
     int n = o->nodes, w = o->wf.workers;
-    char text[512], slots[96];
+    char text[512], slots[96], nodes[48];
     size_t off = (size_t)snprintf(text, sizeof(text), "tessera run learns "
                                   "the allocation from Slurm and starts, as "
                                   "one job step (srun --mpi=pmix), the "
@@ -161,17 +171,17 @@ static void workers_comment(FILE *f, const submit_opts_t *o)
                  "worker%s), each running %s.", n, n == 1 ? "" : "s", slots);
     else if (w < n)
         snprintf(text + off, sizeof(text) - off, "%d worker%s (-n %d), one "
-                 "on each of the first %d nodes of the allocation (the other "
-                 "%d get none), each running %s.", w, w == 1 ? "" : "s", w,
-                 w, n - w, slots);
+                 "on %s of the allocation (the other %d get none), "
+                 "each running %s.", w, w == 1 ? "" : "s", w,
+                 first_nodes(w, nodes, sizeof(nodes)), n - w, slots);
     else if (w % n == 0)
         snprintf(text + off, sizeof(text) - off, "%d workers (-n %d), %d "
                  "per node, each running %s.", w, w, w / n, slots);
     else
         snprintf(text + off, sizeof(text) - off, "%d workers (-n %d) round "
-                 "robin over the nodes (%d per node on the first %d nodes of "
-                 "the allocation, %d on the others), each running %s.", w, w,
-                 w / n + 1, w % n, w / n, slots);
+                 "robin over the nodes (%d on %s of the allocation, "
+                 "%d on the others), each running %s.", w, w, w / n + 1,
+                 first_nodes(w % n, nodes, sizeof(nodes)), w / n, slots);
     comment(f, text);
 }
 
