@@ -9,15 +9,8 @@
 # directories, holding only job.sbatch until the job runs.
 set -eu
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
-[ "$(id -u)" -eq 0 ] || { echo "t2020: skipped (needs root)"; exit 77; }
-grep -q HAVE_SLURM "$TOP_BUILDDIR/config.h" || { echo "t2020: skipped (no libslurm)"; exit 77; }
-scratch
-cluster="$TOP_SRCDIR/scripts/slurm-cluster.sh"
-sdir="$SCRATCH/slurm"
-trap 'sh "$cluster" stop "$sdir" >/dev/null 2>&1 || true; rm -rf "$SCRATCH"' EXIT INT TERM
-for v in $(env | sed -n 's/^\(SLURM_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
-eval "$(sh "$cluster" start "$sdir")"
-export SLURM_CONF
+. "$TOP_SRCDIR/tests/slurm-lib.sh"
+slurm_test t2020
 # a second partition for the limits (the shared slurm.conf keeps one: a
 # node in two partitions is listed twice by sinfo -N, which the cluster
 # script and t2000 count)

@@ -8,25 +8,9 @@
 # task/none: no binding option is given).
 set -eu
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
-[ "$(id -u)" -eq 0 ] || { echo "t2030: skipped (needs root)"; exit 77; }
-grep -q HAVE_SLURM "$TOP_BUILDDIR/config.h" || { echo "t2030: skipped (no libslurm)"; exit 77; }
-scratch
-cluster="$TOP_SRCDIR/scripts/slurm-cluster.sh"
-sdir="$SCRATCH/slurm"
-trap 'sh "$cluster" stop "$sdir" >/dev/null 2>&1 || true; rm -rf "$SCRATCH"' EXIT INT TERM
-for v in $(env | sed -n 's/^\(SLURM_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
-eval "$(sh "$cluster" start "$sdir")"
-export SLURM_CONF
+. "$TOP_SRCDIR/tests/slurm-lib.sh"
+slurm_test t2030
 export OMPI_MCA_btl=self,tcp # emulated nodes share one host
-
-wait_job() {
-    i=0
-    while squeue -h -j "$1" 2>/dev/null | grep -q .; do
-        i=$((i + 1))
-        [ $i -le 240 ] || fail "job $1 still in the queue after 120 s"
-        sleep 0.5
-    done
-}
 
 mkdir "$SCRATCH/a" "$SCRATCH/elsewhere"
 cd "$SCRATCH/a"

@@ -8,15 +8,8 @@
 # the page describes.
 set -eu
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
-[ "$(id -u)" -eq 0 ] || { echo "t2060: skipped (needs root)"; exit 77; }
-grep -q HAVE_SLURM "$TOP_BUILDDIR/config.h" || { echo "t2060: skipped (no libslurm)"; exit 77; }
-scratch
-cluster="$TOP_SRCDIR/scripts/slurm-cluster.sh"
-sdir="$SCRATCH/slurm"
-trap 'sh "$cluster" stop "$sdir" >/dev/null 2>&1 || true; rm -rf "$SCRATCH"' EXIT INT TERM
-for v in $(env | sed -n 's/^\(SLURM_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
-eval "$(sh "$cluster" start "$sdir")"
-export SLURM_CONF
+. "$TOP_SRCDIR/tests/slurm-lib.sh"
+slurm_test t2060
 # A new user's environment: nothing of the build tree.
 unset TESS_SCHEMA_DIR TESS_KERNEL_PATH OMPI_MCA_btl
 export HOME="$SCRATCH/home"
