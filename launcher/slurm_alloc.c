@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <slurm/slurm.h>
 #include <slurm/slurm_errno.h>
@@ -214,12 +215,33 @@ static unsigned char *members(const slurm_alloc_cluster_t *c,
     return m;
 }
 
+/* libslurm ends the process (fatal()) when it finds no configuration:
+ * look first where it looks (SLURM_CONF, the default file, the copy a
+ * configless slurmd keeps); only its DNS SRV lookup is not tried. */
+static int have_config(tess_error_t *err)
+{
+    const char *conf = getenv("SLURM_CONF");
+    if (conf && *conf)
+        return access(conf, R_OK) == 0 ? 0
+               : tess_errprintf(err, "SLURM_CONF=%s: %s", conf,
+                                strerror(errno));
+    if (access("/etc/slurm/slurm.conf", R_OK) == 0 ||
+        access("/run/slurm/conf/slurm.conf", R_OK) == 0)
+        return 0;
+    return tess_errprintf(err, "no Slurm configuration (SLURM_CONF unset, "
+                          "no /etc/slurm/slurm.conf)");
+}
+
 int slurm_alloc_cluster_load(slurm_alloc_cluster_t *c, tess_error_t *err)
 {
     node_info_msg_t *nodes = NULL;
     partition_info_msg_t *parts = NULL;
     reserve_info_msg_t *resvs = NULL;
     memset(c, 0, sizeof(*c));
+    if (have_config(err) < 0) {
+        errno = ENOENT;
+        return -1;
+    }
     init_once();
     if (slurm_load_node(0, &nodes, SHOW_ALL) != SLURM_SUCCESS ||
         slurm_load_partitions(0, &parts, SHOW_ALL) != SLURM_SUCCESS ||

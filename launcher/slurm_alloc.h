@@ -87,7 +87,8 @@ typedef struct slurm_alloc_cluster {
 
 /* Load the cluster's nodes, partitions, reservations and TaskPlugin
  * (slurmctld of SLURM_CONF). Caller frees with slurm_alloc_cluster_free().
- * -1 with errno EIO and err naming the Slurm error. */
+ * -1 with errno ENOENT if no Slurm configuration is found, EIO with err
+ * naming the Slurm error. */
 int slurm_alloc_cluster_load(slurm_alloc_cluster_t *c, tess_error_t *err);
 void slurm_alloc_cluster_free(slurm_alloc_cluster_t *c);
 

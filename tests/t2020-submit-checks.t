@@ -6,7 +6,9 @@
 # system; the script's paths are absolute and its comment says how many
 # workers each node gets; --job-name, --sbatch and --setup reach the job
 # (scontrol show job); two submissions in the same second get two run
-# directories, holding only job.sbatch until the job runs.
+# directories, holding only job.sbatch until the job runs; without a
+# Slurm configuration nothing is checked, and a failed sbatch leaves
+# nothing behind.
 set -eu
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 . "$TOP_SRCDIR/tests/slurm-lib.sh"
@@ -155,4 +157,17 @@ while :; do
     [ "${d1%.*}" = "${d2%.*}" ] && break
     [ $try -lt 5 ] || fail "5 tries without two submissions in the same second: $d1 $d2"
 done
+# without a Slurm configuration: no checks (a warning), --dry-run works;
+# when sbatch fails, what was created is removed (exit 1)
+if [ ! -e /etc/slurm/slurm.conf ] && [ ! -e /run/slurm/conf/slurm.conf ]; then
+    names() { (cd "$SCRATCH" && find w | sort); }
+    before=$(snap)
+    expect_exit 0 env -u SLURM_CONF "$TESSERA" submit wf.xml $p --nodes 9 --time 5 --dry-run
+    expect_text "warning: no Slurm configuration (SLURM_CONF unset, no /etc/slurm/slurm.conf); the job is not checked"
+    [ "$(snap)" = "$before" ] || fail "--dry-run changed something: $(snap)"
+    before=$(names)
+    expect_exit 1 env -u SLURM_CONF "$TESSERA" submit wf.xml $p --nodes 9 --time 5 --run-dir gone
+    expect_text "nothing was submitted; the run directory was removed"
+    [ "$(names)" = "$before" ] || fail "a failed sbatch left something: $(names)"
+fi
 echo "t2020: ok"
