@@ -35,7 +35,7 @@ typedef struct submit_opts {
 
 /* Parse argv (argv[0] is "submit") into o; strings point into argv.
  * 0, or -1 after printing a message naming the option. Free with
- * submit_opts_free() in both cases. */
+ * submit_opts_free() in both cases (accepts NULL, preserves errno). */
 int submit_opts_parse(int argc, char **argv, submit_opts_t *o);
 void submit_opts_free(submit_opts_t *o);
 

@@ -318,6 +318,9 @@ out:
 
 void submit_opts_free(submit_opts_t *o)
 {
+    if (!o)
+        return;
+    int e = errno;
     wfopts_free(&o->wf);
     free(o->sbatch);
     free(o->setup);
@@ -325,4 +328,5 @@ void submit_opts_free(submit_opts_t *o)
     free(o->exclude);
     free(o->reservation);
     memset(o, 0, sizeof(*o));
+    errno = e;
 }
