@@ -14,7 +14,6 @@
 #include "launcher/launch.h"
 
 
-
 static int local_detect(void)
 {
     return 1;
@@ -45,8 +44,12 @@ static int local_run(const launch_req_t *req, job_result_t *r,
     char **argv = calloc((size_t)max, sizeof(char *));
     if (!argv)
         return tess_errprintf(err, "out of memory");
+    /* Found in PATH, as the site's MPI module sets it up; TESS_MPIRUN
+     * names another one (a path, or a name looked up in PATH). */
     const char *mpirun = getenv("TESS_MPIRUN");
-    argv[n++] = (char *)(mpirun && *mpirun ? mpirun : "mpirun");
+    if (!mpirun || !*mpirun)
+        mpirun = "mpirun";
+    argv[n++] = (char *)mpirun;
     if (geteuid() == 0)
         argv[n++] = (char *)"--allow-run-as-root";
     argv[n++] = (char *)"--oversubscribe";  /* the engine rank mostly sleeps */
@@ -80,6 +83,12 @@ static int local_run(const launch_req_t *req, job_result_t *r,
                        .tick = req->tick, .tick_arg = req->tick_arg};
     int rc = job_run(&spec, r, err);
     free(argv);
+    if (rc < 0) {
+        char why[sizeof(err->text)];
+        snprintf(why, sizeof(why), "%s", err->text);
+        tess_errprintf(err, "%s (is it in PATH? TESS_MPIRUN names another "
+                       "mpirun)", why);
+    }
     return rc;
 }
 
