@@ -203,6 +203,12 @@ typedef struct tess_config {
     double deadline_margin; /**< seconds kept before the deadline (0: 30) */
     tess_isolation_t isolation; /**< where kernels run (see
                                      tess_isolation_t) */
+    int resume;            /**< 1: continue the run recorded in run_dir
+                                (also TESS_RESUME=1): tasks its journal
+                                has as completed are not run again, their
+                                outputs are reused; the program must
+                                submit the same tasks in the same order
+                                (see docs/api.md, "Resume") */
 } tess_config_t;
 
 void tess_config_init(tess_config_t *cfg);

@@ -19,6 +19,16 @@ typedef struct cmd {
 int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_submit(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
+
+#define CMD_RESUME_USAGE                                                     \
+    "usage: tessera resume RUN_DIR [-n WORKERS] [--slots N]\n"              \
+    "Continue the run recorded in RUN_DIR (stopped at its wall-time limit,\n" \
+    "cancelled, failed, or killed): the workflow and parameters it was\n"  \
+    "started with run again; tasks its journal has as completed are not\n" \
+    "run again and their outputs are reused. Refused (exit 2, with the\n"  \
+    "reason) when the workflow, a parameter, an input file or a kernel\n"  \
+    "library changed since. A completed run: nothing to do (exit 0).\n"
 
 #define CMD_SUBMIT_USAGE                                                      \
     "usage: tessera submit WORKFLOW.xml --nodes N --time TIME\n"              \
@@ -91,6 +101,7 @@ typedef struct wfopts {
     int workers; /* -1: default */
     int slots;   /* 0: cores */
     int overwrite; /* --overwrite: replace an earlier run's record */
+    int resume_only; /* tessera resume: there must be a run to continue */
 } wfopts_t;
 
 /* Parse argv (argv[0] is the command); run-only options are accepted when

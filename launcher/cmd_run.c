@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <mpi.h>
@@ -23,6 +24,7 @@
 #include <unistd.h>
 
 #include "io/rundir.h"
+#include "launcher/runconf.h"
 #include "io/runstatus.h"
 #include "runtime/run.h"
 #include "launcher/cmd.h"
@@ -163,6 +165,12 @@ static void catch_cancel(tess_run_t *run)
 static int run_in_job(const wfopts_t *o)
 {
     int provided, rank, rc;
+    /* every rank dies with what started it (mpirun, which dies with the
+     * launcher): no rank outlives a killed run */
+    pid_t parent = getppid();
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        return 1;
     if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) !=
         MPI_SUCCESS) {
         fprintf(stderr, "tessera: cannot initialise MPI\n");
@@ -239,12 +247,14 @@ static char *kernel_dirs(const wf_t *wf, const char *extra)
     return s;
 }
 
-/* The run directory: the one asked for (checked, and refused when it
- * holds an earlier run unless --overwrite), or a new one with a unique
- * name; locked for this process; absolute in out (ranks may start
- * elsewhere). -1 after printing why. */
+/* The run directory: the one asked for (checked; an earlier run there is
+ * resumed when it is the same workflow, parameters, inputs and kernels and
+ * did not complete, replaced with --overwrite, else refused), or a new one
+ * with a unique name; locked for this process; absolute in out (ranks may
+ * start elsewhere). *resume tells whether it continues a run. -1 after
+ * printing why. */
 static int make_run_dir(const wfopts_t *o, const wf_t *wf, char *out,
-                        size_t len, rundir_lock_t *lock)
+                        size_t len, rundir_lock_t *lock, int *resume)
 {
     tess_error_t err;
     const char *job = getenv("SLURM_JOB_ID");
@@ -276,26 +286,44 @@ static int make_run_dir(const wfopts_t *o, const wf_t *wf, char *out,
     }
     if (rundir_lock(out, lock, &err) < 0)
         goto fail;
+    *resume = 0;
     if (rundir_has_run(out)) {
-        runstatus_t *st = malloc(sizeof(*st));
-        tess_error_t ignored;
-        if (!o->overwrite) {
-            int known = st && runstatus_read(out, st, &ignored) == 0;
-            tess_errprintf(&err, "run directory %s holds an earlier run%s%s%s "
-                           "of '%s'; use --overwrite to replace its record, "
-                           "or choose another --run-dir", out,
-                           known ? " (" : "", known ? st->state : "",
-                           known ? ")" : "",
-                           known && st->workflow[0] ? st->workflow : "?");
-            free(st);
+        /* an earlier run: replaced (--overwrite), continued (same
+         * workflow, parameters, inputs and kernels, not completed), or
+         * refused with the reason */
+        static runstatus_t st;
+        tess_error_t why;
+        int known = runstatus_read(out, &st, &why) == 0;
+        if (o->overwrite) {
+            if (rundir_clear(out, &err) < 0) {
+                rundir_unlock(lock);
+                goto fail;
+            }
+        } else if (known && strcmp(st.state, "completed") == 0) {
+            errno = EEXIST;
+            tess_errprintf(&err, "run directory %s holds a completed run of "
+                           "'%s' (results in %s/results.h5); use --overwrite "
+                           "to run it again there, or choose another "
+                           "--run-dir", out, st.workflow, out);
             rundir_unlock(lock);
             goto fail;
-        }
-        free(st);
-        if (rundir_clear(out, &err) < 0) {
+        } else if (runconf_compare(out, wf, &why) != 0) {
+            errno = EINVAL;
+            tess_errprintf(&err, "run directory %s holds a run (%s) that "
+                           "cannot be resumed with this workflow: %s; use "
+                           "--overwrite to start over there, or choose "
+                           "another --run-dir", out,
+                           known ? st.state : "state unknown", why.text);
             rundir_unlock(lock);
             goto fail;
+        } else {
+            *resume = 1;
         }
+    } else if (o->resume_only) {
+        errno = ENOENT;
+        tess_errprintf(&err, "%s holds no run to resume", out);
+        rundir_unlock(lock);
+        goto fail;
     }
     char abs[PATH_MAX];
     if (realpath(out, abs))
@@ -326,7 +354,7 @@ static void on_tick(void *arg)
  * when it wrote one, else one made here from what the job left. Returns
  * the exit status of `tessera run`. */
 static int final_record(const char *run_dir, const wf_t *wf,
-                        const job_result_t *jr, const char *backend)
+                        const job_result_t *jr)
 {
     static runstatus_t st;
     tess_error_t err;
@@ -364,11 +392,11 @@ static int final_record(const char *run_dir, const wf_t *wf,
         snprintf(st.state, sizeof(st.state), "failed");
         if (jr->exited)
             snprintf(why, sizeof(why), "the MPI job ended abnormally (%s "
-                     "exited with status %d)%s%s", backend, jr->status,
+                     "exited with status %d)%s%s", jr->what, jr->status,
                      jr->why[0] ? ": " : "", jr->why);
         else
             snprintf(why, sizeof(why), "the MPI job ended abnormally (%s "
-                     "killed by signal %d, %s)%s%s", backend, jr->status,
+                     "killed by signal %d, %s)%s%s", jr->what, jr->status,
                      strsignal(jr->status), jr->why[0] ? ": " : "", jr->why);
     }
     /* keep the engine's first error when it had one */
@@ -421,10 +449,27 @@ int cmd_run(int argc, char **argv)
     wf_t *wf = wfopts_load2(&o, WF_CHECK_ALL, archs, max_slots, max_mem);
     char run_dir[PATH_MAX];
     rundir_lock_t lock;
-    if (!wf || make_run_dir(&o, wf, run_dir, sizeof(run_dir), &lock) < 0) {
+    int resume = 0;
+    tess_error_t cerr;
+    if (!wf ||
+        make_run_dir(&o, wf, run_dir, sizeof(run_dir), &lock, &resume) < 0) {
         wf_destroy(wf);
         wfopts_free(&o);
         return 2;
+    }
+    /* what this run is, to resume it later (kept when resuming) */
+    if (!resume && runconf_write(run_dir, wf, &o, &cerr) < 0) {
+        fprintf(stderr, "tessera: %s\n", cerr.text);
+        rundir_unlock(&lock);
+        wf_destroy(wf);
+        wfopts_free(&o);
+        return 2;
+    }
+    if (resume) {
+        setenv("TESS_RESUME", "1", 1);
+        fprintf(stderr, "tessera: resuming the run in %s\n", run_dir);
+    } else {
+        setenv("TESS_RESUME", "0", 1);
     }
     /* the job acts for this process, which owns the directory */
     char pidtext[32];
@@ -514,7 +559,7 @@ int cmd_run(int argc, char **argv)
         jr.status = 1;
         snprintf(jr.why, sizeof(jr.why), "%s", err.text);
     }
-    rc = final_record(run_dir, wf, &jr, backend->name);
+    rc = final_record(run_dir, wf, &jr);
     if (rc == 0)
         printf("tessera: done in %.2f s (%s launch)\n", now() - t0,
                backend->name);

@@ -15,6 +15,8 @@ static const cmd_t cmds[] = {
      "inputs, kernels", CMD_VALIDATE_USAGE},
     {"submit", cmd_submit, "write an sbatch script for a workflow and submit "
      "it", CMD_SUBMIT_USAGE},
+    {"resume", cmd_resume, "continue a run that stopped (wall time, cancel, crash)",
+     CMD_RESUME_USAGE},
 };
 
 static void usage(FILE *f)

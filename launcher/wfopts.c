@@ -45,6 +45,10 @@ int wfopts_parse(int argc, char **argv, int allow_run, wfopts_t *o)
             o->overwrite = 1;
             continue;
         }
+        if (allow_run && strcmp(a, "--resume") == 0) {
+            o->resume_only = 1; /* set by tessera resume */
+            continue;
+        }
         if (a[0] != '-') {
             if (o->workflow) {
                 fprintf(stderr, "tessera %s: unexpected argument '%s'\n",

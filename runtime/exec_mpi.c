@@ -562,14 +562,15 @@ static void xm_version_free(exec_t *e, dag_version_t *v)
     struct mver *m = v->payload;
     if (!m)
         return;
+    int keep = e->keep_files && v->number > 0;
     if (m->loc == LOC_FRAG) {
         char path[PATH_MAX];
-        if (h5frag_path(path, sizeof(path), x->run_dir, v->data->id,
-                        v->number) == 0)
+        if (!keep && h5frag_path(path, sizeof(path), x->run_dir, v->data->id,
+                                 v->number) == 0)
             h5frag_remove(path);
         if (m->owner >= 0)
             proto_drop_pair(&x->w[m->owner].drops, v->data->id, v->number);
-    } else if (m->loc == LOC_PATH && v->number > 0) {
+    } else if (m->loc == LOC_PATH && v->number > 0 && !keep) {
         unlink(m->path);
     }
     free(m->data);
@@ -601,6 +602,77 @@ static int xm_fill_defaults(exec_t *e, dag_task_t *t, tess_error_t *err)
         }
     }
     return 0;
+}
+
+static void xm_locate(exec_t *e, const dag_version_t *v, exec_vloc_t *loc)
+{
+    (void)e;
+    const struct mver *m = v->payload;
+    memset(loc, 0, sizeof(*loc));
+    if (!m)
+        loc->kind = EXEC_V_ZERO;
+    else if (m->loc == LOC_INLINE) {
+        loc->kind = EXEC_V_INLINE;
+        loc->bytes = m->data;
+        loc->len = m->bytes;
+    } else if (m->loc == LOC_FRAG)
+        loc->kind = EXEC_V_FRAG;
+    else {
+        loc->kind = EXEC_V_FILE;
+        loc->path = m->path;
+    }
+}
+
+static int xm_adopt(exec_t *e, dag_version_t *v, const exec_vloc_t *loc,
+                    tess_error_t *err)
+{
+    (void)e;
+    if (loc->kind == EXEC_V_ZERO) {
+        v->payload = NULL;
+        return 0;
+    }
+    struct mver *m = calloc(1, sizeof(*m));
+    if (!m)
+        return tess_errprintf(err, "out of memory");
+    m->owner = -1; /* in no worker's cache: read from its file */
+    if (loc->kind == EXEC_V_INLINE) {
+        m->loc = LOC_INLINE;
+        m->bytes = loc->len;
+        if (!(m->data = malloc(loc->len ? loc->len : 1))) {
+            free(m);
+            return tess_errprintf(err, "out of memory");
+        }
+        memcpy(m->data, loc->bytes, loc->len);
+    } else if (loc->kind == EXEC_V_FRAG) {
+        int64_t n = 1;
+        for (int k = 0; k < v->data->rank; k++)
+            n *= v->box[v->data->rank + k];
+        m->loc = LOC_FRAG;
+        m->bytes = (size_t)n * tess_type_size(v->data->type);
+    } else {
+        m->loc = LOC_PATH;
+        if (!(m->path = strdup(loc->path ? loc->path : ""))) {
+            free(m);
+            return tess_errprintf(err, "out of memory");
+        }
+    }
+    v->payload = m;
+    return 0;
+}
+
+static int xm_version_path(exec_t *e, const dag_version_t *v, char *buf,
+                           size_t len)
+{
+    xmpi_t *x = (xmpi_t *)e;
+    const struct mver *m = v->payload;
+    if (!m)
+        return -1;
+    if (m->loc == LOC_FRAG)
+        return h5frag_path(buf, len, x->run_dir, v->data->id, v->number);
+    if (m->loc == LOC_PATH && m->path &&
+        snprintf(buf, len, "%s", m->path) < (int)len)
+        return 0;
+    return -1;
 }
 
 /* ---- life cycle ------------------------------------------------------------------ */
@@ -711,6 +783,9 @@ static const exec_ops_t mpi_ops = {
     .describe = xm_describe,
     .worker_info = xm_worker_info,
     .fill_defaults = xm_fill_defaults,
+    .locate = xm_locate,
+    .adopt = xm_adopt,
+    .version_path = xm_version_path,
     .destroy = xm_destroy,
 };
 

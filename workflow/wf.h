@@ -215,6 +215,12 @@ int wf_result_get(const wf_t *wf, size_t i, const char **data_name,
 /* Handle of result @p i given by the sink in the last wf_expand(); 0 before. */
 tess_data_t wf_result_data(const wf_t *wf, size_t i);
 
+/* Input files (after WF_CHECK_INPUTS): the input's name and its file's
+ * absolute path into path. -1/ERANGE past the end or before binding. */
+size_t wf_input_count(const wf_t *wf);
+int wf_input_get(const wf_t *wf, size_t i, const char **name, char *path,
+                 size_t len);
+
 /* Kernel libraries used by the task definitions: "lib" as written and the
  * resolved path (NULL until WF_CHECK_KERNELS succeeded). */
 size_t wf_kernel_lib_count(const wf_t *wf);

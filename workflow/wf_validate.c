@@ -16,6 +16,40 @@
 #include "workflow/wf_private.h"
 #include "io/h5input.h"
 
+size_t wf_input_count(const wf_t *wf)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < wf->data.n; i++)
+        n += wf->data.v[i].kind == WF_DATA_INPUT;
+    return n;
+}
+
+int wf_input_get(const wf_t *wf, size_t i, const char **name, char *path,
+                 size_t len)
+{
+    char rel[WF_MAX_PATH];
+    tess_error_t err;
+    for (size_t k = 0; k < wf->data.n; k++) {
+        const wf_data_t *d = &wf->data.v[k];
+        if (d->kind != WF_DATA_INPUT || i-- > 0)
+            continue;
+        if (!wf->inputs_bound ||
+            wf_tpl_eval(wf, &wf->tpls.v[d->tpl], wf->env, rel, sizeof(rel),
+                        &err) < 0)
+            break;
+        char *abs = wf_path_join(wf->dir, rel);
+        if (!abs || snprintf(path, len, "%s", abs) >= (int)len) {
+            free(abs);
+            break;
+        }
+        free(abs);
+        *name = wf_str(wf, d->name);
+        return 0;
+    }
+    errno = ERANGE;
+    return -1;
+}
+
 int wf_bind_inputs(wf_t *wf, tess_error_t *err)
 {
     char path[WF_MAX_PATH];
