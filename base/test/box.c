@@ -9,6 +9,7 @@
 #include <CUnit/Basic.h>
 
 #include "base/box.h"
+#include "base/test/cunit_main.h"
 
 static uint64_t rng_state = 88172645463325252ull;
 
@@ -211,23 +212,17 @@ static void test_slabs(void)
     CU_ASSERT_FALSE(box_slabs_next(&it, s, c));
 }
 
-int main(void)
-{
-    CU_pSuite s;
-    unsigned failed;
+static const cunit_test_t tests[] = {
+    {"numel", test_numel},
+    {"inside", test_inside},
+    {"copy against a reference", test_copy_random},
+    {"copy errors", test_copy_errors},
+    {"format", test_format},
+    {"slabs tile the box", test_slabs},
+    {NULL, NULL},
+};
 
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
-    s = CU_add_suite("box", NULL, NULL);
-    CU_add_test(s, "numel", test_numel);
-    CU_add_test(s, "inside", test_inside);
-    CU_add_test(s, "copy against a reference", test_copy_random);
-    CU_add_test(s, "copy errors", test_copy_errors);
-    CU_add_test(s, "format", test_format);
-    CU_add_test(s, "slabs tile the box", test_slabs);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+static int register_tests(void)
+{
+    return cunit_add_suite("box", NULL, NULL, tests);
 }

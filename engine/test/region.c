@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/region.h"
 #include "base/test/cunit_main.h"
+#include "engine/region.h"
 
 #define MAXR 4 /* ranks exercised here */
 
@@ -659,21 +659,20 @@ static void test_random_brute(void)
     }
 }
 
+static const cunit_test_t tests[] = {
+    {"overlap and intersection, ranks 1-4", test_overlap_cases},
+    {"exact intersections", test_intersect_exact},
+    {"containment", test_contains},
+    {"difference", test_difference_cases},
+    {"region_within", test_within},
+    {"volume and emptiness", test_volume_empty},
+    {"equality and region_full", test_equal_full},
+    {"region_format", test_format},
+    {"random boxes vs brute force", test_random_brute},
+    {NULL, NULL},
+};
+
 static int register_tests(void)
 {
-    CU_pSuite s = CU_add_suite("region", NULL, NULL);
-    if (!s)
-        return -1;
-    if (!CU_add_test(s, "overlap and intersection, ranks 1-4",
-                     test_overlap_cases) ||
-        !CU_add_test(s, "exact intersections", test_intersect_exact) ||
-        !CU_add_test(s, "containment", test_contains) ||
-        !CU_add_test(s, "difference", test_difference_cases) ||
-        !CU_add_test(s, "region_within", test_within) ||
-        !CU_add_test(s, "volume and emptiness", test_volume_empty) ||
-        !CU_add_test(s, "equality and region_full", test_equal_full) ||
-        !CU_add_test(s, "region_format", test_format) ||
-        !CU_add_test(s, "random boxes vs brute force", test_random_brute))
-        return -1;
-    return 0;
+    return cunit_add_suite("region", NULL, NULL, tests);
 }

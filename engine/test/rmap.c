@@ -19,10 +19,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/test/cunit_main.h"
 #include "engine/pool.h"
 #include "engine/region.h"
 #include "engine/rmap.h"
-#include "base/test/cunit_main.h"
 
 struct val {
     int id;
@@ -825,24 +825,21 @@ static void test_rewrite_held_value(void)
     pool_destroy(pool);
 }
 
+static const cunit_test_t tests[] = {
+    {"random writes vs dense model, refcounts", test_model},
+    {"row slabs [1e5 x 8]", test_row_slabs},
+    {"column blocks [8 x 1e5]", test_column_blocks},
+    {"slabs shuffled and descending", test_slabs_shuffled},
+    {"tiles", test_tiles},
+    {"rank 0", test_rank0},
+    {"empty queries", test_empty_query},
+    {"visitor stops the query", test_query_stop},
+    {"NULL initial value", test_null_initial},
+    {"rewriting a value only the map holds", test_rewrite_held_value},
+    {NULL, NULL},
+};
+
 static int register_tests(void)
 {
-    CU_pSuite s = CU_add_suite("rmap", NULL, NULL);
-    if (!s)
-        return -1;
-    if (!CU_add_test(s, "random writes vs dense model, refcounts",
-                     test_model) ||
-        !CU_add_test(s, "row slabs [1e5 x 8]", test_row_slabs) ||
-        !CU_add_test(s, "column blocks [8 x 1e5]", test_column_blocks) ||
-        !CU_add_test(s, "slabs shuffled and descending",
-                     test_slabs_shuffled) ||
-        !CU_add_test(s, "tiles", test_tiles) ||
-        !CU_add_test(s, "rank 0", test_rank0) ||
-        !CU_add_test(s, "empty queries", test_empty_query) ||
-        !CU_add_test(s, "visitor stops the query", test_query_stop) ||
-        !CU_add_test(s, "NULL initial value", test_null_initial) ||
-        !CU_add_test(s, "rewriting a value only the map holds",
-                     test_rewrite_held_value))
-        return -1;
-    return 0;
+    return cunit_add_suite("rmap", NULL, NULL, tests);
 }

@@ -18,6 +18,7 @@
 #include <hdf5.h>
 
 #include "base/box.h"
+#include "base/test/cunit_main.h"
 #include "io/h5frag.h"
 #include "io/h5frag_private.h"
 #include "io/test/tmpdir.h"
@@ -634,28 +635,21 @@ static void test_crash_leftovers(void)
     free(got);
 }
 
-int main(void)
-{
-    CU_pSuite s;
-    unsigned failed;
+static const cunit_test_t tests[] = {
+    {"path scheme", test_path},
+    {"round trip of every type in 1..4 dims", test_round_trip},
+    {"sub-box into an offset of a larger buffer", test_sub_box},
+    {"empty fragment", test_empty_fragment},
+    {"replace and remove", test_replace_and_remove},
+    {"read errors name file and dataset", test_read_errors},
+    {"write errors", test_write_errors},
+    {"HDF5 stays quiet in every thread", test_quiet},
+    {"concurrent writers: distinct and same path", test_concurrent_writers},
+    {"crash leftovers are never data", test_crash_leftovers},
+    {NULL, NULL},
+};
 
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
-    s = CU_add_suite("h5frag", suite_init, suite_clean);
-    CU_add_test(s, "path scheme", test_path);
-    CU_add_test(s, "round trip of every type in 1..4 dims", test_round_trip);
-    CU_add_test(s, "sub-box into an offset of a larger buffer", test_sub_box);
-    CU_add_test(s, "empty fragment", test_empty_fragment);
-    CU_add_test(s, "replace and remove", test_replace_and_remove);
-    CU_add_test(s, "read errors name file and dataset", test_read_errors);
-    CU_add_test(s, "write errors", test_write_errors);
-    CU_add_test(s, "HDF5 stays quiet in every thread", test_quiet);
-    CU_add_test(s, "concurrent writers: distinct and same path",
-                test_concurrent_writers);
-    CU_add_test(s, "crash leftovers are never data", test_crash_leftovers);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+static int register_tests(void)
+{
+    return cunit_add_suite("h5frag", suite_init, suite_clean, tests);
 }

@@ -15,6 +15,7 @@
 #include <hdf5.h>
 
 #include "base/box.h"
+#include "base/test/cunit_main.h"
 #include "io/h5frag.h"
 #include "io/h5result.h"
 #include "io/test/tmpdir.h"
@@ -456,24 +457,17 @@ static void test_errors(void)
     CU_ASSERT_EQUAL(memcmp(back, ibuf, sizeof(ibuf)), 0);
 }
 
-int main(void)
-{
-    CU_pSuite s;
-    unsigned failed;
+static const cunit_test_t tests[] = {
+    {"chunk shapes", test_chunk_dims},
+    {"boxes assemble a chunked, deflated array", test_write_boxes},
+    {"copy from fragments, in slabs", test_copy_from_frags},
+    {"attributes and provenance", test_attributes},
+    {"abort keeps an existing file", test_abort_keeps_old_file},
+    {"errors name file and dataset", test_errors},
+    {NULL, NULL},
+};
 
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
-    s = CU_add_suite("h5result", suite_init, suite_clean);
-    CU_add_test(s, "chunk shapes", test_chunk_dims);
-    CU_add_test(s, "boxes assemble a chunked, deflated array",
-                test_write_boxes);
-    CU_add_test(s, "copy from fragments, in slabs", test_copy_from_frags);
-    CU_add_test(s, "attributes and provenance", test_attributes);
-    CU_add_test(s, "abort keeps an existing file", test_abort_keeps_old_file);
-    CU_add_test(s, "errors name file and dataset", test_errors);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+static int register_tests(void)
+{
+    return cunit_add_suite("h5result", suite_init, suite_clean, tests);
 }

@@ -12,6 +12,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "base/test/cunit_main.h"
 #include "workflow/wf_private.h"
 
 #ifndef WF_TEST_SRCDIR
@@ -609,30 +610,30 @@ static void test_scopes(void)
     wf_destroy(wf);
 }
 
-int main(void)
+/* The schema of the source tree (TOP_SRCDIR under make check). */
+static int suite_init(void)
 {
     const char *src = getenv("TOP_SRCDIR");
     snprintf(schema_dir, sizeof(schema_dir), "%s/schemas",
              src && *src ? src : WF_TEST_SRCDIR);
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("wf", NULL, NULL);
-    if (!s || !CU_add_test(s, "expression values", test_expr_values) ||
-        !CU_add_test(s, "expression errors", test_expr_errors) ||
-        !CU_add_test(s, "folding and lists", test_expr_fold_and_list) ||
-        !CU_add_test(s, "identifiers", test_ident) ||
-        !CU_add_test(s, "expansion stream", test_expand_stream) ||
-        !CU_add_test(s, "parameter overrides", test_overrides) ||
-        !CU_add_test(s, "limits and dry run", test_limits_and_dry_run) ||
-        !CU_add_test(s, "constraints and implementations", test_constraints) ||
-        !CU_add_test(s, "bad documents", test_bad_documents) ||
-        !CU_add_test(s, "scopes and locals", test_scopes)) {
-        CU_cleanup_registry();
-        return 1;
-    }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+    return 0;
+}
+
+static const cunit_test_t tests[] = {
+    {"expression values", test_expr_values},
+    {"expression errors", test_expr_errors},
+    {"folding and lists", test_expr_fold_and_list},
+    {"identifiers", test_ident},
+    {"expansion stream", test_expand_stream},
+    {"parameter overrides", test_overrides},
+    {"limits and dry run", test_limits_and_dry_run},
+    {"constraints and implementations", test_constraints},
+    {"bad documents", test_bad_documents},
+    {"scopes and locals", test_scopes},
+    {NULL, NULL},
+};
+
+static int register_tests(void)
+{
+    return cunit_add_suite("wf", suite_init, NULL, tests);
 }
