@@ -151,8 +151,11 @@ static int prepare_data(worker_t *w, preader_t *r, int i, struct tess_arg *a,
             return -1;
         }
         a->path = paths[i];
-        if (a->dir == TESS_INOUT)
-            return filever_copy(in, out, msg, len);
+        tess_error_t e;
+        if (a->dir == TESS_INOUT && filever_copy(in, out, &e) < 0) {
+            snprintf(msg, len, "%s", e.text);
+            return -1;
+        }
         if (a->dir == TESS_OUT)
             unlink(out);
         return 0;

@@ -504,12 +504,12 @@ static int xm_publish_file(exec_t *e, const dag_version_t *v,
                            tess_error_t *err)
 {
     (void)e;
-    char msg[512];
+    tess_error_t fe;
     const struct mver *m = v->payload;
     if (v->number == 0 || !m || !m->path)
         return 0;
-    if (filever_publish(m->path, v->data->name, msg, sizeof(msg)) < 0)
-        return tess_errprintf(err, "file %s: %s", v->data->name, msg);
+    if (filever_publish(m->path, v->data->name, &fe) < 0)
+        return tess_errprintf(err, "file %s: %s", v->data->name, fe.text);
     return 0;
 }
 

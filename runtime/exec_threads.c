@@ -117,7 +117,12 @@ static int prepare_file(xthreads_t *xt, dag_param_t *dp, struct tess_arg *a,
     if (dp->dir == TESS_INOUT) {
         /* Renaming: the task updates a copy, readers of the previous
          * version keep theirs. */
-        return filever_copy(in->payload, path, msg, len);
+        tess_error_t e;
+        if (filever_copy(in->payload, path, &e) < 0) {
+            snprintf(msg, len, "%s", e.text);
+            return -1;
+        }
+        return 0;
     }
     unlink(path);
     return 0;
@@ -351,11 +356,11 @@ static int xt_publish_file(exec_t *x, const dag_version_t *v,
                            tess_error_t *err)
 {
     (void)x;
-    char msg[512];
+    tess_error_t e;
     if (v->number == 0 || !v->payload)
         return 0; /* the user's file itself */
-    if (filever_publish(v->payload, v->data->name, msg, sizeof(msg)) < 0)
-        return tess_errprintf(err, "file %s: %s", v->data->name, msg);
+    if (filever_publish(v->payload, v->data->name, &e) < 0)
+        return tess_errprintf(err, "file %s: %s", v->data->name, e.text);
     return 0;
 }
 

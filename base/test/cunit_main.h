@@ -16,6 +16,9 @@
 #ifndef TESS_TEST_CUNIT_MAIN_H
 #define TESS_TEST_CUNIT_MAIN_H
 
+#include <stdio.h>
+#include <string.h>
+
 #include <CUnit/Basic.h>
 
 /* One test of a suite table; a table ends with {NULL, NULL}. */
@@ -39,6 +42,16 @@ static inline int cunit_add_suite(const char *name, CU_InitializeFunc init,
             return -1;
     return 0;
 }
+
+/* Assert that string @p text contains @p part; on failure also print
+ * both (CUnit shows only the expression). */
+#define ASSERT_HAS(text, part)                                              \
+    do {                                                                    \
+        CU_ASSERT_PTR_NOT_NULL(strstr((text), (part)));                     \
+        if (!strstr((text), (part)))                                        \
+            fprintf(stderr, "\n  message \"%s\" lacks \"%s\"\n", (text),     \
+                    (part));                                                \
+    } while (0)
 
 /* Defined by the test program: register its suites, 0 or -1. */
 static int register_tests(void);
