@@ -31,12 +31,14 @@ static void kclass_free(kclass_t *c)
 
 void kclasses_destroy(kclasses_t *t)
 {
+    int saved = errno;
     if (!t)
         return;
     for (size_t i = 0; i < t->n; i++)
         kclass_free(t->c[i]);
     free(t->c);
     free(t);
+    errno = saved;
 }
 
 static int same_str(const char *a, const char *b)
@@ -65,6 +67,8 @@ const kclass_t *kclasses_intern(kclasses_t *t, uint32_t kernel,
 {
     if (cpus < 1)
         cpus = 1;
+    if (memory_mb < 0)
+        memory_mb = 0; /* as stored: a negative need is no need */
     if (t->last && matches(t->last, kernel, arch, cpus, memory_mb, nimpls, impl_archs,
                            impl_kernels))
         return t->last;
@@ -85,7 +89,7 @@ const kclass_t *kclasses_intern(kclasses_t *t, uint32_t kernel,
         return NULL;
     c->kernel = kernel;
     c->cpus = cpus;
-    c->memory_mb = memory_mb > 0 ? memory_mb : 0;
+    c->memory_mb = memory_mb;
     c->arch = arch ? strdup(arch) : NULL;
     c->impls = nimpls ? calloc((size_t)nimpls, sizeof(*c->impls)) : NULL;
     if ((arch && !c->arch) || (nimpls && !c->impls)) {

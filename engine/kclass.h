@@ -27,11 +27,14 @@ typedef struct kclass {
 
 typedef struct kclasses kclasses_t;
 
+/* An empty table. NULL/ENOMEM. Caller destroys. */
 kclasses_t *kclasses_create(void);
+/* Free the table and its classes. Accepts NULL; preserves errno. */
 void kclasses_destroy(kclasses_t *t);
 
-/* The class with these properties (created on first use; strings copied).
- * NULL/ENOMEM. */
+/* The class with these properties (created on first use; strings copied;
+ * cpus below 1 count as 1, a negative memory as none). Borrowed until
+ * kclasses_destroy(). NULL/ENOMEM. */
 const kclass_t *kclasses_intern(kclasses_t *t, uint32_t kernel,
                                 const char *arch, int cpus,
                                 int64_t memory_mb, int nimpls,
