@@ -329,3 +329,30 @@ int wf_kernel_lib_get(const wf_t *wf, size_t i, const char **lib,
         *path = wf->libs.v[i].path;
     return 0;
 }
+
+size_t wf_kernel_count(const wf_t *wf)
+{
+    return wf->tasks.n + wf->impls.n;
+}
+
+int wf_kernel_get(const wf_t *wf, size_t i, wf_kernel_info_t *out)
+{
+    for (size_t t = 0; t < wf->tasks.n; t++) {
+        const wf_taskdef_t *td = &wf->tasks.v[t];
+        if (i > td->nimpl) {
+            i -= (size_t)td->nimpl + 1;
+            continue;
+        }
+        const wf_impl_t *im = i ? &wf->impls.v[td->impl + i - 1] : NULL;
+        *out = (wf_kernel_info_t){
+            .task = wf_str(wf, td->name),
+            .arch = im ? wf_str(wf, im->arch) : NULL,
+            .kernel = wf_str(wf, im ? im->kernel : td->kernel),
+            .symbol = wf_str(wf, im ? im->symbol : td->symbol),
+            .path = wf->libs.v[im ? im->lib : td->lib].path,
+            .loc = im ? im->loc : td->loc};
+        return 0;
+    }
+    errno = ERANGE;
+    return -1;
+}

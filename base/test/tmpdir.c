@@ -1,4 +1,4 @@
-/* tmpdir.c - scratch directories for the io/ unit tests. */
+/* tmpdir.c - scratch directories for the unit tests. */
 #define _XOPEN_SOURCE 700
 #include "config.h"
 
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "io/test/tmpdir.h"
+#include "base/test/tmpdir.h"
 
 char *tmpdir_create(void)
 {
@@ -19,7 +19,7 @@ char *tmpdir_create(void)
         base = "/tmp";
     if (!(dir = malloc(strlen(base) + 32)))
         return NULL;
-    sprintf(dir, "%s/tessera-io-XXXXXX", base);
+    sprintf(dir, "%s/tessera-test-XXXXXX", base);
     if (!mkdtemp(dir)) {
         free(dir);
         return NULL;

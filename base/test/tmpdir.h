@@ -1,6 +1,6 @@
-/* tmpdir.h - scratch directories for the io/ unit tests. */
-#ifndef TESS_IO_TEST_TMPDIR_H
-#define TESS_IO_TEST_TMPDIR_H
+/* tmpdir.h - scratch directories for the unit tests. */
+#ifndef TESS_BASE_TEST_TMPDIR_H
+#define TESS_BASE_TEST_TMPDIR_H
 
 /* Create a fresh directory under $TMPDIR (or /tmp). Caller frees the
  * returned path (malloc'd) after tmpdir_remove(). NULL on failure. */

@@ -17,8 +17,8 @@
 #include <CUnit/Basic.h>
 
 #include "base/test/cunit_main.h"
+#include "base/test/tmpdir.h"
 #include "io/filever.h"
-#include "io/test/tmpdir.h"
 
 static char *dir; /* scratch directory of the suite */
 

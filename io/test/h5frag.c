@@ -19,9 +19,9 @@
 
 #include "base/box.h"
 #include "base/test/cunit_main.h"
+#include "base/test/tmpdir.h"
 #include "io/h5frag.h"
 #include "io/h5frag_private.h"
-#include "io/test/tmpdir.h"
 
 static char *dir; /* scratch directory of the suite */
 
