@@ -47,6 +47,13 @@ expect_text() {
     esac
 }
 
+# expect_match ERE: fail unless a line of $OUT matches the extended regular
+# expression ERE (for what varies from run to run, such as which of several
+# failing tasks fails first).
+expect_match() {
+    printf '%s\n' "$OUT" | grep -qE -- "$1" || fail "expected /$1/ in: $OUT"
+}
+
 # Uninstalled tree: the workflow schema and the kernel modules of the
 # examples are found here.
 export TESS_SCHEMA_DIR="$TOP_SRCDIR/schemas"
