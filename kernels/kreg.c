@@ -190,6 +190,7 @@ int kreg_register(kreg_t *k, const char *name, tess_kernel_f fn)
 static const char *const lib_patterns[] = {
     "%s/%s%s.so", "%s/lib%s%s.so", "%s/.libs/%s%s.so", "%s/.libs/lib%s%s.so",
 };
+#define NPATTERNS (sizeof(lib_patterns) / sizeof(lib_patterns[0]))
 
 /* The error of a library no directory holds: what was looked for, where. */
 static int not_found(const kreg_t *k, const char *lib, const char *name,
@@ -206,10 +207,10 @@ static int not_found(const kreg_t *k, const char *lib, const char *name,
                               "search path is empty (set TESS_KERNEL_PATH)",
                               lib);
     if (k->arch[0])
-        return tess_errprintf(err, "kernel library '%s' not found (looked for "
-                              "%s-%s.so, lib%s-%s.so, %s.so and lib%s.so, also "
-                              "under .libs/, in %s)", lib, name, k->arch, name,
-                              k->arch, name, name, dirs);
+        return tess_errprintf(err, "kernel library '%s' not found (looked "
+                              "for %s-%s.so, lib%s-%s.so, %s.so and lib%s.so, "
+                              "also under .libs/, in %s)", lib, name, k->arch,
+                              name, k->arch, name, name, dirs);
     return tess_errprintf(err, "kernel library '%s' not found (looked for "
                           "%s.so and lib%s.so, also under .libs/, in %s)", lib,
                           name, name, dirs);
@@ -243,8 +244,7 @@ int kreg_find_lib(const kreg_t *k, const char *lib, char *path, size_t len,
     snprintf(suffix, sizeof(suffix), "-%s", k->arch);
     for (int pass = k->arch[0] ? 0 : 1; pass < 2; pass++)
         for (size_t d = 0; d < k->ndirs; d++)
-            for (size_t p = 0; p < sizeof(lib_patterns) / sizeof(*lib_patterns);
-                 p++) {
+            for (size_t p = 0; p < NPATTERNS; p++) {
                 int w = snprintf(path, len, lib_patterns[p], k->dirs[d], name,
                                  pass == 0 ? suffix : "");
                 /* a name that does not fit cannot be opened either */
@@ -318,9 +318,9 @@ int kreg_resolve(kreg_t *k, const char *name, uint32_t *idx,
         fn = dlsym(l->handle, sym);
         if (!fn) {
             errno = ENOENT;
-            return tess_errprintf(err, "unknown kernel '%s': library '%s' (%s) "
-                                  "has no symbol '%s'", name, lib, l->path,
-                                  sym);
+            return tess_errprintf(err, "unknown kernel '%s': library '%s' "
+                                  "(%s) has no symbol '%s'", name, lib,
+                                  l->path, sym);
         }
     } else {
         fn = dlsym(RTLD_DEFAULT, sym);

@@ -3,6 +3,8 @@
 #include "config.h"
 
 #include <ftw.h>
+#include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,4 +61,30 @@ int tmpdir_count(const char *dir, const char *part)
     if (nftw(dir, count_one, 16, FTW_PHYS) < 0)
         return -1;
     return count_n;
+}
+
+char *tmpdir_suite;
+
+int tmpdir_suite_init(void)
+{
+    return (tmpdir_suite = tmpdir_create()) ? 0 : -1;
+}
+
+int tmpdir_suite_clean(void)
+{
+    int rc = tmpdir_remove(tmpdir_suite);
+    free(tmpdir_suite);
+    tmpdir_suite = NULL;
+    return rc;
+}
+
+char *tmpdir_path(char *buf, const char *fmt, ...)
+{
+    int n = snprintf(buf, PATH_MAX, "%s/", tmpdir_suite);
+    va_list ap;
+    va_start(ap, fmt);
+    if (n > 0 && n < PATH_MAX)
+        vsnprintf(buf + n, PATH_MAX - (size_t)n, fmt, ap);
+    va_end(ap);
+    return buf;
 }

@@ -20,26 +20,6 @@
 #include "base/test/tmpdir.h"
 #include "io/filever.h"
 
-static char *dir; /* scratch directory of the suite */
-
-static int suite_init(void)
-{
-    return (dir = tmpdir_create()) ? 0 : -1;
-}
-
-static int suite_clean(void)
-{
-    int rc = tmpdir_remove(dir);
-    free(dir);
-    return rc;
-}
-
-static char *in_dir(char *buf, const char *name)
-{
-    snprintf(buf, PATH_MAX, "%s/%s", dir, name);
-    return buf;
-}
-
 /* Write @p n bytes of a pattern starting at @p seed into @p path. */
 static void make_file(const char *path, size_t n, unsigned seed)
 {
@@ -95,8 +75,8 @@ static void test_copy(void)
     tess_error_t err = {{0}};
     /* sizes around the 64 KiB copy buffer, and empty */
     static const size_t sizes[] = {0, 1, 65535, 65536, 65537, 200001};
-    in_dir(src, "src.bin");
-    in_dir(dst, "dst.bin");
+    tmpdir_path(src, "src.bin");
+    tmpdir_path(dst, "dst.bin");
     for (size_t i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
         make_file(src, sizes[i], (unsigned)i);
         CU_ASSERT_EQUAL(filever_copy(src, dst, &err), 0);
@@ -113,9 +93,9 @@ static void test_copy_errors(void)
 {
     char src[PATH_MAX], dst[PATH_MAX], missing[PATH_MAX], want[PATH_MAX + 64];
     tess_error_t err = {{0}};
-    in_dir(src, "e-src.bin");
-    in_dir(dst, "e-dst.bin");
-    in_dir(missing, "no-such-file");
+    tmpdir_path(src, "e-src.bin");
+    tmpdir_path(dst, "e-dst.bin");
+    tmpdir_path(missing, "no-such-file");
     make_file(src, 100, 1);
 
     errno = 0;
@@ -127,7 +107,7 @@ static void test_copy_errors(void)
     CU_ASSERT_EQUAL(access(dst, F_OK), -1); /* nothing created */
 
     char nodir[PATH_MAX];
-    in_dir(nodir, "no-such-dir/out.bin");
+    tmpdir_path(nodir, "no-such-tmpdir_suite/out.bin");
     errno = 0;
     CU_ASSERT_EQUAL(filever_copy(src, nodir, &err), -1);
     CU_ASSERT_EQUAL(errno, ENOENT);
@@ -137,9 +117,10 @@ static void test_copy_errors(void)
 
     /* a directory opens for reading but read(2) fails */
     errno = 0;
-    CU_ASSERT_EQUAL(filever_copy(dir, dst, &err), -1);
+    CU_ASSERT_EQUAL(filever_copy(tmpdir_suite, dst, &err), -1);
     CU_ASSERT_EQUAL(errno, EISDIR);
-    snprintf(want, sizeof(want), "reading %s: %s", dir, strerror(EISDIR));
+    snprintf(want, sizeof(want), "reading %s: %s", tmpdir_suite,
+             strerror(EISDIR));
     CU_ASSERT_STRING_EQUAL(err.text, want);
 
     /* a full device: the write fails */
@@ -155,13 +136,13 @@ static void test_publish(void)
 {
     char src[PATH_MAX], dst[PATH_MAX];
     tess_error_t err = {{0}};
-    in_dir(src, "p-src.bin");
-    in_dir(dst, "p-dst.bin");
+    tmpdir_path(src, "p-src.bin");
+    tmpdir_path(dst, "p-dst.bin");
     make_file(src, 70000, 3);
     make_file(dst, 5, 4);
     CU_ASSERT_EQUAL(filever_publish(src, dst, &err), 0);
     CU_ASSERT_TRUE(same_content(src, dst));
-    CU_ASSERT_EQUAL(tmpdir_count(dir, ".tess-tmp."), 0);
+    CU_ASSERT_EQUAL(tmpdir_count(tmpdir_suite, ".tess-tmp."), 0);
 }
 
 static void test_publish_errors(void)
@@ -169,10 +150,10 @@ static void test_publish_errors(void)
     char src[PATH_MAX], dst[PATH_MAX], keep[PATH_MAX], missing[PATH_MAX];
     char want[PATH_MAX + 64];
     tess_error_t err = {{0}};
-    in_dir(src, "pe-src.bin");
-    in_dir(dst, "pe-dst.bin");
-    in_dir(keep, "pe-keep.bin");
-    in_dir(missing, "pe-missing.bin");
+    tmpdir_path(src, "pe-src.bin");
+    tmpdir_path(dst, "pe-dst.bin");
+    tmpdir_path(keep, "pe-keep.bin");
+    tmpdir_path(missing, "pe-missing.bin");
     make_file(src, 100, 5);
     make_file(dst, 50, 6);
     make_file(keep, 50, 6);
@@ -183,12 +164,12 @@ static void test_publish_errors(void)
     CU_ASSERT_EQUAL(errno, ENOENT);
     ASSERT_HAS(err.text, missing);
     CU_ASSERT_TRUE(same_content(dst, keep));
-    CU_ASSERT_EQUAL(tmpdir_count(dir, ".tess-tmp."), 0);
+    CU_ASSERT_EQUAL(tmpdir_count(tmpdir_suite, ".tess-tmp."), 0);
 
     /* the target is a non-empty directory: rename(2) fails */
     char target[PATH_MAX], inside[PATH_MAX];
-    in_dir(target, "pe-dir");
-    in_dir(inside, "pe-dir/x");
+    tmpdir_path(target, "pe-tmpdir_suite");
+    tmpdir_path(inside, "pe-tmpdir_suite/x");
     CU_ASSERT_EQUAL_FATAL(mkdir(target, 0777), 0);
     make_file(inside, 1, 0);
     errno = 0;
@@ -197,7 +178,7 @@ static void test_publish_errors(void)
     snprintf(want, sizeof(want), "cannot rename onto %s: %s", target,
              strerror(EISDIR));
     CU_ASSERT_STRING_EQUAL(err.text, want);
-    CU_ASSERT_EQUAL(tmpdir_count(dir, ".tess-tmp."), 0);
+    CU_ASSERT_EQUAL(tmpdir_count(tmpdir_suite, ".tess-tmp."), 0);
 }
 
 /* Readers of a published path see one whole version, never a part: a
@@ -244,9 +225,9 @@ static void test_publish_atomic(void)
 {
     char a[PATH_MAX], b[PATH_MAX], dst[PATH_MAX];
     tess_error_t err = {{0}};
-    in_dir(a, "at-a.bin");
-    in_dir(b, "at-b.bin");
-    in_dir(dst, "at-dst.bin");
+    tmpdir_path(a, "at-a.bin");
+    tmpdir_path(b, "at-b.bin");
+    tmpdir_path(dst, "at-dst.bin");
     fill(a, SIZE_A, 'a');
     fill(b, SIZE_B, 'b');
     CU_ASSERT_EQUAL(filever_publish(a, dst, &err), 0);
@@ -274,5 +255,6 @@ static const cunit_test_t tests[] = {
 
 static int register_tests(void)
 {
-    return cunit_add_suite("filever", suite_init, suite_clean, tests);
+    return cunit_add_suite("filever", tmpdir_suite_init, tmpdir_suite_clean,
+                           tests);
 }

@@ -21,25 +21,9 @@
 #include "base/test/cunit_main.h"
 #include "base/test/tmpdir.h"
 #include "io/h5frag.h"
-#include "io/h5frag_private.h"
-
-static char *dir; /* scratch directory of the suite */
 
 static const tess_type_t all_types[] = {TESS_U8, TESS_I32, TESS_I64,
                                         TESS_F32, TESS_F64};
-
-static char *path_in(char *buf, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static char *path_in(char *buf, const char *fmt, ...)
-{
-    char rel[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(rel, sizeof(rel), fmt, ap);
-    va_end(ap);
-    snprintf(buf, PATH_MAX, "%s/%s", dir, rel);
-    return buf;
-}
 
 /* Distinct values of every type for element i of pattern @p seed. */
 static void fill(tess_type_t type, void *buf, int64_t n, int seed)
@@ -55,18 +39,6 @@ static void fill(tess_type_t type, void *buf, int64_t n, int seed)
         case TESS_F64: ((double *)buf)[i] = (double)i * 0.25 - seed * 1e6; break;
         }
     }
-}
-
-static int suite_init(void)
-{
-    return (dir = tmpdir_create()) ? 0 : -1;
-}
-
-static int suite_clean(void)
-{
-    int rc = tmpdir_remove(dir);
-    free(dir);
-    return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -109,7 +81,7 @@ static void test_round_trip(void)
             void *src = malloc((size_t)n * es), *dst = malloc((size_t)n * es);
             fill(type, src, n, rank + (int)t);
             memset(dst, 0xA5, (size_t)n * es);
-            h5frag_path(path, sizeof(path), dir, 100 + t, (uint32_t)rank);
+            h5frag_path(path, sizeof(path), tmpdir_suite, 100 + t, (uint32_t)rank);
             CU_ASSERT_EQUAL_FATAL(h5frag_write(path, type, rank, start, count,
                                                src, &err), 0);
             tess_type_t it = 0;
@@ -127,7 +99,7 @@ static void test_round_trip(void)
             free(dst);
         }
     }
-    CU_ASSERT_EQUAL(tmpdir_count(dir, ".tmp."), 0);
+    CU_ASSERT_EQUAL(tmpdir_count(tmpdir_suite, ".tmp."), 0);
 }
 
 /* A sub-box in global coordinates, into an offset of a larger buffer;
@@ -142,7 +114,7 @@ static void test_sub_box(void)
     double src[4 * 5 * 6], dst[5 * 6 * 7], want[5 * 6 * 7];
 
     fill(TESS_F64, src, 4 * 5 * 6, 9);
-    path_in(path, "sub/v1.h5");
+    tmpdir_path(path, "sub/v1.h5");
     CU_ASSERT_EQUAL_FATAL(h5frag_write(path, TESS_F64, 3, fstart, fcount, src,
                                        &err), 0);
     for (int i = 0; i < 5 * 6 * 7; i++)
@@ -162,7 +134,7 @@ static void test_sub_box(void)
     int64_t ts[2] = {10, 4}, td[2] = {5, 0};
     fill(TESS_I32, rows, 24, 1);
     memset(tall, 0, sizeof(tall));
-    path_in(path, "sub/v2.h5");
+    tmpdir_path(path, "sub/v2.h5");
     CU_ASSERT_EQUAL_FATAL(h5frag_write(path, TESS_I32, 2, rs, rc, rows, &err),
                           0);
     CU_ASSERT_EQUAL(h5frag_read(path, TESS_I32, 2, bs, bc, tall, ts, td, &err),
@@ -179,7 +151,7 @@ static void test_empty_fragment(void)
     int64_t s[2] = {3, 0}, c[2] = {0, 5}, ic[TESS_MAX_RANK];
     int rank = 0;
 
-    path_in(path, "empty/v0.h5");
+    tmpdir_path(path, "empty/v0.h5");
     CU_ASSERT_EQUAL_FATAL(h5frag_write(path, TESS_F32, 2, s, c, NULL, &err), 0);
     CU_ASSERT_EQUAL(h5frag_info(path, NULL, &rank, NULL, ic, &err), 0);
     CU_ASSERT_EQUAL(rank, 2);
@@ -198,7 +170,7 @@ static void test_replace_and_remove(void)
 
     fill(TESS_I64, a, 1000, 1);
     fill(TESS_I64, b, 1000, 2);
-    path_in(path, "frags/d7/v1.h5");
+    tmpdir_path(path, "frags/d7/v1.h5");
     CU_ASSERT_EQUAL_FATAL(h5frag_write(path, TESS_I64, 1, s, c, a, &err), 0);
     CU_ASSERT_EQUAL_FATAL(h5frag_write(path, TESS_I64, 1, s, c, b, &err), 0);
     CU_ASSERT_EQUAL(h5frag_read(path, TESS_I64, 1, s, c, got, c, z, &err), 0);
@@ -240,7 +212,7 @@ static void test_read_errors(void)
     double buf[16];
 
     /* missing file */
-    path_in(path, "err/missing.h5");
+    tmpdir_path(path, "err/missing.h5");
     errno = 0;
     CU_ASSERT_EQUAL(h5frag_read(path, TESS_F64, 2, s, c, buf, c, z, &err), -1);
     CU_ASSERT_EQUAL(errno, ENOENT);
@@ -248,8 +220,8 @@ static void test_read_errors(void)
     ASSERT_HAS(err.text, "No such file or directory");
 
     /* not an HDF5 file */
-    mkdir(path_in(path, "err"), 0777);
-    path_in(path, "err/garbage.h5");
+    mkdir(tmpdir_path(path, "err"), 0777);
+    tmpdir_path(path, "err/garbage.h5");
     write_garbage(path, 5000);
     errno = 0;
     CU_ASSERT_EQUAL(h5frag_read(path, TESS_F64, 2, s, c, buf, c, z, &err), -1);
@@ -258,7 +230,7 @@ static void test_read_errors(void)
     ASSERT_HAS(err.text, "not an HDF5 file");
 
     /* an HDF5 file without /frag */
-    path_in(path, "err/other.h5");
+    tmpdir_path(path, "err/other.h5");
     hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     hsize_t d4 = 4;
     hid_t sp = H5Screate_simple(1, &d4, NULL);
@@ -274,7 +246,7 @@ static void test_read_errors(void)
     ASSERT_HAS(err.text, "no dataset /frag");
 
     /* /frag is a group */
-    path_in(path, "err/group.h5");
+    tmpdir_path(path, "err/group.h5");
     f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     H5Gclose(H5Gcreate2(f, "frag", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
     H5Fclose(f);
@@ -285,12 +257,12 @@ static void test_read_errors(void)
 
     /* a directory */
     errno = 0;
-    CU_ASSERT_EQUAL(h5frag_read(dir, TESS_F64, 2, s, c, buf, c, z, &err), -1);
+    CU_ASSERT_EQUAL(h5frag_read(tmpdir_suite, TESS_F64, 2, s, c, buf, c, z, &err), -1);
     CU_ASSERT_EQUAL(errno, EISDIR);
     ASSERT_HAS(err.text, "Is a directory");
 
     /* wrong element type, wrong rank */
-    path_in(path, "err/f64.h5");
+    tmpdir_path(path, "err/f64.h5");
     fill(TESS_F64, buf, 16, 0);
     CU_ASSERT_EQUAL_FATAL(h5frag_write(path, TESS_F64, 2, s, c, buf, &err), 0);
     errno = 0;
@@ -350,16 +322,16 @@ static void test_write_errors(void)
     double buf[4] = {1, 2, 3, 4};
 
     /* a parent that is a regular file */
-    path_in(file, "werr-file");
+    tmpdir_path(file, "werr-file");
     write_garbage(file, 10);
-    path_in(path, "werr-file/d1/v1.h5");
+    tmpdir_path(path, "werr-file/d1/v1.h5");
     errno = 0;
     CU_ASSERT_EQUAL(h5frag_write(path, TESS_F64, 1, s, c, buf, &err), -1);
     CU_ASSERT_EQUAL(errno, ENOTDIR);
     ASSERT_HAS(err.text, path);
     ASSERT_HAS(err.text, "Not a directory");
 
-    path_in(path, "werr/v1.h5");
+    tmpdir_path(path, "werr/v1.h5");
     errno = 0;
     CU_ASSERT_EQUAL(h5frag_write(path, TESS_F64, 1, neg, c, buf, &err), -1);
     CU_ASSERT_EQUAL(errno, EINVAL);
@@ -376,7 +348,7 @@ static void test_write_errors(void)
     CU_ASSERT_EQUAL(errno, EINVAL);
     ASSERT_HAS(err.text, "unknown element type");
     CU_ASSERT_EQUAL(access(path, F_OK), -1);
-    CU_ASSERT_EQUAL(tmpdir_count(dir, ".tmp."), 0);
+    CU_ASSERT_EQUAL(tmpdir_count(tmpdir_suite, ".tmp."), 0);
 }
 
 /* HDF5 prints nothing on stderr, in the main thread nor in others. */
@@ -386,11 +358,11 @@ static void *failing_reads(void *arg)
     int64_t s[1] = {0}, c[1] = {1};
     double x;
     (void)arg;
-    path_in(path, "err/garbage.h5");
+    tmpdir_path(path, "err/garbage.h5");
     h5frag_read(path, TESS_F64, 1, s, c, &x, c, s, NULL);
-    path_in(path, "err/missing.h5");
+    tmpdir_path(path, "err/missing.h5");
     h5frag_read(path, TESS_F64, 1, s, c, &x, c, s, NULL);
-    path_in(path, "err/other.h5");
+    tmpdir_path(path, "err/other.h5");
     h5frag_read(path, TESS_F64, 1, s, c, &x, c, s, NULL);
     return NULL;
 }
@@ -403,7 +375,7 @@ static void test_quiet(void)
 
     fflush(stderr);
     int saved = dup(2);
-    int fd = open(path_in(log, "stderr.log"), O_WRONLY | O_CREAT | O_TRUNC,
+    int fd = open(tmpdir_path(log, "stderr.log"), O_WRONLY | O_CREAT | O_TRUNC,
                   0666);
     dup2(fd, 2);
     close(fd);
@@ -444,7 +416,7 @@ static void *write_distinct(void *arg)
     for (int i = 0; i < NWRITES; i++) {
         s[0] = w->id * 1000 + i;
         fill(TESS_I64, buf, NELEM, (int)s[0]);
-        h5frag_path(path, sizeof(path), dir, (uint64_t)(900 + i % 3),
+        h5frag_path(path, sizeof(path), tmpdir_suite, (uint64_t)(900 + i % 3),
                     (uint32_t)s[0]);
         if (h5frag_write(path, TESS_I64, 1, s, c, buf, &err) < 0
             || h5frag_read(path, TESS_I64, 1, s, c, got, c, z, &err) < 0
@@ -466,7 +438,7 @@ static void *write_same(void *arg)
     int64_t *buf = malloc(NELEM * sizeof(*buf));
     int64_t s[1], c[1] = {NELEM};
 
-    h5frag_path(path, sizeof(path), dir, 999, 1);
+    h5frag_path(path, sizeof(path), tmpdir_suite, 999, 1);
     for (int i = 0; i < NWRITES; i++) {
         s[0] = w->id * 1000 + i; /* the stamp: in the data and in start */
         for (int k = 0; k < NELEM; k++)
@@ -491,30 +463,32 @@ static void *read_same(void *arg)
     tess_error_t err;
     int64_t *got = malloc(NELEM * sizeof(*got));
     int64_t z[1] = {0};
-    h5frag_file_t f;
+    h5frag_file_t *f;
+    int64_t start[1], count[1];
 
-    h5frag_path(path, sizeof(path), dir, 999, 1);
+    h5frag_path(path, sizeof(path), tmpdir_suite, 999, 1);
     while (!writers_done) {
-        if (h5frag_file_open(&f, path, TESS_I64, 1, &err) < 0) {
+        if (!(f = h5frag_file_open(path, TESS_I64, 1, &err))) {
             if (errno != ENOENT) {
                 fprintf(stderr, "\n  reader: %s\n", err.text);
                 w->failures++;
             }
             continue;
         }
-        if (f.count[0] != NELEM
-            || h5frag_file_read(&f, f.start, f.count, got, f.count, z, &err)
+        h5frag_file_info(f, NULL, NULL, start, count);
+        if (count[0] != NELEM
+            || h5frag_file_read(f, start, count, got, count, z, &err)
                    < 0) {
             w->failures++;
         } else {
             for (int k = 0; k < NELEM; k++)
-                if (got[k] != f.start[0]) {
+                if (got[k] != start[0]) {
                     w->failures++;
                     break;
                 }
             w->reads++;
         }
-        h5frag_file_close(&f);
+        h5frag_file_close(f);
     }
     free(got);
     return NULL;
@@ -534,7 +508,7 @@ static void test_concurrent_writers(void)
         pthread_join(th[i], NULL);
         CU_ASSERT_EQUAL(w[i].failures, 0);
     }
-    CU_ASSERT_EQUAL(tmpdir_count(dir, ".tmp."), 0);
+    CU_ASSERT_EQUAL(tmpdir_count(tmpdir_suite, ".tmp."), 0);
 
     memset(w, 0, sizeof(w));
     writers_done = 0;
@@ -552,12 +526,12 @@ static void test_concurrent_writers(void)
     CU_ASSERT_EQUAL(w[NTHREADS].failures, 0);
     CU_ASSERT_TRUE(w[NTHREADS].reads > 0);
     printf("(%d complete reads while replaced) ", w[NTHREADS].reads);
-    CU_ASSERT_EQUAL(tmpdir_count(dir, ".tmp."), 0);
+    CU_ASSERT_EQUAL(tmpdir_count(tmpdir_suite, ".tmp."), 0);
 
     /* the survivor is one writer's last, complete fragment */
     char path[PATH_MAX];
     int64_t st[1], ct[1];
-    h5frag_path(path, sizeof(path), dir, 999, 1);
+    h5frag_path(path, sizeof(path), tmpdir_suite, 999, 1);
     CU_ASSERT_EQUAL(h5frag_info(path, NULL, NULL, st, ct, NULL), 0);
     CU_ASSERT_EQUAL(st[0] % 1000, NWRITES - 1);
     CU_ASSERT_EQUAL(ct[0], NELEM);
@@ -589,7 +563,7 @@ static void test_crash_leftovers(void)
     int64_t *buf = malloc(NELEM * sizeof(*buf));
     int64_t *got = malloc(NELEM * sizeof(*got));
 
-    path_in(run, "crashrun");
+    tmpdir_path(run, "crashrun");
     fill(TESS_I64, buf, NELEM, 5);
     h5frag_path(done, sizeof(done), run, 1, 1);
     h5frag_path(never, sizeof(never), run, 1, 2);
@@ -610,7 +584,7 @@ static void test_crash_leftovers(void)
     CU_ASSERT_EQUAL(tmpdir_count(run, ".tmp."), 0);
     CU_ASSERT_EQUAL(access(done, F_OK), 0);
     CU_ASSERT_EQUAL(h5frag_clean_temps(run, &err), 0);
-    path_in(tmp, "no-such-run");
+    tmpdir_path(tmp, "no-such-run");
     CU_ASSERT_EQUAL(h5frag_clean_temps(tmp, &err), 0);
 
     /* truncated data under the final name: an error, not data */
@@ -643,5 +617,5 @@ static const cunit_test_t tests[] = {
 
 static int register_tests(void)
 {
-    return cunit_add_suite("h5frag", suite_init, suite_clean, tests);
+    return cunit_add_suite("h5frag", tmpdir_suite_init, tmpdir_suite_clean, tests);
 }

@@ -22,7 +22,6 @@
 #include "base/test/tmpdir.h"
 #include "kernels/kreg.h"
 
-static char *root;           /* scratch directory of the suite */
 static char modules[PATH_MAX]; /* where the built modules are */
 
 static int suite_init(void)
@@ -32,30 +31,23 @@ static int suite_init(void)
         snprintf(modules, sizeof(modules), "%s/kernels/test/.libs", b);
     else
         snprintf(modules, sizeof(modules), "%s", KT_MODULE_DIR);
-    return (root = tmpdir_create()) ? 0 : -1;
+    return tmpdir_suite_init();
 }
 
-static int suite_clean(void)
-{
-    int rc = tmpdir_remove(root);
-    free(root);
-    return rc;
-}
-
-/* ROOT/rel into buf. */
+/* SUITE/rel into buf. */
 static char *at(char *buf, const char *rel)
 {
-    snprintf(buf, PATH_MAX, "%s/%s", root, rel);
-    return buf;
+    return tmpdir_path(buf, "%s", rel);
 }
 
-/* Make ROOT/rel (and its parent directories) a link to module @p m
+/* Make SUITE/rel (and its parent directories) a link to module @p m
  * (kt_a, kt_b, kt_mic, kt_undef). */
 static void lay(const char *rel, const char *m)
 {
     char path[PATH_MAX], target[PATH_MAX + 16];
     at(path, rel);
-    for (char *p = path + strlen(root) + 1; (p = strchr(p, '/')); p++) {
+    for (char *p = path + strlen(tmpdir_suite) + 1; (p = strchr(p, '/'));
+         p++) {
         *p = '\0';
         mkdir(path, 0777);
         *p = '/';
@@ -65,13 +57,14 @@ static void lay(const char *rel, const char *m)
     CU_ASSERT_EQUAL(symlink(target, path), 0);
 }
 
-/* A registry searching ROOT/d for each d of the ':'-list @p dirs. */
+/* A registry searching SUITE/d for each d of the ':'-list @p dirs. */
 static kreg_t *reg(const char *dirs, const char *arch)
 {
     kreg_t *k = kreg_create();
     char *copy = strdup(dirs), *save = NULL, path[PATH_MAX];
     CU_ASSERT_PTR_NOT_NULL_FATAL(k);
-    for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save))
+    for (char *d = strtok_r(copy, ":", &save); d;
+         d = strtok_r(NULL, ":", &save))
         CU_ASSERT_EQUAL(kreg_add_dir(k, at(path, d)), 0);
     free(copy);
     CU_ASSERT_EQUAL(kreg_set_arch(k, arch), 0);
@@ -90,7 +83,7 @@ static int value_of(kreg_t *k, const char *name)
     return kreg_fn(k, idx)(NULL);
 }
 
-/* kreg_find_lib(@p lib) is ROOT/@p rel. */
+/* kreg_find_lib(@p lib) is SUITE/@p rel. */
 static void assert_finds(const kreg_t *k, const char *lib, const char *rel)
 {
     char got[PATH_MAX], want[PATH_MAX];
@@ -256,14 +249,14 @@ static void test_path_names(void)
     lay("p1/kt.so", "kt_a");
     lay("p2/kt.so", "kt_b");
     kreg_t *k = reg("p1", NULL);
-    snprintf(name, sizeof(name), "%s/p2/kt.so:kt_value", root);
+    snprintf(name, sizeof(name), "%s/p2/kt.so:kt_value", tmpdir_suite);
     CU_ASSERT_EQUAL(value_of(k, name), 2);
-    snprintf(name, sizeof(name), "%s/p2/none.so:kt_value", root);
+    snprintf(name, sizeof(name), "%s/p2/none.so:kt_value", tmpdir_suite);
     errno = 0;
     CU_ASSERT_EQUAL(kreg_resolve(k, name, &i, &err), -1);
     CU_ASSERT_EQUAL(errno, ENOENT);
     snprintf(want, sizeof(want), "kernel library '%s/p2/none.so' not found: "
-             "%s", root, strerror(ENOENT));
+             "%s", tmpdir_suite, strerror(ENOENT));
     CU_ASSERT_STRING_EQUAL(err.text, want);
     kreg_destroy(k);
 }
@@ -344,7 +337,7 @@ static void test_unloadable(void)
     CU_ASSERT_EQUAL(kreg_resolve(k, "kt:kt_value", &i, &err), -1);
     CU_ASSERT_EQUAL(errno, EINVAL);
     snprintf(want, sizeof(want), "kernel library 'kt' (%s/u1/kt.so) does not "
-             "load: ", root);
+             "load: ", tmpdir_suite);
     ASSERT_HAS(err.text, want);
     ASSERT_HAS(err.text, "kt_nowhere");
 
@@ -385,5 +378,5 @@ static const cunit_test_t tests[] = {
 
 static int register_tests(void)
 {
-    return cunit_add_suite("kreg", suite_init, suite_clean, tests);
+    return cunit_add_suite("kreg", suite_init, tmpdir_suite_clean, tests);
 }
