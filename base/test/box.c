@@ -10,15 +10,12 @@
 
 #include "base/box.h"
 #include "base/test/cunit_main.h"
+#include "base/test/rng.h"
 
-static uint64_t rng_state = 88172645463325252ull;
-
-static uint64_t rnd(uint64_t n)
+/* A number in [0, n) (0 if n is 0). */
+static uint64_t rnd_below(uint64_t n)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return n ? rng_state % n : 0;
+    return n ? rnd() % n : 0;
 }
 
 static void test_numel(void)
@@ -86,15 +83,15 @@ static void ref_copy(int rank, const int32_t *src, const int64_t *ss,
 static void test_copy_random(void)
 {
     for (int iter = 0; iter < 2000; iter++) {
-        int rank = 1 + (int)rnd(4);
+        int rank = 1 + (int)rnd_below(4);
         int64_t ss[4], ds[4], cnt[4], sst[4], dst0[4];
         for (int d = 0; d < rank; d++) {
-            cnt[d] = (int64_t)rnd(5) + (rnd(8) == 0 ? 0 : 1);
+            cnt[d] = (int64_t)rnd_below(5) + (rnd_below(8) == 0 ? 0 : 1);
             /* often the whole extent, to exercise the collapsing */
-            ss[d] = cnt[d] + (rnd(2) ? 0 : (int64_t)rnd(4));
-            ds[d] = cnt[d] + (rnd(2) ? 0 : (int64_t)rnd(4));
-            sst[d] = (int64_t)rnd((uint64_t)(ss[d] - cnt[d] + 1));
-            dst0[d] = (int64_t)rnd((uint64_t)(ds[d] - cnt[d] + 1));
+            ss[d] = cnt[d] + (rnd_below(2) ? 0 : (int64_t)rnd_below(4));
+            ds[d] = cnt[d] + (rnd_below(2) ? 0 : (int64_t)rnd_below(4));
+            sst[d] = (int64_t)rnd_below((uint64_t)(ss[d] - cnt[d] + 1));
+            dst0[d] = (int64_t)rnd_below((uint64_t)(ds[d] - cnt[d] + 1));
         }
         int64_t ns = box_numel(rank, ss), nd = box_numel(rank, ds);
         int32_t *src = malloc((size_t)(ns + 1) * sizeof(*src));

@@ -272,6 +272,9 @@ static void test_bad_params(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err.text, "no such data"));
     p = tess_rows(TESS_OUT, a->id, -1, 2);
     CU_ASSERT_PTR_NULL(dag_submit(dag, 0, "k", 0, 1, &p, &err));
+    CU_ASSERT_EQUAL(errno, ERANGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.text, "parameter 0 (A): rows [-1:2, 0:4] "
+                                  "are outside the array"));
     int64_t neg[1] = {-3};
     CU_ASSERT_PTR_NULL(dag_array(dag, "N", TESS_F64, 1, neg, NULL, &err));
     CU_ASSERT_PTR_NOT_NULL(strstr(err.text, "dimension 0 is negative"));

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "base/test/cunit_main.h"
+#include "base/test/rng.h"
 #include "engine/region.h"
 
 #define MAXR 4 /* ranks exercised here */
@@ -539,22 +540,6 @@ static void test_format(void)
 
 #define GRID 7 /* boxes live in [0, GRID) per dimension */
 
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-    /* splitmix64: deterministic across platforms, unlike rand(). */
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-static int64_t rnd_in(int64_t lo, int64_t hi) /* [lo, hi] */
-{
-    return lo + (int64_t)(rnd() % (uint64_t)(hi - lo + 1));
-}
-
 /* Mostly non-empty boxes; every tenth dimension may be empty. */
 static void random_box(int rank, region_t *r)
 {
@@ -582,7 +567,7 @@ static void test_random_brute(void)
     const int ncases = 1500;
     for (size_t si = 0; si < sizeof(seeds) / sizeof(seeds[0]); si++) {
         uint64_t seed = seeds[si];
-        rng_state = seed;
+        rnd_seed(seed);
         for (int c = 0; c < ncases; c++) {
             int rank = 1 + c % MAXR;
             region_t a, b, inter, diff[2 * TESS_MAX_RANK];

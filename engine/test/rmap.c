@@ -20,6 +20,7 @@
 #include <string.h>
 
 #include "base/test/cunit_main.h"
+#include "base/test/rng.h"
 #include "engine/pool.h"
 #include "engine/region.h"
 #include "engine/rmap.h"
@@ -71,22 +72,6 @@ static struct val *vals_new(int n)
         for (int i = 0; i < n; i++)
             v[i].id = i;
     return v;
-}
-
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-    /* splitmix64: deterministic across platforms, unlike rand(). */
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-static int64_t rnd_in(int64_t lo, int64_t hi) /* [lo, hi] */
-{
-    return lo + (int64_t)(rnd() % (uint64_t)(hi - lo + 1));
 }
 
 static const char *fmt(const region_t *r)
@@ -273,7 +258,7 @@ static void test_model(void)
 
     for (int seq = 0; seq < NSEQ; seq++) {
         uint64_t seed = 1000 + (uint64_t)seq;
-        rng_state = seed;
+        rnd_seed(seed);
         int rank = 1 + seq % 4;
         int64_t shape[TESS_MAX_RANK];
         int64_t total = 1;
@@ -475,7 +460,7 @@ static void slabs(int dim, const int *perm)
     CU_ASSERT_EQUAL(v[NBIG].zero_hits, 1);
 
     /* One slab, part of one slab, one element: one piece each. */
-    rng_state = 77 + (uint64_t)dim;
+    rnd_seed(77 + (uint64_t)dim);
     for (int t = 0; t < 1000; t++) {
         int k = (int)rnd_in(0, NBIG - 1);
         int64_t o = rnd_in(0, 7);
@@ -570,7 +555,7 @@ static void test_slabs_shuffled(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(perm);
     for (int i = 0; i < NBIG; i++)
         perm[i] = i;
-    rng_state = 5;
+    rnd_seed(5);
     for (int i = NBIG - 1; i > 0; i--) {
         int j = (int)rnd_in(0, i);
         int t = perm[i];
