@@ -123,10 +123,7 @@ out:;
         h5util_reason(why, whylen);
     if (did >= 0 && H5Dclose(did) < 0)
         rc = -1;
-    if (dcpl >= 0)
-        H5Pclose(dcpl);
-    if (space >= 0)
-        H5Sclose(space);
+    h5util_close(2, dcpl, space);
     if (fid >= 0) {
         if (rc == 0)
             *what = "close the file";
@@ -357,14 +354,10 @@ h5frag_file_t *h5frag_file_open(const char *path, tess_type_t type, int rank,
              "start missing or not %d integers >= 0", path, f->rank);
         goto fail;
     }
-    H5Tclose(dtype);
-    H5Sclose(space);
+    h5util_close(2, dtype, space);
     return f;
 fail:
-    if (dtype >= 0)
-        H5Tclose(dtype);
-    if (space >= 0)
-        H5Sclose(space);
+    h5util_close(2, dtype, space);
     h5frag_file_close(f);
     errno = errno_out;
     return NULL;

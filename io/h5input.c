@@ -96,12 +96,7 @@ int h5input_probe(const char *path, const char *dataset, int *rank,
     *type = h5util_classify(ft, NULL, 0);
     rc = 0;
 out:
-    if (ft >= 0)
-        H5Tclose(ft);
-    if (sp >= 0)
-        H5Sclose(sp);
-    H5Dclose(d);
-    H5Fclose(f);
+    h5util_close(4, ft, sp, d, f);
     return rc;
 }
 
@@ -115,8 +110,7 @@ int h5input_read(const char *path, const char *dataset, tess_type_t type,
     H5E_BEGIN_TRY {
         st = H5Dread(d, h5util_mem_type(type), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
     } H5E_END_TRY;
-    H5Dclose(d);
-    H5Fclose(f);
+    h5util_close(2, d, f);
     if (st < 0) {
         errno = EIO;
         return tess_errprintf(err, "cannot read dataset '%s' of '%s'",

@@ -378,16 +378,7 @@ int h5result_add_array(h5result_t *res, const char *name, tess_type_t type,
     res->nds++;
     rc = 0;
 out:
-    if (did >= 0)
-        H5Dclose(did);
-    if (lcpl >= 0)
-        H5Pclose(lcpl);
-    if (dapl >= 0)
-        H5Pclose(dapl);
-    if (dcpl >= 0)
-        H5Pclose(dcpl);
-    if (space >= 0)
-        H5Sclose(space);
+    h5util_close(5, did, lcpl, dapl, dcpl, space);
     if (rc < 0)
         errno = errno_out;
     return rc;

@@ -6,6 +6,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,6 +204,20 @@ int h5util_io_errno(int saved)
     return EIO;
 }
 
+void h5util_close(int n, ...)
+{
+    int saved = errno;
+    va_list ap;
+    va_start(ap, n);
+    for (int i = 0; i < n; i++) {
+        hid_t id = va_arg(ap, hid_t);
+        if (id >= 0)
+            H5Idec_ref(id); /* the last reference: H5?close() */
+    }
+    va_end(ap);
+    errno = saved;
+}
+
 /* ------------------------------------------------------------------ */
 /* Attributes                                                          */
 /* ------------------------------------------------------------------ */
@@ -241,12 +256,7 @@ int h5util_read_int64_attr(hid_t obj, const char *name, int n, int64_t *v)
         goto out;
     rc = 0;
 out:
-    if (type >= 0)
-        H5Tclose(type);
-    if (space >= 0)
-        H5Sclose(space);
-    if (attr >= 0)
-        H5Aclose(attr);
+    h5util_close(3, type, space, attr);
     return rc;
 }
 
@@ -296,10 +306,7 @@ int h5util_box_io(hid_t did, tess_type_t type, int rank,
     }
     rc = 0;
 out:
-    if (mspace >= 0)
-        H5Sclose(mspace);
-    if (fspace >= 0)
-        H5Sclose(fspace);
+    h5util_close(2, mspace, fspace);
     if (rc < 0)
         errno = e;
     return rc;

@@ -54,6 +54,11 @@ const char *h5util_reason_errno(char *buf, size_t len, int *sys_errno);
  * after it): keeps out-of-space and read-only errors, else EIO. */
 int h5util_io_errno(int saved);
 
+/* Close the @p n identifiers that follow (hid_t), those that are valid
+ * (>= 0), whatever their kind: the cleanup of paths where a failing close
+ * changes nothing. Preserves errno. */
+void h5util_close(int n, ...);
+
 /* Write attribute @p name of @p obj: @p n int64 values as a 1-D attribute
  * of @p n elements, or, with @p n 0, one value as a scalar. The file type
  * is @p ftype (e.g. H5T_STD_I64LE), the memory type @p mtype. Creates the

@@ -16,6 +16,7 @@
 #ifndef TESS_TEST_CUNIT_MAIN_H
 #define TESS_TEST_CUNIT_MAIN_H
 
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -51,6 +52,18 @@ static inline int cunit_add_suite(const char *name, CU_InitializeFunc init,
         if (!strstr((text), (part)))                                        \
             fprintf(stderr, "\n  message \"%s\" lacks \"%s\"\n", (text),     \
                     (part));                                                \
+    } while (0)
+
+/* @p destroy(@p obj) and @p destroy(NULL) leave errno as it was (the
+ * convention of every destroy function of the tree). */
+#define ASSERT_DESTROY_KEEPS_ERRNO(destroy, obj)                            \
+    do {                                                                    \
+        errno = EBADF;                                                      \
+        destroy(obj);                                                       \
+        CU_ASSERT_EQUAL(errno, EBADF);                                      \
+        errno = ERANGE;                                                     \
+        destroy(NULL);                                                      \
+        CU_ASSERT_EQUAL(errno, ERANGE);                                     \
     } while (0)
 
 /* Defined by the test program: register its suites, 0 or -1. */

@@ -27,7 +27,7 @@ static int setup(void)
 
 static int teardown(void)
 {
-    dag_destroy(dag);
+    ASSERT_DESTROY_KEEPS_ERRNO(dag_destroy, dag);
     return 0;
 }
 

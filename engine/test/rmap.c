@@ -805,9 +805,9 @@ static void test_rewrite_held_value(void)
     CU_ASSERT_EQUAL(v[1].refs, 1);
     CU_ASSERT_EQUAL(v[1].zero_hits, 0);
     CU_ASSERT_EQUAL(v[1].revived, 0);
-    rmap_destroy(m);
+    ASSERT_DESTROY_KEEPS_ERRNO(rmap_destroy, m);
     free(v);
-    pool_destroy(pool);
+    ASSERT_DESTROY_KEEPS_ERRNO(pool_destroy, pool);
 }
 
 static const cunit_test_t tests[] = {

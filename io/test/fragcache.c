@@ -86,7 +86,7 @@ static void test_basic(void)
     errno = 0;
     CU_ASSERT_EQUAL(fragcache_put(c, 3, 3, stamped(8, 1), 8, NULL), -1);
     CU_ASSERT_EQUAL(errno, EINVAL);
-    fragcache_destroy(c);
+    ASSERT_DESTROY_KEEPS_ERRNO(fragcache_destroy, c);
     fragcache_destroy(NULL);
 }
 

@@ -159,6 +159,14 @@ static void test_empty_fragment(void)
     CU_ASSERT_EQUAL(ic[1], 5);
     int64_t z[2] = {0, 0};
     CU_ASSERT_EQUAL(h5frag_read(path, TESS_F32, 2, s, c, NULL, c, z, &err), 0);
+    /* an open handle: what it describes, and its close */
+    h5frag_file_t *f = h5frag_file_open(path, TESS_F32, 2, &err);
+    tess_type_t type = 0;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    h5frag_file_info(f, &type, &rank, ic, NULL);
+    CU_ASSERT_EQUAL(type, TESS_F32);
+    CU_ASSERT_EQUAL(ic[0], 3);
+    ASSERT_DESTROY_KEEPS_ERRNO(h5frag_file_close, f);
 }
 
 static void test_replace_and_remove(void)
@@ -399,12 +407,16 @@ static void test_quiet(void)
 
 struct worker {
     int id;
+    int same; /* writer(): all to one path */
     int failures;
     int reads;
 };
 
-/* Distinct paths, directories created concurrently by several threads. */
-static void *write_distinct(void *arg)
+/* A writer: NWRITES fragments stamped with the writer and write number
+ * (in start, and as the data of contended writes). w->same 0: distinct
+ * paths, directories created concurrently by several threads, each file
+ * read back; 1: all to one contended path (read by read_same). */
+static void *writer(void *arg)
 {
     struct worker *w = arg;
     char path[PATH_MAX];
@@ -415,40 +427,25 @@ static void *write_distinct(void *arg)
 
     for (int i = 0; i < NWRITES; i++) {
         s[0] = w->id * 1000 + i;
-        fill(TESS_I64, buf, NELEM, (int)s[0]);
-        h5frag_path(path, sizeof(path), tmpdir_suite, (uint64_t)(900 + i % 3),
-                    (uint32_t)s[0]);
+        if (w->same) {
+            h5frag_path(path, sizeof(path), tmpdir_suite, 999, 1);
+            for (int k = 0; k < NELEM; k++)
+                buf[k] = s[0];
+        } else {
+            h5frag_path(path, sizeof(path), tmpdir_suite,
+                        (uint64_t)(900 + i % 3), (uint32_t)s[0]);
+            fill(TESS_I64, buf, NELEM, (int)s[0]);
+        }
         if (h5frag_write(path, TESS_I64, 1, s, c, buf, &err) < 0
-            || h5frag_read(path, TESS_I64, 1, s, c, got, c, z, &err) < 0
-            || memcmp(buf, got, NELEM * sizeof(*buf)) != 0) {
+            || (!w->same
+                && (h5frag_read(path, TESS_I64, 1, s, c, got, c, z, &err) < 0
+                    || memcmp(buf, got, NELEM * sizeof(*buf)) != 0))) {
             fprintf(stderr, "\n  %s\n", err.text);
             w->failures++;
         }
     }
     free(buf);
     free(got);
-    return NULL;
-}
-
-static void *write_same(void *arg)
-{
-    struct worker *w = arg;
-    char path[PATH_MAX];
-    tess_error_t err;
-    int64_t *buf = malloc(NELEM * sizeof(*buf));
-    int64_t s[1], c[1] = {NELEM};
-
-    h5frag_path(path, sizeof(path), tmpdir_suite, 999, 1);
-    for (int i = 0; i < NWRITES; i++) {
-        s[0] = w->id * 1000 + i; /* the stamp: in the data and in start */
-        for (int k = 0; k < NELEM; k++)
-            buf[k] = s[0];
-        if (h5frag_write(path, TESS_I64, 1, s, c, buf, &err) < 0) {
-            fprintf(stderr, "\n  %s\n", err.text);
-            w->failures++;
-        }
-    }
-    free(buf);
     return NULL;
 }
 
@@ -502,7 +499,7 @@ static void test_concurrent_writers(void)
     memset(w, 0, sizeof(w));
     for (int i = 0; i < NTHREADS; i++) {
         w[i].id = i;
-        pthread_create(&th[i], NULL, write_distinct, &w[i]);
+        pthread_create(&th[i], NULL, writer, &w[i]);
     }
     for (int i = 0; i < NTHREADS; i++) {
         pthread_join(th[i], NULL);
@@ -515,7 +512,8 @@ static void test_concurrent_writers(void)
     pthread_create(&th[NTHREADS], NULL, read_same, &w[NTHREADS]);
     for (int i = 0; i < NTHREADS; i++) {
         w[i].id = i + 1;
-        pthread_create(&th[i], NULL, write_same, &w[i]);
+        w[i].same = 1;
+        pthread_create(&th[i], NULL, writer, &w[i]);
     }
     for (int i = 0; i < NTHREADS; i++) {
         pthread_join(th[i], NULL);

@@ -146,7 +146,7 @@ static void test_write_boxes(void)
     int64_t z[2] = {0, 0};
     CU_ASSERT_EQUAL(h5result_write_box(res, "plain", z, shape, a, &err), 0);
     CU_ASSERT_EQUAL(h5result_commit(res, &err), 0);
-    h5result_destroy(res);
+    ASSERT_DESTROY_KEEPS_ERRNO(h5result_destroy, res);
     CU_ASSERT_EQUAL(tmpdir_count(tmpdir_suite, ".tmp."), 0);
 
     check_layout(path, "cc_original", 2, shape, 4);

@@ -279,6 +279,25 @@ static int r_delete(void *ctx, tess_data_t d, tess_error_t *err)
 static const wf_sink_ops_t rec_ops = {r_array, r_file, r_task, r_barrier,
                                       r_wait, r_delete};
 
+/* Expand @p wf into a fresh recording (caller frees); the expansion must
+ * succeed. */
+static rec_t *record(wf_t *wf)
+{
+    tess_error_t err = {{0}};
+    rec_t *r = calloc(1, sizeof(*r));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(wf_expand(wf, &rec_ops, r, &err), 0);
+    return r;
+}
+
+/* The recording of @p r is @p want (both printed if not). */
+static void assert_recorded(const rec_t *r, const char *want)
+{
+    CU_ASSERT_STRING_EQUAL(r->buf, want);
+    if (strcmp(r->buf, want) != 0)
+        fprintf(stderr, "\ngot:  %s\nwant: %s\n", r->buf, want);
+}
+
 static wf_t *load(const char *xml, const wf_param_override_t *ov, size_t n,
                   tess_error_t *err)
 {
@@ -334,17 +353,14 @@ static void test_expand_stream(void)
     tess_error_t err = {{0}};
     wf_t *wf = load(WF1, NULL, 0, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(wf);
-    rec_t *r = calloc(1, sizeof(*r));
-    CU_ASSERT_EQUAL(wf_expand(wf, &rec_ops, r, &err), 0);
+    rec_t *r = record(wf);
     const char *want =
         "A acc 6x4;F log.txt;"
         "A tmp 3 L;F part_0.txt;T k 3:1[4+2,0+4] 2:3 20 2.5 'run3-2-2.5' 2:4 P;D 3;"
         "A tmp 2 L;F part_1.txt;T k 3:1[2+2,0+4] 2:5 10 2.5 'run3-1-2.5' 2:6 P;D 5;"
         "A tmp 1 L;T k 3:1[0+2,0+4] 2:7 0 2.5 'run3-0-2.5' 2:4 P;D 7;"
         "T r 1:4 3:2;W acc 1;B;";
-    CU_ASSERT_STRING_EQUAL(r->buf, want);
-    if (strcmp(r->buf, want) != 0)
-        fprintf(stderr, "\ngot:  %s\nwant: %s\n", r->buf, want);
+    assert_recorded(r, want);
     /* accessors */
     CU_ASSERT_STRING_EQUAL(wf_name(wf), "w1");
     CU_ASSERT_EQUAL(wf_param_count(wf), 3);
@@ -373,7 +389,7 @@ static void test_expand_stream(void)
     CU_ASSERT_EQUAL(wf_expand(wf, &rec_ops, r, &err), -1);
     CU_ASSERT_STRING_EQUAL(err.text, "t.xml:27:7: sink says no (in iteration i=1)");
     free(r);
-    wf_destroy(wf);
+    ASSERT_DESTROY_KEEPS_ERRNO(wf_destroy, wf);
 }
 
 static void test_overrides(void)
@@ -382,8 +398,7 @@ static void test_overrides(void)
     wf_param_override_t ov[] = {{"n", "1"}, {"tag", "x{y}"}, {"f", "-1e3"}};
     wf_t *wf = load(WF1, ov, 3, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(wf);
-    rec_t *r = calloc(1, sizeof(*r));
-    CU_ASSERT_EQUAL(wf_expand(wf, &rec_ops, r, &err), 0);
+    rec_t *r = record(wf);
     /* string overrides are literal, not templates */
     CU_ASSERT_PTR_NOT_NULL(strstr(r->buf, "'x{y}-0--1000'"));
     CU_ASSERT_PTR_NOT_NULL(strstr(r->buf, "A acc 2x4;"));
@@ -453,14 +468,10 @@ static void test_constraints(void)
     wf_t *wf = load(xml, NULL, 0, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(wf);
     CU_ASSERT_EQUAL(wf_kernel_lib_count(wf), 2);
-    rec_t *r = calloc(1, sizeof(*r));
-    CU_ASSERT_EQUAL(wf_expand(wf, &rec_ops, r, &err), 0);
-    const char *want = "T t 1 c2 Imic=l:t_mic Igpu=g:t;"
+    rec_t *r = record(wf);
+    assert_recorded(r, "T t 1 c2 Imic=l:t_mic Igpu=g:t;"
                        "T t 2 c4 Imic=l:t_mic Igpu=g:t;"
-                       "T m @mic c2;T plain;";
-    CU_ASSERT_STRING_EQUAL(r->buf, want);
-    if (strcmp(r->buf, want) != 0)
-        fprintf(stderr, "\ngot:  %s\nwant: %s\n", r->buf, want);
+                       "T m @mic c2;T plain;");
 
     /* unknown workers: nothing to check */
     CU_ASSERT_EQUAL(wf_validate(wf, WF_CHECK_RESOURCES | WF_CHECK_EXPAND,
@@ -597,15 +608,10 @@ static void test_scopes(void)
         "</workflow>\n";
     wf_t *wf = load(xml, NULL, 0, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(wf);
-    rec_t *r = calloc(1, sizeof(*r));
-    CU_ASSERT_EQUAL(wf_expand(wf, &rec_ops, r, &err), 0);
-    const char *want =
-        "A a 1 L;A b 1x1 L;T t 2:2;D 2;T t 2:1;D 1;"
-        "A a 2 L;A b 1x2 L;T t 2:4;D 4;A b 2x2 L;T t 2:5;D 5;T t 2:3;D 3;"
-        "A a 5 L;D 6;";
-    CU_ASSERT_STRING_EQUAL(r->buf, want);
-    if (strcmp(r->buf, want) != 0)
-        fprintf(stderr, "\ngot:  %s\nwant: %s\n", r->buf, want);
+    rec_t *r = record(wf);
+    assert_recorded(r, "A a 1 L;A b 1x1 L;T t 2:2;D 2;T t 2:1;D 1;"
+                       "A a 2 L;A b 1x2 L;T t 2:4;D 4;A b 2x2 L;T t 2:5;D 5;"
+                       "T t 2:3;D 3;A a 5 L;D 6;");
     free(r);
     wf_destroy(wf);
 }
