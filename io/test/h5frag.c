@@ -212,6 +212,20 @@ static void write_garbage(const char *path, size_t n)
     fclose(f);
 }
 
+/* Reading the 4x4 f64 box at 0 of @p path fails with errno @p e, the
+ * message naming the file and containing @p part. */
+static void assert_read_fails(const char *path, int e, const char *part)
+{
+    int64_t s[2] = {0, 0}, c[2] = {4, 4};
+    double buf[16];
+    tess_error_t err = {""};
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_read(path, TESS_F64, 2, s, c, buf, c, s, &err), -1);
+    CU_ASSERT_EQUAL(errno, e);
+    ASSERT_HAS(err.text, path);
+    ASSERT_HAS(err.text, part);
+}
+
 static void test_read_errors(void)
 {
     char path[PATH_MAX];
@@ -220,22 +234,14 @@ static void test_read_errors(void)
     double buf[16];
 
     /* missing file */
-    tmpdir_path(path, "err/missing.h5");
-    errno = 0;
-    CU_ASSERT_EQUAL(h5frag_read(path, TESS_F64, 2, s, c, buf, c, z, &err), -1);
-    CU_ASSERT_EQUAL(errno, ENOENT);
-    ASSERT_HAS(err.text, path);
-    ASSERT_HAS(err.text, "No such file or directory");
+    assert_read_fails(tmpdir_path(path, "err/missing.h5"), ENOENT,
+                      "No such file or directory");
 
     /* not an HDF5 file */
     mkdir(tmpdir_path(path, "err"), 0777);
     tmpdir_path(path, "err/garbage.h5");
     write_garbage(path, 5000);
-    errno = 0;
-    CU_ASSERT_EQUAL(h5frag_read(path, TESS_F64, 2, s, c, buf, c, z, &err), -1);
-    CU_ASSERT_EQUAL(errno, EIO);
-    ASSERT_HAS(err.text, path);
-    ASSERT_HAS(err.text, "not an HDF5 file");
+    assert_read_fails(path, EIO, "not an HDF5 file");
 
     /* an HDF5 file without /frag */
     tmpdir_path(path, "err/other.h5");
@@ -247,27 +253,17 @@ static void test_read_errors(void)
     H5Dclose(ds);
     H5Sclose(sp);
     H5Fclose(f);
-    errno = 0;
-    CU_ASSERT_EQUAL(h5frag_read(path, TESS_F64, 2, s, c, buf, c, z, &err), -1);
-    CU_ASSERT_EQUAL(errno, EPROTO);
-    ASSERT_HAS(err.text, path);
-    ASSERT_HAS(err.text, "no dataset /frag");
+    assert_read_fails(path, EPROTO, "no dataset /frag");
 
     /* /frag is a group */
     tmpdir_path(path, "err/group.h5");
     f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     H5Gclose(H5Gcreate2(f, "frag", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
     H5Fclose(f);
-    errno = 0;
-    CU_ASSERT_EQUAL(h5frag_read(path, TESS_F64, 2, s, c, buf, c, z, &err), -1);
-    CU_ASSERT_EQUAL(errno, EPROTO);
-    ASSERT_HAS(err.text, "/frag is not a dataset");
+    assert_read_fails(path, EPROTO, "/frag is not a dataset");
 
     /* a directory */
-    errno = 0;
-    CU_ASSERT_EQUAL(h5frag_read(tmpdir_suite, TESS_F64, 2, s, c, buf, c, z, &err), -1);
-    CU_ASSERT_EQUAL(errno, EISDIR);
-    ASSERT_HAS(err.text, "Is a directory");
+    assert_read_fails(tmpdir_suite, EISDIR, "Is a directory");
 
     /* wrong element type, wrong rank */
     tmpdir_path(path, "err/f64.h5");
@@ -299,7 +295,8 @@ static void test_read_errors(void)
     CU_ASSERT_EQUAL(h5frag_read(path, TESS_F64, 2, bs, bc, buf, small, one,
                                 &err), -1);
     CU_ASSERT_EQUAL(errno, ERANGE);
-    ASSERT_HAS(err.text, "destination of shape 2x2");
+    ASSERT_HAS(err.text, "box [2:4, 1:3] does not fit the destination of "
+                         "shape 2x2 at [1:3, 1:3]");
 
     /* a fragment of a newer format */
     hid_t fid = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
@@ -310,10 +307,7 @@ static void test_read_errors(void)
     H5Aclose(at);
     H5Dclose(did);
     H5Fclose(fid);
-    errno = 0;
-    CU_ASSERT_EQUAL(h5frag_read(path, TESS_F64, 2, s, c, buf, c, z, &err), -1);
-    CU_ASSERT_EQUAL(errno, EPROTO);
-    ASSERT_HAS(err.text, "format version 99");
+    assert_read_fails(path, EPROTO, "format version 99");
 
     /* bad arguments */
     errno = 0;
