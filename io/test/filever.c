@@ -89,46 +89,46 @@ static void test_copy(void)
     CU_ASSERT_TRUE(same_content(src, dst));
 }
 
+/* @p call fails (-1) with errno @p e and the message "WHAT PATH: strerror"
+ * in err (a tess_error_t of the caller). */
+#define ASSERT_SYS_FAILS(call, e, what, path)                               \
+    do {                                                                    \
+        char want_[2 * PATH_MAX];                                           \
+        errno = 0;                                                          \
+        int rc_ = (call), errno_ = errno;                                   \
+        CU_ASSERT_EQUAL(rc_, -1);                                           \
+        CU_ASSERT_EQUAL(errno_, (e));                                       \
+        snprintf(want_, sizeof(want_), "%s %s: %s", (what), (path),         \
+                 strerror(e));                                              \
+        CU_ASSERT_STRING_EQUAL(err.text, want_);                            \
+    } while (0)
+
 static void test_copy_errors(void)
 {
-    char src[PATH_MAX], dst[PATH_MAX], missing[PATH_MAX], want[PATH_MAX + 64];
+    char src[PATH_MAX], dst[PATH_MAX], missing[PATH_MAX];
     tess_error_t err = {{0}};
     tmpdir_path(src, "e-src.bin");
     tmpdir_path(dst, "e-dst.bin");
     tmpdir_path(missing, "no-such-file");
     make_file(src, 100, 1);
 
-    errno = 0;
-    CU_ASSERT_EQUAL(filever_copy(missing, dst, &err), -1);
-    CU_ASSERT_EQUAL(errno, ENOENT);
-    snprintf(want, sizeof(want), "cannot read %s: %s", missing,
-             strerror(ENOENT));
-    CU_ASSERT_STRING_EQUAL(err.text, want);
+    ASSERT_SYS_FAILS(filever_copy(missing, dst, &err), ENOENT, "cannot read",
+                     missing);
     CU_ASSERT_EQUAL(access(dst, F_OK), -1); /* nothing created */
 
     char nodir[PATH_MAX];
-    tmpdir_path(nodir, "no-such-tmpdir_suite/out.bin");
-    errno = 0;
-    CU_ASSERT_EQUAL(filever_copy(src, nodir, &err), -1);
-    CU_ASSERT_EQUAL(errno, ENOENT);
-    snprintf(want, sizeof(want), "cannot create %s: %s", nodir,
-             strerror(ENOENT));
-    CU_ASSERT_STRING_EQUAL(err.text, want);
+    tmpdir_path(nodir, "no-such-dir/out.bin");
+    ASSERT_SYS_FAILS(filever_copy(src, nodir, &err), ENOENT, "cannot create",
+                     nodir);
 
     /* a directory opens for reading but read(2) fails */
-    errno = 0;
-    CU_ASSERT_EQUAL(filever_copy(tmpdir_suite, dst, &err), -1);
-    CU_ASSERT_EQUAL(errno, EISDIR);
-    snprintf(want, sizeof(want), "reading %s: %s", tmpdir_suite,
-             strerror(EISDIR));
-    CU_ASSERT_STRING_EQUAL(err.text, want);
+    ASSERT_SYS_FAILS(filever_copy(tmpdir_suite, dst, &err), EISDIR, "reading",
+                     tmpdir_suite);
 
     /* a full device: the write fails */
     if (access("/dev/full", W_OK) == 0) {
-        errno = 0;
-        CU_ASSERT_EQUAL(filever_copy(src, "/dev/full", &err), -1);
-        CU_ASSERT_EQUAL(errno, ENOSPC);
-        ASSERT_HAS(err.text, "writing /dev/full: ");
+        ASSERT_SYS_FAILS(filever_copy(src, "/dev/full", &err), ENOSPC,
+                         "writing", "/dev/full");
     }
 }
 
@@ -148,7 +148,6 @@ static void test_publish(void)
 static void test_publish_errors(void)
 {
     char src[PATH_MAX], dst[PATH_MAX], keep[PATH_MAX], missing[PATH_MAX];
-    char want[PATH_MAX + 64];
     tess_error_t err = {{0}};
     tmpdir_path(src, "pe-src.bin");
     tmpdir_path(dst, "pe-dst.bin");
@@ -159,25 +158,19 @@ static void test_publish_errors(void)
     make_file(keep, 50, 6);
 
     /* the source is missing: the target is untouched, no temporary left */
-    errno = 0;
-    CU_ASSERT_EQUAL(filever_publish(missing, dst, &err), -1);
-    CU_ASSERT_EQUAL(errno, ENOENT);
-    ASSERT_HAS(err.text, missing);
+    ASSERT_SYS_FAILS(filever_publish(missing, dst, &err), ENOENT,
+                     "cannot read", missing);
     CU_ASSERT_TRUE(same_content(dst, keep));
     CU_ASSERT_EQUAL(tmpdir_count(tmpdir_suite, ".tess-tmp."), 0);
 
     /* the target is a non-empty directory: rename(2) fails */
     char target[PATH_MAX], inside[PATH_MAX];
-    tmpdir_path(target, "pe-tmpdir_suite");
-    tmpdir_path(inside, "pe-tmpdir_suite/x");
+    tmpdir_path(target, "pe-dir");
+    tmpdir_path(inside, "pe-dir/x");
     CU_ASSERT_EQUAL_FATAL(mkdir(target, 0777), 0);
     make_file(inside, 1, 0);
-    errno = 0;
-    CU_ASSERT_EQUAL(filever_publish(src, target, &err), -1);
-    CU_ASSERT_EQUAL(errno, EISDIR);
-    snprintf(want, sizeof(want), "cannot rename onto %s: %s", target,
-             strerror(EISDIR));
-    CU_ASSERT_STRING_EQUAL(err.text, want);
+    ASSERT_SYS_FAILS(filever_publish(src, target, &err), EISDIR,
+                     "cannot rename onto", target);
     CU_ASSERT_EQUAL(tmpdir_count(tmpdir_suite, ".tess-tmp."), 0);
 }
 
