@@ -47,13 +47,6 @@ expect_text() {
     esac
 }
 
-# expect_match ERE: fail unless a line of $OUT matches the extended regular
-# expression ERE (for what varies from run to run, such as which of several
-# failing tasks fails first).
-expect_match() {
-    printf '%s\n' "$OUT" | grep -qE -- "$1" || fail "expected /$1/ in: $OUT"
-}
-
 # The neurons example: its programs, and numpy's implementation, the
 # independent oracle (cc_numpy ARGS...: cc_numpy.py, e.g. --compare A B).
 NEURONS_BIN="$TOP_BUILDDIR/examples/neurons"

@@ -13,10 +13,11 @@
 static void test_interning(void)
 {
     kclasses_t *t = kclasses_create();
-    const char *ia[] = {"mic", "gpu"};
-    const uint32_t ik[] = {7, 8};
+    kclass_impl_t impls[] = {{(char *)"mic", 7}, {(char *)"gpu", 8}};
     char arch[8] = "mic";
-    const kclass_t *c = kclasses_intern(t, 1, arch, 2, 64, 2, ia, ik);
+    kclass_t spec = {.kernel = 1, .arch = arch, .cpus = 2, .memory_mb = 64,
+                     .nimpls = 2, .impls = impls};
+    const kclass_t *c = kclasses_intern(t, &spec);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
     strcpy(arch, "xxx"); /* the class keeps its own copy */
     CU_ASSERT_STRING_EQUAL(c->arch, "mic");
@@ -25,25 +26,31 @@ static void test_interning(void)
     CU_ASSERT_EQUAL(c->nimpls, 2);
     CU_ASSERT_STRING_EQUAL(c->impls[1].arch, "gpu");
     CU_ASSERT_EQUAL(c->impls[1].kernel, 8);
+    CU_ASSERT_PTR_NOT_EQUAL(c->impls, impls);
     /* the same properties: the same record, as the last one or found */
-    CU_ASSERT_PTR_EQUAL(kclasses_intern(t, 1, "mic", 2, 64, 2, ia, ik), c);
-    const kclass_t *d = kclasses_intern(t, 2, NULL, 1, 0, 0, NULL, NULL);
+    strcpy(arch, "mic");
+    CU_ASSERT_PTR_EQUAL(kclasses_intern(t, &spec), c);
+    const kclass_t *d = kclasses_intern(t, &(kclass_t){.kernel = 2});
     CU_ASSERT_PTR_NOT_EQUAL(d, c);
-    CU_ASSERT_PTR_EQUAL(kclasses_intern(t, 1, "mic", 2, 64, 2, ia, ik), c);
+    CU_ASSERT_PTR_EQUAL(kclasses_intern(t, &spec), c);
     /* any property differs: another record */
-    const uint32_t ik2[] = {7, 9};
-    const char *ia2[] = {"mic", "fpga"};
-    const kclass_t *other[] = {
-        kclasses_intern(t, 3, "mic", 2, 64, 2, ia, ik),
-        kclasses_intern(t, 1, NULL, 2, 64, 2, ia, ik),
-        kclasses_intern(t, 1, "gpu", 2, 64, 2, ia, ik),
-        kclasses_intern(t, 1, "mic", 3, 64, 2, ia, ik),
-        kclasses_intern(t, 1, "mic", 2, 65, 2, ia, ik),
-        kclasses_intern(t, 1, "mic", 2, 64, 1, ia, ik),
-        kclasses_intern(t, 1, "mic", 2, 64, 2, ia2, ik),
-        kclasses_intern(t, 1, "mic", 2, 64, 2, ia, ik2),
-    };
-    for (size_t i = 0; i < sizeof(other) / sizeof(other[0]); i++) {
+    kclass_impl_t other_arch[] = {{(char *)"mic", 7}, {(char *)"fpga", 8}};
+    kclass_impl_t other_kernel[] = {{(char *)"mic", 7}, {(char *)"gpu", 9}};
+    kclass_t variants[] = {spec, spec, spec, spec, spec, spec, spec, spec,
+                           spec, spec};
+    variants[0].kernel = 3;
+    variants[1].arch = NULL;
+    variants[2].arch = (char *)"gpu";
+    variants[3].cpus = 3;
+    variants[4].memory_mb = 65;
+    variants[5].nimpls = 1;
+    variants[6].impls = other_arch;
+    variants[7].impls = other_kernel;
+    variants[8].name = (char *)"named";
+    variants[9].timeout_ms = 1000;
+    const kclass_t *other[10];
+    for (size_t i = 0; i < 10; i++) {
+        other[i] = kclasses_intern(t, &variants[i]);
         CU_ASSERT_PTR_NOT_NULL(other[i]);
         CU_ASSERT_PTR_NOT_EQUAL(other[i], c);
         CU_ASSERT_PTR_NOT_EQUAL(other[i], d);
@@ -51,18 +58,22 @@ static void test_interning(void)
             CU_ASSERT_PTR_NOT_EQUAL(other[i], other[j]);
     }
     /* normalised before comparing: cpus < 1 is 1, negative memory none */
-    CU_ASSERT_PTR_EQUAL(kclasses_intern(t, 2, NULL, 0, -5, 0, NULL, NULL), d);
-    CU_ASSERT_PTR_EQUAL(kclasses_intern(t, 2, NULL, -3, 0, 0, NULL, NULL), d);
+    CU_ASSERT_PTR_EQUAL(kclasses_intern(t, &(kclass_t){.kernel = 2,
+                                                       .memory_mb = -5}), d);
+    CU_ASSERT_PTR_EQUAL(kclasses_intern(t, &(kclass_t){.kernel = 2,
+                                                       .cpus = -3}), d);
     kclasses_destroy(t);
 }
 
 static void test_allows_and_kernel_for(void)
 {
     kclasses_t *t = kclasses_create();
-    const char *ia[] = {"mic"};
-    const uint32_t ik[] = {5};
-    const kclass_t *any = kclasses_intern(t, 1, NULL, 1, 0, 1, ia, ik);
-    const kclass_t *mic = kclasses_intern(t, 2, "mic", 1, 0, 0, NULL, NULL);
+    kclass_impl_t impls[] = {{(char *)"mic", 5}};
+    const kclass_t *any =
+        kclasses_intern(t, &(kclass_t){.kernel = 1, .nimpls = 1,
+                                       .impls = impls});
+    const kclass_t *mic =
+        kclasses_intern(t, &(kclass_t){.kernel = 2, .arch = (char *)"mic"});
     CU_ASSERT_TRUE(kclass_allows(NULL, "x86"));
     CU_ASSERT_TRUE(kclass_allows(any, "x86"));
     CU_ASSERT_TRUE(kclass_allows(mic, "mic"));
@@ -78,7 +89,8 @@ static void test_allows_and_kernel_for(void)
 static void test_destroy(void)
 {
     kclasses_t *t = kclasses_create();
-    CU_ASSERT_PTR_NOT_NULL(kclasses_intern(t, 1, "a", 1, 0, 0, NULL, NULL));
+    CU_ASSERT_PTR_NOT_NULL(
+        kclasses_intern(t, &(kclass_t){.kernel = 1, .arch = (char *)"a"}));
     ASSERT_DESTROY_KEEPS_ERRNO(kclasses_destroy, t);
 }
 
