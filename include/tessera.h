@@ -22,6 +22,10 @@
  *
  * Threading: a run is driven from one thread (the one that calls the API);
  * kernels run on executor threads or other processes.
+ *
+ * ABI: the layout of every struct below changes only together with the
+ * library's soname (libtessera.so.N); options added in between are new
+ * functions. See docs/api.md, "ABI".
  */
 #ifndef TESSERA_H
 #define TESSERA_H

@@ -47,12 +47,6 @@
 /* Name of the dataset holding the elements. */
 #define H5FRAG_DATASET "/frag"
 
-/* Make HDF5 quiet (no automatic error stack printing) in the calling thread
- * and initialise the library once per process. Idempotent, thread-safe, and
- * called by every h5frag_/h5result_ function, so callers never need it.
- * (HDF5's thread-safe build keeps the printing switch per thread.) */
-int h5frag_init(void);
-
 /* Write the path of version @p version of data @p data_id under @p run_dir
  * into @p buf. Returns 0, or -1 with errno ENAMETOOLONG if it does not fit in
  * @p len bytes, EINVAL if run_dir is NULL or empty. */
@@ -90,6 +84,32 @@ int h5frag_read(const char *path, tess_type_t type, int rank,
                 const int64_t *box_start, const int64_t *box_count, void *dst,
                 const int64_t *dst_shape, const int64_t *dst_start,
                 tess_error_t *err);
+
+/* A fragment file open for reading several boxes (h5result_copy_from_frag
+ * copies a large box in slabs): opened and checked once, against @p type
+ * and @p rank (0: any), with the errors of h5frag_read. NULL with errno and
+ * @p err. Caller closes; one thread at a time. */
+typedef struct h5frag_file h5frag_file_t;
+h5frag_file_t *h5frag_file_open(const char *path, tess_type_t type, int rank,
+                                tess_error_t *err);
+
+/* Its element type, rank, position and extents (@p start and @p count
+ * have room for TESS_MAX_RANK entries; any out-pointer may be NULL). */
+void h5frag_file_info(const h5frag_file_t *f, tess_type_t *type, int *rank,
+                      int64_t *start, int64_t *count);
+
+/* 0 if the box lies inside the fragment, else -1, errno ERANGE, message. */
+int h5frag_file_check_box(const h5frag_file_t *f, const int64_t *box_start,
+                          const int64_t *box_count, tess_error_t *err);
+
+/* h5frag_read() of one box from the open file. */
+int h5frag_file_read(h5frag_file_t *f, const int64_t *box_start,
+                     const int64_t *box_count, void *dst,
+                     const int64_t *dst_shape, const int64_t *dst_start,
+                     tess_error_t *err);
+
+/* Close and free. Accepts NULL; preserves errno. */
+void h5frag_file_close(h5frag_file_t *f);
 
 /* Describe the fragment @p path: its element type, rank, position and
  * extents (@p start and @p count have room for TESS_MAX_RANK entries; any

@@ -85,10 +85,13 @@ int cmd_resume(int argc, char **argv);
 
 #define CMD_VALIDATE_USAGE                                                   \
     "usage: tessera validate WORKFLOW.xml [--param NAME=VALUE]...\n"         \
-    "                        [--kernel-path DIR[:DIR...]]\n"                 \
+    "                        [--kernel-path DIR[:DIR...]] [--verbose]\n"     \
     "Check WORKFLOW.xml against the schema, its names, types, shapes and\n"  \
     "regions, its input files and kernels, and expand it without running\n" \
-    "anything. Errors are printed as file:line:col: message (exit 2).\n"
+    "anything. Errors are printed as file:line:col: message (exit 2).\n"    \
+    "Kernel libraries are loaded to check them: their constructors run.\n"  \
+    "  --verbose, -v       print the file and symbol each kernel resolved\n" \
+    "                      to\n"
 
 /* Options common to the workflow commands. */
 typedef struct wfopts {
@@ -102,12 +105,18 @@ typedef struct wfopts {
     int slots;   /* 0: cores */
     int overwrite; /* --overwrite: replace an earlier run's record */
     int resume_only; /* tessera resume: there must be a run to continue */
+    int verbose; /* --verbose given */
 } wfopts_t;
 
-/* Parse argv (argv[0] is the command); run-only options are accepted when
- * allow_run. 0, or -1 after printing a message naming the option. The
+/* wfopts_parse() flags: which options besides --param and --kernel-path
+ * the command takes. */
+#define WFOPTS_RUN 0x1u     /* -n, --workers, --slots, --run-dir, --dot */
+#define WFOPTS_VERBOSE 0x2u /* --verbose, -v */
+
+/* Parse argv (argv[0] is the command), accepting the options of @p allow
+ * (WFOPTS_*). 0, or -1 after printing a message naming the option. The
  * overrides point into argv. Free with wfopts_free(). */
-int wfopts_parse(int argc, char **argv, int allow_run, wfopts_t *o);
+int wfopts_parse(int argc, char **argv, unsigned allow, wfopts_t *o);
 void wfopts_free(wfopts_t *o);
 
 /* Load the workflow named by o with its overrides and kernel path, then

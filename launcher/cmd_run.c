@@ -415,7 +415,7 @@ int cmd_run(int argc, char **argv)
 {
     wfopts_t o;
     int rc;
-    if (wfopts_parse(argc, argv, 1, &o) < 0) {
+    if (wfopts_parse(argc, argv, WFOPTS_RUN, &o) < 0) {
         wfopts_free(&o);
         return 2;
     }

@@ -47,6 +47,13 @@ expect_text() {
     esac
 }
 
+# The neurons example: its programs, and numpy's implementation, the
+# independent oracle (cc_numpy ARGS...: cc_numpy.py, e.g. --compare A B).
+NEURONS_BIN="$TOP_BUILDDIR/examples/neurons"
+cc_numpy() {
+    "${PYTHON3:-/usr/bin/python3}" "$TOP_SRCDIR/examples/neurons/cc_numpy.py" "$@"
+}
+
 # Uninstalled tree: the workflow schema and the kernel modules of the
 # examples are found here.
 export TESS_SCHEMA_DIR="$TOP_SRCDIR/schemas"

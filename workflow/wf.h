@@ -227,6 +227,24 @@ size_t wf_kernel_lib_count(const wf_t *wf);
 int wf_kernel_lib_get(const wf_t *wf, size_t i, const char **lib,
                       const char **path);
 
+/* One kernel of a task definition (the task's own or an implementation's).
+ * Strings borrowed until wf_destroy(). */
+typedef struct wf_kernel_info {
+    const char *task;   /* the task definition's name */
+    const char *arch;   /* the implementation's architecture; NULL: the
+                           task's own kernel */
+    const char *kernel; /* "lib:symbol" as written */
+    const char *symbol;
+    const char *path;   /* the library's file, NULL until WF_CHECK_KERNELS
+                           succeeded */
+    wf_loc_t loc;
+} wf_kernel_info_t;
+
+/* Kernels in document order: each task's own, then its implementations'.
+ * wf_kernel_get() returns -1/ERANGE past the end. */
+size_t wf_kernel_count(const wf_t *wf);
+int wf_kernel_get(const wf_t *wf, size_t i, wf_kernel_info_t *out);
+
 /* ------------------------------------------------------------------ */
 /* The sink bound to the run API (workflow/wf_run.c)                     */
 /* ------------------------------------------------------------------ */

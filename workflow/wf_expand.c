@@ -280,7 +280,7 @@ static int declare_array(xstate_t *xs, const wf_stmt_t *st)
         decl.source_file = xs->path2;
         decl.source_dataset = wf_str(wf, d->dataset);
     } else {
-        int64_t bytes = (int64_t)wf_type_size(d->type);
+        int64_t bytes = (int64_t)tess_type_size(d->type);
         for (int k = 0; k < d->rank; k++) {
             if (eval(xs, d->shape + (uint32_t)k, &shape[k]) < 0)
                 return -1;

@@ -305,9 +305,6 @@ wf_loc_t wf_loc_add(const wf_t *wf, wf_loc_t loc, uint32_t src, size_t pos);
 int wf_tpl_eval(const wf_t *wf, const wf_tpl_t *t, const int64_t *env,
                 char *buf, size_t size, tess_error_t *err);
 
-/* Bytes of one element of tess_type_t @p t (0 if unknown). */
-size_t wf_type_size(int t);
-
 /* Join @p base and relative @p path into an allocated string (path as is if
  * absolute or base NULL). NULL/ENOMEM. */
 char *wf_path_join(const char *base, const char *path);

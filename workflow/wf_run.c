@@ -173,7 +173,7 @@ static int run_array(void *ctx, const wf_array_decl_t *d, tess_data_t *out,
                      tess_error_t *err)
 {
     wf_run_sink_t *s = ctx;
-    size_t bytes = wf_type_size(d->type);
+    size_t bytes = tess_type_size(d->type);
     for (int k = 0; k < d->rank; k++)
         bytes *= (size_t)d->shape[k];
     if (d->source_file) /* wf_validate() checked its shape and type */

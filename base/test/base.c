@@ -122,15 +122,16 @@ static void test_sha256(void)
     CU_ASSERT_EQUAL(errno, ENOENT);
 }
 
+static const cunit_test_t tests[] = {
+    {"type table: sizes, names, parse", test_types},
+    {"name lists: membership", test_namelist_contains},
+    {"name lists: add and first", test_namelist_add_first},
+    {"error helper", test_errprintf},
+    {"SHA-256 test vectors", test_sha256},
+    {NULL, NULL},
+};
+
 static int register_tests(void)
 {
-    CU_pSuite s = CU_add_suite("base", NULL, NULL);
-    if (!s)
-        return -1;
-    CU_add_test(s, "type table: sizes, names, parse", test_types);
-    CU_add_test(s, "name lists: membership", test_namelist_contains);
-    CU_add_test(s, "name lists: add and first", test_namelist_add_first);
-    CU_add_test(s, "error helper", test_errprintf);
-    CU_add_test(s, "SHA-256 test vectors", test_sha256);
-    return 0;
+    return cunit_add_suite("base", NULL, NULL, tests);
 }

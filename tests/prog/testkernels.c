@@ -5,6 +5,10 @@
  *   nap(INOUT x f64 [n], int ms): sleeps ms milliseconds, then x += 1
  *   crash(INOUT x, int mode, int at): crashes in a chosen way at one call
  *   flaky(INOUT x, string marker): fails once, then succeeds
+ *
+ * Loading the module appends "test_kernels loaded" to the file named by
+ * $TESS_TEST_LOADED, if set: tests/t1110-kernel-search.t checks that
+ * validation loads kernel libraries (their constructors run).
  */
 #include "config.h"
 
@@ -18,6 +22,16 @@
 #include "tessera.h"
 
 int nap(const tess_args_t *a);
+
+__attribute__((constructor)) static void loaded(void)
+{
+    const char *path = getenv("TESS_TEST_LOADED");
+    FILE *f = path && *path ? fopen(path, "a") : NULL;
+    if (f) {
+        fputs("test_kernels loaded\n", f);
+        fclose(f);
+    }
+}
 
 int nap(const tess_args_t *a)
 {
