@@ -119,6 +119,8 @@ static void bar(chart_t *c, const rtask_t *t)
     char col[8];
     double x0 = xpos(c, t->start_ns), x1 = xpos(c, t->end_ns);
     double w = x1 - x0 < 0.4 ? 0.4 : x1 - x0;
+    if (w > 3)
+        w -= 0.8; /* a hairline gap between back-to-back tasks */
     int y = row_y(c, t->lane) + (c->row_h - c->bar_h) / 2;
     bool failed = t->state != RS_OK;
     bool crit = c->on_path && c->on_path[t->task] && !failed;
