@@ -24,6 +24,8 @@
 #include "runtime/run.h"
 #include "launcher/cmd.h"
 #include "launcher/launch.h"
+#include "launcher/logopts.h"
+#include "launcher/progress.h"
 #include "runtime/spmd.h"
 #include "mpi_worker/worker.h"
 
@@ -117,7 +119,7 @@ static int execute(tess_run_t *run, wf_t *wf, const char *run_dir, double t0)
     }
     wf_run_sink_destroy(sink);
     write_status(run_dir, wf, rc, &st, why);
-    if (rc == 0)
+    if (rc == 0 && logopts_level() >= LOGOPTS_INFO)
         printf("tessera: workflow '%s': %llu tasks in %.2f s\n"
                "tessera: results: %s\n",
                wf_name(wf), (unsigned long long)st.completed, now() - t0,
@@ -286,7 +288,9 @@ int cmd_run(int argc, char **argv)
             fprintf(stderr, "tessera: %s\n", err.text);
             rc = 1;
         } else {
+            progress_t *prog = progress_start(run_dir, stderr);
             rc = execute(run, wf, run_dir, t0);
+            progress_stop(prog);
         }
         wf_destroy(wf);
         wfopts_free(&o);
@@ -327,11 +331,17 @@ int cmd_run(int argc, char **argv)
                         .slots = o.slots, .run_dir = run_dir,
                         .kernel_path = kpath};
     tess_error_t err;
+    logopts_msg(LOGOPTS_DEBUG, "run directory %s, %s launch, %d worker%s",
+                run_dir, backend->name, req.workers ? req.workers : 1,
+                req.workers == 1 || !req.workers ? "" : "s");
+    /* the live progress line while the job runs (see progress.h) */
+    progress_t *prog = progress_start(run_dir, stderr);
     rc = backend->run(&req, &err);
+    progress_stop(prog);
     if (rc < 0) {
         fprintf(stderr, "tessera: %s\n", err.text);
         rc = 1;
-    } else if (rc == 0) {
+    } else if (rc == 0 && logopts_level() >= LOGOPTS_INFO) {
         printf("tessera: done in %.2f s (%s launch)\n", now() - t0,
                backend->name);
     }
