@@ -98,7 +98,8 @@ if a.json:
     if len(ev) != len(ran):
         fail("%s: %d task events, %d attempts ran" % (a.json, len(ev), len(ran)))
     by = {(str(e["args"]["task"]), str(e["args"]["attempt"])): e for e in ev}
-    t0 = min([int(r["submit_ns"] or 0) or int(r["start_ns"]) for r in rows if int(r.get("submit_ns") or 0) or int(r["start_ns"] or 0)])
+    firsts = [int(r.get("submit_ns") or 0) or int(r["start_ns"] or 0) for r in rows]
+    t0 = min(min(f for f in firsts if f), min(int(r["start_ns"]) for r in ran))
     for r in ran:
         e = by.get((r["task"], r.get("attempt", "1")))
         if e is None:

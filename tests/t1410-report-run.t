@@ -1,0 +1,88 @@
+#!/bin/sh
+# The record of real runs (local mpirun ranks): the trace of the neurons
+# workflow has one row per task, times non-negative and inside the run,
+# each gather after the cc_surrogate_range it reads (and every edge of
+# edges.csv, when the engine writes it, in order); tessera report draws it
+# (SVG, dot, JSON, trace.h5 checked as in t1400); tessera status answers
+# on a running run (exit 3) and after it ends (0, or 1 for a failed run
+# whose message it shows).
+set -eu
+. "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
+scratch
+cd "$SCRATCH"
+py=${PYTHON3:-/usr/bin/python3}
+check="$py $TOP_SRCDIR/tests/report_check.py"
+wf="$TOP_SRCDIR/examples/neurons/cc_surrogates.xml"
+"$TOP_BUILDDIR/examples/neurons/tessera-gen-spikes" spikes.h5 --neurons 20 \
+    --bins 120 --rate 0.1 --seed 3 >/dev/null
+params="--param spikes=spikes.h5 --param maxlag=30 --param num_surrs=40 --param num_frags=6"
+
+before=$(date +%s%N)
+expect_exit 0 "$TESSERA" run "$wf" $params -n 2 --slots 2 --run-dir run
+after=$(date +%s%N)
+$py - run "$before" "$after" <<'PY' || fail "trace of the neurons run"
+import csv, os, sys
+d, before, after = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+rows = list(csv.DictReader(open(os.path.join(d, "trace.csv"), newline="")))
+ids = sorted(int(r["task"]) for r in rows)
+assert ids == list(range(1, 13)), ids  # 6 fragments: 6 cc + 6 gather
+end, start = {}, {}
+for r in rows:
+    s, e = int(r["start_ns"]), int(r["end_ns"])
+    assert before <= s <= e <= after, (r, before, after)
+    for k in ("submit_ns", "ready_ns"):
+        if k in r:
+            assert int(r[k]) > 0 and before <= int(r[k]) <= s, (k, r)
+    if "state" in r:
+        assert r["state"] == "ok" and r["attempt"] == "1", r
+    assert int(r.get("worker", r.get("rank"))) in (1, 2), r
+    start[int(r["task"])], end[int(r["task"])] = s, e
+# the workflow: call 2f+1 is cc_surrogate_range, 2f+2 the gather reading it
+for f in range(6):
+    assert end[2 * f + 1] <= start[2 * f + 2], f
+ef = os.path.join(d, "edges.csv")
+if os.path.exists(ef):
+    edges = list(csv.DictReader(open(ef, newline="")))
+    assert len(edges) >= 12, len(edges)  # 2 per gather at least
+    for e in edges:
+        assert end[int(e["from"])] <= start[int(e["to"])], e
+PY
+dag=
+[ -f run/edges.csv ] && dag="--dag g.dot"
+expect_exit 0 "$TESSERA" report run --gantt g.svg $dag --trace t.json
+expect_text "state         completed"
+expect_text "neurons_kernels:cc_surrogate_range"
+expect_text "neurons_kernels:gather"
+[ -f run/trace.h5 ] || fail "no trace.h5 after tessera report"
+xmllint --noout g.svg || fail "g.svg is not XML"
+opts="--svg g.svg --json t.json --h5"
+[ -n "$dag" ] && opts="$opts --dot g.dot --dot-tasks"
+$check run $opts || fail "report of the neurons run"
+expect_exit 0 "$TESSERA" status run
+expect_text "completed"
+
+# a failing run: status exits 1 and says why, report lists it
+expect_exit 1 "$TESSERA" run "$wf" $params --param maxlag=1000 -n 1 --run-dir bad
+expect_exit 1 "$TESSERA" status bad
+expect_text "maxlag=1000"
+expect_exit 0 "$TESSERA" report bad
+expect_text "failed"
+
+# a run still going: status says so (exit 3), then completed (exit 0)
+"$TESSERA" run "$TOP_SRCDIR/tests/wfrun/naps.xml" --param n=8 --param ms=500 \
+    -n 1 --slots 1 --run-dir naps -q >naps.out 2>&1 &
+pid=$!
+seen=0
+for i in $(seq 1 100); do
+    set +e
+    "$TESSERA" status naps >st.out 2>&1
+    rc=$?
+    set -e
+    [ $rc -eq 3 ] && { seen=1; break; }
+    kill -0 $pid 2>/dev/null || break
+    sleep 0.1
+done
+wait $pid || fail "the naps run failed: $(cat naps.out)"
+[ $seen -eq 1 ] || fail "tessera status never said running: $(cat st.out)"
+expect_exit 0 "$TESSERA" status naps
+echo "t1410: ok"
