@@ -189,7 +189,8 @@ int h5trace_write(const char *run_dir, tess_error_t *err)
         (mtype = row_type(str, 0)) < 0 || (ftype = row_type(str, 1)) < 0 ||
         (space = H5Screate_simple(1, &zero, &unlimited)) < 0 ||
         (dcpl = H5Pcreate(H5P_DATASET_CREATE)) < 0 ||
-        H5Pset_chunk(dcpl, 1, &chunk) < 0 ||
+        H5Pset_chunk(dcpl, 1, &chunk) < 0 || H5Pset_shuffle(dcpl) < 0 ||
+        H5Pset_deflate(dcpl, 1) < 0 ||
         (did = H5Dcreate2(h5result_file_id(res), "trace", ftype, space,
                           H5P_DEFAULT, dcpl, H5P_DEFAULT)) < 0) {
         errno_out = h5frag_io_errno(errno);

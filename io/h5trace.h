@@ -11,6 +11,11 @@
  * tessera_version, source ("trace.csv"), time_unit, rows, torn_rows (0 or
  * 1: an incomplete last line left out), damaged_rows (lines that could not
  * be read). Written to a temporary beside it and renamed into place.
+ * Chunks of 4096 rows, shuffled and deflated (level 1): the fixed-size
+ * part of rows (numbers, string references) shrinks about 20 times; the
+ * strings themselves live in HDF5's global heap, about 24-32 bytes each,
+ * uncompressed (measured: 1e6 no-op rows, trace.csv 130 MB, trace.h5
+ * 147 MB, about 3 us of CPU per row to write).
  */
 #ifndef TESS_IO_H5TRACE_H
 #define TESS_IO_H5TRACE_H

@@ -8,6 +8,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,15 +87,17 @@ int cmd_report(int argc, char **argv)
     if (rr->has_trace && h5trace_stale(dir) == 1 &&
         h5trace_write(dir, &err) < 0)
         logopts_msg(LOGOPTS_WARN, "cannot write trace.h5: %s", err.text);
-    int rc = summary_print(stdout, rr, &so) < 0 ? 1 : 0;
-    if (gantt || dag || trace)
+    /* --quiet: the files only */
+    bool say = logopts_level() >= LOGOPTS_INFO;
+    int rc = say && summary_print(stdout, rr, &so) < 0 ? 1 : 0;
+    if (say && (gantt || dag || trace))
         putchar('\n');
     if (gantt) {
         long bars = gantt_write(rr, gantt, NULL, &err);
         if (bars < 0) {
             fprintf(stderr, "tessera report: %s\n", err.text);
             rc = 1;
-        } else {
+        } else if (say) {
             printf("gantt chart   %s (%ld bars)\n", gantt, bars);
         }
     }
@@ -104,7 +107,7 @@ int cmd_report(int argc, char **argv)
         if (nodes < 0) {
             fprintf(stderr, "tessera report: %s\n", err.text);
             rc = 1;
-        } else {
+        } else if (say) {
             printf("task graph    %s (%ld nodes; dot -Tsvg %s -o graph.svg)\n",
                    dag, nodes, dag);
         }
@@ -114,7 +117,7 @@ int cmd_report(int argc, char **argv)
         if (events < 0) {
             fprintf(stderr, "tessera report: %s\n", err.text);
             rc = 1;
-        } else {
+        } else if (say) {
             printf("chrome trace  %s (%ld task events; open it in "
                    "ui.perfetto.dev)\n", trace, events);
         }

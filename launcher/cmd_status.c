@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "launcher/cmd.h"
+#include "launcher/logopts.h"
 #include "report/statusview.h"
 
 int cmd_status(int argc, char **argv)
@@ -52,7 +53,12 @@ int cmd_status(int argc, char **argv)
                 "status --help)\n");
         return STATUSVIEW_NOT_A_RUN;
     }
-    int rc = statusview_print(stdout, dir, failures, &err);
+    /* --quiet: the exit status only (scripts waiting for a run) */
+    FILE *out = logopts_level() >= LOGOPTS_INFO ? stdout
+                                                : fopen("/dev/null", "w");
+    int rc = statusview_print(out ? out : stdout, dir, failures, &err);
+    if (out && out != stdout)
+        fclose(out);
     if (rc == STATUSVIEW_NOT_A_RUN)
         fprintf(stderr, "tessera status: %s\n", err.text);
     return rc;

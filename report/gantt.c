@@ -236,17 +236,18 @@ static double tick_step(double span)
 
 static void tick_label(char *buf, size_t len, double v, double step)
 {
+    /* decimals enough to tell ticks apart: 0.5 s, 0.25 ms, ... */
+#define DECIMALS(unit_step) \
+    ((int)ceil(-log10(unit_step) - 1e-9) > 0 ? (int)ceil(-log10(unit_step) - 1e-9) : 0)
     if (step >= 60 && v >= 60)
         snprintf(buf, len, "%dm%02d", (int)(v / 60), (int)fmod(v, 60));
-    else if (step >= 1)
-        snprintf(buf, len, "%.0f s", v);
-    else if (step >= 1e-3) {
-        int dec = (int)ceil(-log10(step * 1e3) - 1e-9);
-        snprintf(buf, len, "%.*f ms", dec > 0 ? dec : 0, v * 1e3);
-    } else {
-        int dec = (int)ceil(-log10(step * 1e6) - 1e-9);
-        snprintf(buf, len, "%.*f us", dec > 0 ? dec : 0, v * 1e6);
-    }
+    else if (step >= 0.1)
+        snprintf(buf, len, "%.*f s", DECIMALS(step), v);
+    else if (step >= 1e-4)
+        snprintf(buf, len, "%.*f ms", DECIMALS(step * 1e3), v * 1e3);
+    else
+        snprintf(buf, len, "%.*f us", DECIMALS(step * 1e6), v * 1e6);
+#undef DECIMALS
 }
 
 static void draw_axis(chart_t *c, int y0, int y1)
@@ -374,7 +375,10 @@ static int draw_legend(chart_t *c, int y)
     FILE *f = c->f;
     int cols = (c->width - 16) / LEGEND_COL;
     char col[8], a[32];
-    size_t items = rr->nkernel + 1 + (c->on_path != NULL);
+    bool failures = false;
+    for (size_t i = 0; i < rr->nrow && !failures; i++)
+        failures = rr->row[i].lane >= 0 && rr->row[i].state != RS_OK;
+    size_t items = rr->nkernel + failures + (c->on_path != NULL);
     if (cols < 1)
         cols = 1;
     fprintf(f, "<g class=\"legend\" font-size=\"11\" fill=\"#222\">\n");
@@ -390,7 +394,7 @@ static int draw_legend(chart_t *c, int y)
             fprintf(f, " <tspan fill=\"#666\">%zu, %s</tspan></text>\n",
                     k->count, fmt_duration(a, sizeof(a),
                                            (double)k->total_ns * NS));
-        } else if (i == rr->nkernel) {
+        } else if (i == rr->nkernel && failures) {
             fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" "
                     "fill=\"#bbb\" fill-opacity=\"0.6\" stroke=\"%s\" "
                     "stroke-width=\"2\"/><text x=\"%d\" y=\"%d\">failed "

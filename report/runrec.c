@@ -399,8 +399,13 @@ runrec_t *runrec_load(const char *run_dir, tess_error_t *err)
                        strerror(errno_out));
         goto error;
     }
-    if (!(rr = calloc(1, sizeof(*rr))) || !(rr->run_dir = strdup(run_dir)) ||
+    /* named as the run names itself: an absolute path */
+    char *abs = realpath(run_dir, NULL);
+    if (!(rr = calloc(1, sizeof(*rr))) ||
+        !(rr->run_dir = abs ? abs : strdup(run_dir)) ||
         !(rr->str = strtab_create())) {
+        if (!rr)
+            free(abs);
         errno_out = ENOMEM;
         tess_errprintf(err, "%s: out of memory", run_dir);
         goto error;

@@ -63,6 +63,10 @@ expect_exit 0 "$TESSERA" report syn
 expect_exit 0 "$TESSERA" status syn
 expect_text "state         completed"
 expect_text "last failures"
+expect_exit 0 "$TESSERA" status -q syn
+[ -z "$OUT" ] || fail "status -q printed: $OUT"
+expect_exit 0 "$TESSERA" report --quiet syn --gantt q.svg
+[ -z "$OUT" ] && [ -s q.svg ] || fail "report --quiet: $OUT"
 $mkrun live --tasks 100 --state running
 expect_exit 3 "$TESSERA" status live --failures 2
 expect_text "running"
