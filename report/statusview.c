@@ -94,17 +94,16 @@ static int prepared_or_not(FILE *out, const char *run_dir, tess_error_t *err)
 {
     char path[PATH_MAX];
     struct stat sb;
+    snprintf(path, sizeof(path), "%s/trace.csv", run_dir);
+    if (stat(path, &sb) == 0) {
+        fprintf(out, "run           %s\nstate         started, no status.txt "
+                "yet (or a run of an older Tessera)\n", run_dir);
+        return STATUSVIEW_RUNNING;
+    }
     snprintf(path, sizeof(path), "%s/job.sbatch", run_dir);
     if (stat(path, &sb) == 0) {
         fprintf(out, "run           %s\nstate         submitted, not started "
                 "(job.sbatch is there, status.txt not yet)\n", run_dir);
-        return STATUSVIEW_RUNNING;
-    }
-    snprintf(path, sizeof(path), "%s/trace.csv", run_dir);
-    if (stat(path, &sb) == 0) {
-        fprintf(out, "run           %s\nstate         unknown: a trace but no "
-                "status.txt (a run of an older Tessera, or one starting)\n",
-                run_dir);
         return STATUSVIEW_RUNNING;
     }
     tess_errprintf(err, "%s: not a run directory (no status.txt)", run_dir);
