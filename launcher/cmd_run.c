@@ -49,32 +49,13 @@ static void params_text(const wf_t *wf, char *buf, size_t len)
     }
 }
 
-/* RUN_DIR/status.txt: how the run ended, for people and for tools that
- * pick a run up again (a stopped run's fragments stay in RUN_DIR). */
-static void write_status(const char *run_dir, const wf_t *wf, int rc,
-                         const tess_stats_t *st, const char *why)
-{
-    char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/status.txt", run_dir);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return;
-    const char *state = rc == 0 ? "completed"
-                        : strstr(why, "wall-time limit") ? "stopped-wall-time"
-                                                          : "failed";
-    fprintf(f, "workflow: %s\nstate: %s\ntasks_submitted: %llu\n"
-               "tasks_completed: %llu\nexit_status: %d\nmessage: %s\n",
-            wf_name(wf), state, (unsigned long long)st->submitted,
-            (unsigned long long)st->completed, rc, why);
-    fclose(f);
-}
-
 /* Expand wf into run, write its results and destroy run (which also ends
  * the workers). 0, 1 (run failed) or 2. */
 static int execute(tess_run_t *run, wf_t *wf, const char *run_dir, double t0)
 {
     tess_error_t err;
     int rc = 0;
+    run_set_name(run, wf_name(wf));
     wf_run_sink_t *sink = wf_run_sink_create(run, wf, &err);
     if (!sink) {
         fprintf(stderr, "%s\n", err.text);
@@ -109,16 +90,21 @@ static int execute(tess_run_t *run, wf_t *wf, const char *run_dir, double t0)
     }
     tess_stats_t st;
     tess_run_stats(run, &st);
+    /* the record: how the run ended, with the first error if any */
     char why[sizeof(err.text)];
-    snprintf(why, sizeof(why), "%s", tess_run_error(run));
-    if (tess_run_destroy(run, &err) < 0) {
-        if (rc == 0)
-            fprintf(stderr, "tessera: %s\n", err.text);
-        if (rc == 0)
-            rc = 1;
+    snprintf(why, sizeof(why), "%s", rc && !tess_run_error(run)[0]
+                                         ? err.text
+                                         : tess_run_error(run));
+    const char *state = run_state(run);
+    run_write_status(run, rc == 0                       ? "completed"
+                          : strcmp(state, "running") ? state
+                                                     : "failed",
+                     rc, why);
+    if (tess_run_destroy(run, &err) < 0 && rc == 0) {
+        fprintf(stderr, "tessera: %s\n", err.text);
+        rc = 1;
     }
     wf_run_sink_destroy(sink);
-    write_status(run_dir, wf, rc, &st, why);
     if (rc == 0 && logopts_level() >= LOGOPTS_INFO)
         printf("tessera: workflow '%s': %llu tasks in %.2f s\n"
                "tessera: results: %s\n",
@@ -135,6 +121,9 @@ static void config_for(const wfopts_t *o, const char *run_dir,
     tess_config_init(cfg);
     cfg->run_dir = run_dir;
     cfg->dot_path = o->dot;
+    /* the command runs workflows as production: a crashing kernel fails
+     * its task, also on threads (-n 0) */
+    cfg->isolation = TESS_ISOLATION_PROCESS;
     cfg->nthreads = o->slots;
     /* Set by the Slurm backend from the job's end time. */
     if (deadline)

@@ -24,8 +24,11 @@ struct mk {
 static exec_t *make_mpi(void *arg, tess_run_t *run, tess_error_t *err)
 {
     const struct mk *m = arg;
+    const char *sync = getenv("TESS_FSYNC");
     exec_mpi_config_t xc = {.inline_max = m->cfg->inline_max,
-                            .policy = m->cfg->policy};
+                            .policy = m->cfg->policy,
+                            .isolation = m->cfg->isolation,
+                            .nosync = sync && strcmp(sync, "0") == 0};
     return exec_mpi_create(MPI_COMM_WORLD, run_kernels(run), run_dir(run),
                            run_workdir(run), &xc, err);
 }

@@ -58,7 +58,7 @@ if [ -x "$TOP_BUILDDIR/mpi_worker/tessera-worker-mic" ]; then
         fail "n4 did not run tessera-worker-mic: $(cat sub/workers.txt)"
     awk '$2 != "n4" && !/^#/ {print $NF}' sub/workers.txt | grep -q "tessera-worker-mic" &&
         fail "the mic build ran on a plain node: $(cat sub/workers.txt)"
-    grep -q ",n4,mic," sub/trace.csv || fail "no task ran on n4 (mic): $(head sub/trace.csv)"
+    grep -q ",n4,[0-9]*,mic," sub/trace.csv || fail "no task ran on n4 (mic): $(head sub/trace.csv)"
 fi
 
 # a feature no node has: refused before anything is queued
@@ -79,9 +79,10 @@ f = h5py.File("archs/results.h5", "r")
 assert list(f["on_mic"][:]) == [2] * 8, list(f["on_mic"][:])
 assert set(f["where"][:]) <= {1, 2}, list(f["where"][:])
 PY
-n=$(grep -c ",archs_kernels:which_mic,[0-9]*,n4,mic," archs/trace.csv)
+# trace.csv: task,name,kernel,worker,node,slot,arch,...
+n=$(grep -c ",archs_kernels:which_mic,[0-9]*,n4,[0-9]*,mic," archs/trace.csv)
 [ "$n" -ge 8 ] || fail "mic implementation ran $n times on n4: $(cat archs/trace.csv)"
-grep ",archs_kernels:which_mic," archs/trace.csv | grep -qv ",n4,mic," &&
+grep ",archs_kernels:which_mic," archs/trace.csv | grep -qv ",n4,[0-9]*,mic," &&
     fail "the mic implementation ran off the mic node: $(cat archs/trace.csv)"
 
 # a task no node of the cluster can run: refused with its place, not queued
