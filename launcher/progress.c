@@ -21,7 +21,7 @@
 #define TICK_MS 500
 
 struct progress {
-    char status_path[PATH_MAX];
+    char run_dir[PATH_MAX];
     progress_mode_t mode;
     FILE *out;
     int fd;
@@ -126,12 +126,12 @@ static char *format(char *buf, size_t len, const status_t *st, double elapsed)
     return buf;
 }
 
-char *progress_format(char *buf, size_t len, const char *path,
+char *progress_format(char *buf, size_t len, const char *run_dir,
                       double elapsed_s)
 {
     status_t st;
     tess_error_t err;
-    if (status_load(path, &st, &err) < 0) {
+    if (status_load(run_dir, &st, &err) < 0) {
         status_clear(&st);
         return format(buf, len, NULL, elapsed_s);
     }
@@ -146,7 +146,7 @@ progress_t *progress_create(const char *run_dir, progress_mode_t mode,
     progress_t *p = calloc(1, sizeof(*p));
     if (!p)
         return NULL;
-    snprintf(p->status_path, sizeof(p->status_path), "%s/status.txt", run_dir);
+    snprintf(p->run_dir, sizeof(p->run_dir), "%s", run_dir);
     p->mode = mode;
     p->out = out;
     p->fd = fileno(out);
@@ -245,12 +245,12 @@ int progress_tick(progress_t *p)
         p->next_log += p->interval;
         if (p->next_log < t)
             p->next_log = t + p->interval;
-        progress_format(line, sizeof(line), p->status_path, t - p->t0);
+        progress_format(line, sizeof(line), p->run_dir, t - p->t0);
         fprintf(p->out, "tessera: progress: %s\n", line);
         fflush(p->out);
         return (int)(p->interval * 1000);
     }
-    progress_format(line, sizeof(line), p->status_path, t - p->t0);
+    progress_format(line, sizeof(line), p->run_dir, t - p->t0);
     snprintf(msg, sizeof(msg), "tessera: %s", line);
     if (strcmp(msg, p->last) != 0 || p->region) {
         fflush(p->out); /* our own buffered output first */

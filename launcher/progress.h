@@ -65,10 +65,11 @@ void progress_stop(progress_t *p);
  * for signal handlers. */
 void progress_restore_terminal(void);
 
-/* The status line for a status.txt at @p path (or "starting" if there is
- * none yet), for tests and the LOG mode: "12/20 done, 2 running, ...".
- * @p elapsed_s is how long the launcher has waited. Returns @p buf. */
-char *progress_format(char *buf, size_t len, const char *path,
+/* The status line for RUN_DIR/status.txt of @p run_dir (or "starting"
+ * if there is none yet), for tests and the LOG mode: "12/20 done, 2
+ * running, ...". @p elapsed_s is how long the launcher has waited.
+ * Returns @p buf. */
+char *progress_format(char *buf, size_t len, const char *run_dir,
                       double elapsed_s);
 
 #endif

@@ -140,7 +140,9 @@ static void bar(chart_t *c, const rtask_t *t)
     if (c->row_h >= 13 && w >= 30) {
         char label[64];
         const char *name = strtab_get(c->rr->str, t->name);
-        snprintf(label, sizeof(label), "%" PRIu64 " %s", t->task, name);
+        const char *colon = strrchr(name, ':'); /* "lib:symbol" names */
+        snprintf(label, sizeof(label), "%" PRIu64 " %s", t->task,
+                 colon ? colon + 1 : name);
         size_t fit = (size_t)((w - 6) / 6.5);
         if (strlen(label) > fit) {
             snprintf(label, sizeof(label), "%" PRIu64, t->task);

@@ -410,8 +410,7 @@ runrec_t *runrec_load(const char *run_dir, tess_error_t *err)
         tess_errprintf(err, "%s: out of memory", run_dir);
         goto error;
     }
-    snprintf(path, sizeof(path), "%s/status.txt", run_dir);
-    if (status_load(path, &rr->status, err) == 0) {
+    if (status_load(run_dir, &rr->status, err) == 0) {
         rr->has_status = true;
     } else if (errno != ENOENT) {
         errno_out = errno;

@@ -113,7 +113,7 @@ static int prepared_or_not(FILE *out, const char *run_dir, tess_error_t *err)
 int statusview_print(FILE *out, const char *run_dir, size_t max_failures,
                      tess_error_t *err)
 {
-    char path[PATH_MAX], a[32], b[32], line[600];
+    char a[32], b[32], line[600];
     struct stat sb;
     status_t st;
     int rc;
@@ -123,8 +123,7 @@ int statusview_print(FILE *out, const char *run_dir, size_t max_failures,
                        strerror(errno ? errno : ENOTDIR));
         return STATUSVIEW_NOT_A_RUN;
     }
-    snprintf(path, sizeof(path), "%s/status.txt", run_dir);
-    if (status_load(path, &st, err) < 0) {
+    if (status_load(run_dir, &st, err) < 0) {
         status_clear(&st);
         if (errno == ENOENT)
             return prepared_or_not(out, run_dir, err);
@@ -211,8 +210,6 @@ int statusview_print(FILE *out, const char *run_dir, size_t max_failures,
                 fprintf(out, " %3d running", w->running);
             if (w->done >= 0)
                 fprintf(out, " %6" PRId64 " done", w->done);
-            if (w->now[0])
-                fprintf(out, "  now: %s", w->now);
             fputc('\n', out);
         }
     }

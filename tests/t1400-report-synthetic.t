@@ -72,7 +72,6 @@ expect_exit 3 "$TESSERA" status live --failures 2
 expect_text "running"
 expect_text "of 100 done"
 expect_text "tasks/s; about"
-expect_text "now: k1 (task 12)"
 $mkrun bad --tasks 20 --state failed --fatal 1
 expect_exit 1 "$TESSERA" status bad
 expect_text 'message       task 3 (lib1:kern_1) failed: "bad", see | line two \ done'

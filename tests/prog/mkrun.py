@@ -183,10 +183,9 @@ lines = [
     "workers: %d" % a.workers,
 ]
 for w in range(1, a.workers + 1):
-    lines.append("worker: %d node%d default %d %d %d%s" % (
+    lines.append("worker: %d node%d default %d %d %d" % (
         w, (w - 1) // 2 + 1, a.slots, a.slots if state == "running" else 0,
-        sum(1 for r in rows if r["worker"] == w and r["state"] == "ok"),
-        " k1 (task 12), k2 (task 14)" if state == "running" else ""))
+        sum(1 for r in rows if r["worker"] == w and r["state"] == "ok")))
 lines.append("exit_status: " + ("-" if state == "running" else "0" if state == "completed" else "1"))
 msg = "" if state == "completed" else "task 3 (lib1:kern_1) failed: \"bad\", see\\nline two \\\\ done"
 lines.append("message: " + msg)
