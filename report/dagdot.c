@@ -114,7 +114,7 @@ static void legend(FILE *f, const runrec_t *rr, bool pending)
     fputs("  legend [shape=plain, fixedsize=false, style=\"\", label=<<table border=\"0\" cellborder=\"0\" "
           "cellspacing=\"2\" cellpadding=\"2\"><tr><td colspan=\"2\" "
           "align=\"left\"><b>kernels</b></td></tr>", f);
-    for (size_t k = 0; k < rr->nkernel; k++) {
+    for (size_t k = 0; k < rr->nkernel_ran; k++) {
         fprintf(f, "<tr><td bgcolor=\"%s\" width=\"14\"> </td><td "
                 "align=\"left\">", palette_colour(k, col));
         html_put(f, strtab_get(rr->str, rr->kernel[k].name));
@@ -245,7 +245,7 @@ static long write_groups(FILE *f, const runrec_t *rr, const tinfo_t *ti,
     group_t *g = NULL;
     gedge_t *pairs = NULL;
     long nodes = -1;
-    size_t nk = rr->nkernel + 1; /* the last: never ran */
+    size_t nk = rr->nkernel_ran + 1; /* the last: never ran */
 
     if (runrec_levels(rr, &level, &nlevels) < 0)
         return -1;

@@ -24,6 +24,17 @@ char *fmt_duration(char *buf, size_t len, double s)
     return buf;
 }
 
+char *fmt_elapsed(char *buf, size_t len, double s)
+{
+    if (s >= 0 && s < 1)
+        snprintf(buf, len, "under 1 s");
+    else if (s >= 1 && s < 60)
+        snprintf(buf, len, "%.0f s", s);
+    else
+        fmt_duration(buf, len, s);
+    return buf;
+}
+
 char *fmt_bytes(char *buf, size_t len, uint64_t bytes)
 {
     static const char *unit[] = {"B", "kB", "MB", "GB", "TB", "PB"};

@@ -12,6 +12,10 @@
  * negative (unknown). Returns @p buf. */
 char *fmt_duration(char *buf, size_t len, double s);
 
+/* A duration known to the second (status.txt's times): "under 1 s",
+ * "42 s", "3m05s"; "-" if negative. Returns @p buf. */
+char *fmt_elapsed(char *buf, size_t len, double s);
+
 /* @p bytes in SI units: "512 B", "1.5 kB", "95.3 MB", "1.20 GB". */
 char *fmt_bytes(char *buf, size_t len, uint64_t bytes);
 

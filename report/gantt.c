@@ -380,14 +380,14 @@ static int draw_legend(chart_t *c, int y)
     bool failures = false;
     for (size_t i = 0; i < rr->nrow && !failures; i++)
         failures = rr->row[i].lane >= 0 && rr->row[i].state != RS_OK;
-    size_t items = rr->nkernel + failures + (c->on_path != NULL);
+    size_t items = rr->nkernel_ran + failures + (c->on_path != NULL);
     if (cols < 1)
         cols = 1;
     fprintf(f, "<g class=\"legend\" font-size=\"11\" fill=\"#222\">\n");
     for (size_t i = 0; i < items; i++) {
         int x = 8 + (int)(i % (size_t)cols) * LEGEND_COL;
         int yy = y + (int)(i / (size_t)cols) * 18;
-        if (i < rr->nkernel) {
+        if (i < rr->nkernel_ran) {
             const rkernel_t *k = &rr->kernel[i];
             fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" "
                     "fill=\"%s\"/><text x=\"%d\" y=\"%d\">", x, yy,
@@ -396,7 +396,7 @@ static int draw_legend(chart_t *c, int y)
             fprintf(f, " <tspan fill=\"#666\">%zu, %s</tspan></text>\n",
                     k->count, fmt_duration(a, sizeof(a),
                                            (double)k->total_ns * NS));
-        } else if (i == rr->nkernel && failures) {
+        } else if (i == rr->nkernel_ran && failures) {
             fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" "
                     "fill=\"#bbb\" fill-opacity=\"0.6\" stroke=\"%s\" "
                     "stroke-width=\"2\"/><text x=\"%d\" y=\"%d\">failed "
@@ -436,7 +436,7 @@ long gantt_write(const runrec_t *rr, const char *path, const gantt_opts_t *o,
         return tess_errprintf(err, "%s: %s", path, strerror(errno));
 
     int plot_bottom = TOP + (int)rr->nlane * c.row_h + (rr->nlane ? 0 : 30);
-    int legend_rows = (int)((rr->nkernel + 2 + (size_t)(c.width - 16) /
+    int legend_rows = (int)((rr->nkernel_ran + 2 + (size_t)(c.width - 16) /
                              LEGEND_COL - 1) / ((size_t)(c.width - 16) /
                                                 LEGEND_COL));
     int height = plot_bottom + 58 + legend_rows * 18 + 12;

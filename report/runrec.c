@@ -380,6 +380,8 @@ static int make_kernels(runrec_t *rr)
     free(slot);
     rr->kernel = k;
     rr->nkernel = n;
+    while (rr->nkernel_ran < n && k[rr->nkernel_ran].count)
+        rr->nkernel_ran++;
     return 0;
 }
 

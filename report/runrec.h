@@ -73,8 +73,9 @@ typedef struct runrec {
     size_t nrow;
     rlane_t *lane;
     size_t nlane;
-    rkernel_t *kernel;     /* by total run time, longest first */
-    size_t nkernel;
+    rkernel_t *kernel;     /* by total run time, longest first; those */
+    size_t nkernel;        /*   that never ran (count 0) last */
+    size_t nkernel_ran;    /* kernels with count > 0 */
     redge_t *edge;
     size_t nedge;
     uint64_t max_task;     /* largest task id in the trace and the edges */

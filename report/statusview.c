@@ -143,7 +143,7 @@ int statusview_print(FILE *out, const char *run_dir, size_t max_failures,
     fprintf(out, "state         %s", st.state);
     if (st.elapsed_s >= 0)
         fprintf(out, running ? " for %s" : " after %s",
-                fmt_duration(a, sizeof(a), st.elapsed_s));
+                fmt_elapsed(a, sizeof(a), st.elapsed_s));
     if (st.host[0])
         fprintf(out, " on %s", st.host);
     if (st.pid > 0)

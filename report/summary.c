@@ -64,7 +64,7 @@ static void print_state(FILE *out, const runrec_t *rr)
         fprintf(out, ", exit status %d", st->exit_status);
     if (st->elapsed_s >= 0)
         fprintf(out, ", %s %s", status_finished(st) ? "took" : "running for",
-                fmt_duration(d, sizeof(d), st->elapsed_s));
+                fmt_elapsed(d, sizeof(d), st->elapsed_s));
     if (st->job[0] && strcmp(st->job, "-") != 0)
         fprintf(out, ", Slurm job %s", st->job);
     fputc('\n', out);
@@ -122,7 +122,7 @@ static void print_times(FILE *out, const runrec_t *rr, uint64_t busy)
     if (rr->has_status && rr->status.elapsed_s >= 0 &&
         status_finished(&rr->status))
         fprintf(out, "; the whole run took %s",
-                fmt_duration(b, sizeof(b), rr->status.elapsed_s));
+                fmt_elapsed(b, sizeof(b), rr->status.elapsed_s));
     fputc('\n', out);
     fprintf(out, "task time     %s on %zu slot%s: %s busy\n",
             fmt_duration(a, sizeof(a), (double)busy * NS), slots,
@@ -226,16 +226,16 @@ static void print_kernels(FILE *out, const runrec_t *rr)
 {
     char a[32], b[32], c[32];
     int width = 6;
-    if (!rr->nkernel)
+    if (!rr->nkernel_ran)
         return;
-    for (size_t i = 0; i < rr->nkernel; i++) {
+    for (size_t i = 0; i < rr->nkernel_ran; i++) {
         int len = (int)strlen(strtab_get(rr->str, rr->kernel[i].name));
         if (len > width)
             width = len < 60 ? len : 60;
     }
     fprintf(out, "\nkernels\n  %-*s %7s %10s %10s %10s\n", width, "kernel",
             "tasks", "total", "mean", "max");
-    for (size_t i = 0; i < rr->nkernel; i++) {
+    for (size_t i = 0; i < rr->nkernel_ran; i++) {
         const rkernel_t *k = &rr->kernel[i];
         fprintf(out, "  %-*s %7zu %10s %10s %10s\n", width,
                 strtab_get(rr->str, k->name), k->count,

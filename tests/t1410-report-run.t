@@ -43,7 +43,9 @@ for f in range(6):
 ef = os.path.join(d, "edges.csv")
 if os.path.exists(ef):
     edges = list(csv.DictReader(open(ef, newline="")))
-    assert len(edges) >= 12, len(edges)  # 2 per gather at least
+    pairs = {(int(e["from"]), int(e["to"])) for e in edges}
+    # a gather reads what its cc_surrogate_range wrote, and nothing else
+    assert pairs == {(2 * f + 1, 2 * f + 2) for f in range(6)}, pairs
     for e in edges:
         assert end[int(e["from"])] <= start[int(e["to"])], e
 PY
@@ -60,6 +62,51 @@ opts="--svg g.svg --json t.json --h5"
 $check run $opts || fail "report of the neurons run"
 expect_exit 0 "$TESSERA" status run
 expect_text "completed"
+
+# a known program with a retried task, a failed one and its cancelled
+# successor (tests/prog/tracedemo.c): the rows, their order, the report
+expect_exit 1 tess_mpirun -np 3 "$TOP_BUILDDIR/tests/prog/tracedemo" "$SCRATCH/demo"
+expect_text "task 4 (bad) failed"
+$py - demo <<'PY' || fail "trace of tracedemo"
+import csv, os, sys
+d = sys.argv[1]
+rows = list(csv.DictReader(open(os.path.join(d, "trace.csv"), newline="")))
+got = sorted((int(r["task"]), int(r["attempt"]), r["name"], r["state"]) for r in rows)
+assert got == [(1, 1, "produce", "ok"), (2, 1, "flaky", "failed"),
+               (2, 2, "flaky", "ok"), (3, 1, "consume", "ok"),
+               (4, 1, "bad", "failed"), (5, 1, "consume", "cancelled"),
+               (6, 1, "consume", "ok")], got
+ok_end, start = {}, {}
+for r in rows:
+    t = int(r["task"])
+    if r["state"] == "cancelled":
+        assert r["worker"] == "-1" and r["start_ns"] == "0", r
+        continue
+    s, e = int(r["start_ns"]), int(r["end_ns"])
+    assert 0 < int(r["submit_ns"]) <= int(r["ready_ns"]) <= s <= e, r
+    start.setdefault(t, s)
+    start[t] = min(start[t], s)
+    if r["state"] == "ok":
+        ok_end[t] = e
+flaky = [r for r in rows if r["task"] == "2"]
+assert flaky[0]["message"] == 'first attempt fails, "on purpose", as planned', flaky
+assert flaky[0]["worker"] != flaky[1]["worker"], "the retry ran on the same worker"
+edges = {(int(e["from"]), int(e["to"])) for e in csv.DictReader(open(os.path.join(d, "edges.csv"), newline=""))}
+assert edges == {(1, 2), (2, 3), (4, 5), (3, 6)}, edges
+for f, t in edges:
+    if f in ok_end and t in start:
+        assert ok_end[f] <= start[t], (f, t)
+PY
+expect_exit 0 "$TESSERA" report demo --gantt demo.svg --dag demo.dot --trace demo.json
+expect_text "7 attempts traced: 4 ok, 2 failed, 1 cancelled"
+expect_text "1 task succeeded on a retry"
+expect_text 'task 2 (flaky) attempt 1 on worker'
+expect_text 'failed: first attempt fails, "on purpose", as planned'
+expect_text "task 5: cancelled"
+$check demo --svg demo.svg --dot demo.dot --dot-tasks --json demo.json --h5 ||
+    fail "report of tracedemo"
+expect_exit 1 "$TESSERA" status demo
+expect_text "task 4 (bad) failed"
 
 # a failing run: status exits 1 and says why, report lists it
 expect_exit 1 "$TESSERA" run "$wf" $params --param maxlag=1000 -n 1 --run-dir bad
