@@ -41,12 +41,14 @@ while squeue -h -j "$job" 2>/dev/null | grep -q .; do
 done
 expect_exit 0 tessera status naps
 expect_text "state         completed"
-# the engine's status writer names the job and the workers
-if grep -q '^format: 1' naps/status.txt; then
-    [ $running -eq 1 ] || fail "tessera status never said running"
-    grep -q "Slurm job $job" running.out || fail "status without the job: $(cat running.out)"
-    grep -q "^  rank 1 " running.out || fail "status without workers: $(cat running.out)"
-fi
+# while it ran: the job and the workers
+[ $running -eq 1 ] || fail "tessera status never said running"
+grep -q "Slurm job $job" running.out || fail "status without the job: $(cat running.out)"
+grep -q "^  rank 1 " running.out || fail "status without workers: $(cat running.out)"
+grep -q "^tasks         [0-9]* done of 12 submitted so far\|^tasks         [0-9]* of 12 done" running.out ||
+    fail "status without counts: $(cat running.out)"
+grep -q "tessera: progress: [0-9]*" "naps/slurm-$job.out" ||
+    fail "no counts in the job's progress lines: $(cat naps/slurm-$job.out)"
 grep -q "^tessera: progress: " "naps/slurm-$job.out" ||
     fail "no progress lines in the job's output: $(cat naps/slurm-$job.out)"
 ! grep -q "$(printf '\033')" "naps/slurm-$job.out" || fail "escape sequences in the job's output"
