@@ -7,41 +7,13 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "base/utf8.h"
 #include "report/chrome.h"
-
-/* The inside of a JSON string: escapes for quotes, backslashes and
- * control characters; bytes that are not UTF-8 replaced (JSON is UTF-8). */
-static void json_body(FILE *f, const char *s)
-{
-    while (s && *s) {
-        size_t n = utf8_seq_len(s);
-        unsigned char c = (unsigned char)*s;
-        if (n == 0) {
-            fputs(UTF8_REPLACEMENT, f);
-            s++;
-            continue;
-        }
-        if (c == '"' || c == '\\')
-            fprintf(f, "\\%c", c);
-        else if (c == '\n')
-            fputs("\\n", f);
-        else if (c == '\t')
-            fputs("\\t", f);
-        else if (c == '\r')
-            fputs("\\r", f);
-        else if (c < 0x20)
-            fprintf(f, "\\u%04x", c);
-        else
-            fwrite(s, 1, n, f);
-        s += n;
-    }
-}
+#include "report/escape.h"
 
 static void json_str(FILE *f, const char *s)
 {
     fputc('"', f);
-    json_body(f, s);
+    escape_json(f, s);
     fputc('"', f);
 }
 
@@ -67,9 +39,9 @@ static void metadata(FILE *f, const runrec_t *rr, bool *first)
             fprintf(f, "{\"name\":\"process_name\",\"ph\":\"M\",\"pid\":%d,"
                     "\"tid\":0,\"args\":{\"name\":\"worker %d (", l->worker,
                     l->worker);
-            json_body(f, strtab_get(rr->str, l->node));
+            escape_json(f, strtab_get(rr->str, l->node));
             fputs(", ", f);
-            json_body(f, strtab_get(rr->str, l->arch));
+            escape_json(f, strtab_get(rr->str, l->arch));
             fputs(")\"}}", f);
             sep(f, first);
             fprintf(f, "{\"name\":\"process_sort_index\",\"ph\":\"M\","

@@ -8,8 +8,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/utf8.h"
 #include "report/dagdot.h"
+#include "report/escape.h"
 #include "report/fmt.h"
 #include "report/palette.h"
 
@@ -18,56 +18,6 @@
 
 /* Final states of a task in the picture. */
 enum { F_PENDING, F_OK, F_FAILED, F_NOT_RUN };
-
-/* Text inside a dot "string": quotes and backslashes escaped, line breaks
- * as \n, other control characters dropped, bytes that are not UTF-8
- * replaced. */
-static void dot_put(FILE *f, const char *s)
-{
-    while (s && *s) {
-        size_t n = utf8_seq_len(s);
-        unsigned char c = (unsigned char)*s;
-        if (n == 0) {
-            fputs(UTF8_REPLACEMENT, f);
-            s++;
-            continue;
-        }
-        if (c == '"' || c == '\\') {
-            fputc('\\', f);
-            fputc(c, f);
-        } else if (c == '\n') {
-            fputs("\\n", f);
-        } else if (c >= 0x20 || c == '\t') {
-            fwrite(s, 1, n, f);
-        }
-        s += n;
-    }
-}
-
-/* Text inside an HTML-like label (the legend). */
-static void html_put(FILE *f, const char *s)
-{
-    while (s && *s) {
-        size_t n = utf8_seq_len(s);
-        unsigned char c = (unsigned char)*s;
-        if (n == 0) {
-            fputs(UTF8_REPLACEMENT, f);
-            s++;
-            continue;
-        }
-        if (c == '&')
-            fputs("&amp;", f);
-        else if (c == '<')
-            fputs("&lt;", f);
-        else if (c == '>')
-            fputs("&gt;", f);
-        else if (c == '"')
-            fputs("&quot;", f);
-        else if (c >= 0x20)
-            fwrite(s, 1, n, f);
-        s += n;
-    }
-}
 
 /* What the picture needs of each task id. */
 typedef struct tinfo {
@@ -117,7 +67,7 @@ static void legend(FILE *f, const runrec_t *rr, bool pending)
     for (size_t k = 0; k < rr->nkernel_ran; k++) {
         fprintf(f, "<tr><td bgcolor=\"%s\" width=\"14\"> </td><td "
                 "align=\"left\">", palette_colour(k, col));
-        html_put(f, strtab_get(rr->str, rr->kernel[k].name));
+        escape_xml(f, strtab_get(rr->str, rr->kernel[k].name));
         fprintf(f, " (%zu)</td></tr>", rr->kernel[k].count);
     }
     fprintf(f, "<tr><td border=\"2\" color=\"%s\" width=\"14\"> </td><td "
@@ -132,7 +82,7 @@ static void head(FILE *f, const runrec_t *rr, const char *what)
 {
     fputs("digraph tessera {\n  graph [rankdir=TB, fontname=\"Helvetica\", "
           "fontsize=12, labelloc=t, label=\"", f);
-    dot_put(f, rr->has_status && rr->status.workflow[0] ? rr->status.workflow
+    escape_dot(f, rr->has_status && rr->status.workflow[0] ? rr->status.workflow
                                                         : rr->run_dir);
     fputs(": ", f);
     fputs(what, f);
@@ -174,12 +124,12 @@ static long write_tasks(FILE *f, const runrec_t *rr, const tinfo_t *ti,
         if (x->row >= 0) {
             const rtask_t *t = &rr->row[x->row];
             fputs(": ", f);
-            dot_put(f, strtab_get(rr->str, t->name));
+            escape_dot(f, strtab_get(rr->str, t->name));
             fputs("\\nkernel ", f);
-            dot_put(f, strtab_get(rr->str, t->kernel));
+            escape_dot(f, strtab_get(rr->str, t->kernel));
             if (t->worker >= 0) {
                 fprintf(f, "\\nworker %d (", t->worker);
-                dot_put(f, strtab_get(rr->str, t->node));
+                escape_dot(f, strtab_get(rr->str, t->node));
                 fprintf(f, ") slot %d\\nstarted at +%s, ran %s", t->slot,
                         fmt_duration(a, sizeof(a), t->start_ns > rr->t0
                                      ? (double)(t->start_ns - rr->t0) * NS : 0),
@@ -189,7 +139,7 @@ static long write_tasks(FILE *f, const runrec_t *rr, const tinfo_t *ti,
                     runrec_state_name(t->state));
             if (t->message) {
                 fputs(": ", f);
-                dot_put(f, t->message);
+                escape_dot(f, t->message);
             }
         } else {
             fputs(": has not ended", f);
@@ -202,11 +152,11 @@ static long write_tasks(FILE *f, const runrec_t *rr, const tinfo_t *ti,
         fprintf(f, "  t%" PRIu64 " -> t%" PRIu64 " [", e->from, e->to);
         if (rr->nedge <= 80) {
             fputs("label=\"", f);
-            dot_put(f, strtab_get(rr->str, e->data));
+            escape_dot(f, strtab_get(rr->str, e->data));
             fprintf(f, " v%u\", ", e->version);
         }
         fputs("tooltip=\"", f);
-        dot_put(f, strtab_get(rr->str, e->data));
+        escape_dot(f, strtab_get(rr->str, e->data));
         fprintf(f, " v%u\"%s];\n", e->version,
                 bold ? ", penwidth=2.5, color=\"#000000\"" : "");
     }
@@ -322,7 +272,7 @@ static long write_groups(FILE *f, const runrec_t *rr, const tinfo_t *ti,
         const char *name = gr->kidx >= 0
             ? strtab_get(rr->str, rr->kernel[gr->kidx].task_name) : "not run";
         fprintf(f, "  g%zu [label=\"", i);
-        dot_put(f, name);
+        escape_dot(f, name);
         fprintf(f, " x %zu\\nlevel%s %u", gr->n, gr->lo == gr->hi ? "" : "s",
                 gr->lo);
         if (gr->hi != gr->lo)
@@ -343,7 +293,7 @@ static long write_groups(FILE *f, const runrec_t *rr, const tinfo_t *ti,
         else if (gr->crit)
             fputs(", penwidth=2.5", f);
         fprintf(f, ", tooltip=\"%zu tasks of ", gr->n);
-        dot_put(f, gr->kidx >= 0 ? strtab_get(rr->str, rr->kernel[gr->kidx].name)
+        escape_dot(f, gr->kidx >= 0 ? strtab_get(rr->str, rr->kernel[gr->kidx].name)
                                  : "no kernel yet (never started)");
         fprintf(f, "\\n%s of run time in total\"];\n",
                 fmt_duration(a, sizeof(a), (double)gr->run_ns * NS));

@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/utf8.h"
+#include "report/escape.h"
 #include "report/fmt.h"
 #include "report/gantt.h"
 #include "report/palette.h"
@@ -19,35 +19,6 @@
 #define RIGHT 64        /* busy share of each row */
 #define TOP 84          /* title lines */
 #define LEGEND_COL 310  /* width of a legend column */
-
-/* Text for XML content and attributes: markup characters escaped, control
- * characters other than line breaks and tabs dropped (XML 1.0 forbids
- * them), bytes that are not UTF-8 replaced. */
-static void xml_put(FILE *f, const char *s)
-{
-    while (s && *s) {
-        unsigned char c = (unsigned char)*s;
-        size_t n = utf8_seq_len(s);
-        if (n == 0) {
-            fputs(UTF8_REPLACEMENT, f);
-            s++;
-            continue;
-        }
-        if (c == '&')
-            fputs("&amp;", f);
-        else if (c == '<')
-            fputs("&lt;", f);
-        else if (c == '>')
-            fputs("&gt;", f);
-        else if (c == '"')
-            fputs("&quot;", f);
-        else if (c == '\'')
-            fputs("&apos;", f);
-        else if (c >= 0x20 || c == '\n' || c == '\t')
-            fwrite(s, 1, n, f);
-        s += n;
-    }
-}
 
 typedef struct chart {
     const runrec_t *rr;
@@ -81,13 +52,13 @@ static void task_title(const chart_t *c, const rtask_t *t)
     char a[32], b[32], d[32];
     FILE *f = c->f;
     fprintf(f, "<title>task %" PRIu64 ": ", t->task);
-    xml_put(f, strtab_get(rr->str, t->name));
+    escape_xml(f, strtab_get(rr->str, t->name));
     fputs("\nkernel ", f);
-    xml_put(f, strtab_get(rr->str, t->kernel));
+    escape_xml(f, strtab_get(rr->str, t->kernel));
     fprintf(f, "\nworker %d (", t->worker);
-    xml_put(f, strtab_get(rr->str, t->node));
+    escape_xml(f, strtab_get(rr->str, t->node));
     fputs(", ", f);
-    xml_put(f, strtab_get(rr->str, t->arch));
+    escape_xml(f, strtab_get(rr->str, t->arch));
     fprintf(f, ") slot %d\nstarted at +%s, ran %s", t->slot,
             fmt_duration(a, sizeof(a), rel(c, t->start_ns)),
             fmt_duration(b, sizeof(b), (double)runrec_run_ns(t) * NS));
@@ -107,7 +78,7 @@ static void task_title(const chart_t *c, const rtask_t *t)
     fprintf(f, "\nattempt %u: %s", t->attempt, runrec_state_name(t->state));
     if (t->message) {
         fputs(": ", f);
-        xml_put(f, t->message);
+        escape_xml(f, t->message);
     }
     if (c->on_path && c->on_path[t->task])
         fputs("\non the critical path", f);
@@ -152,7 +123,7 @@ static void bar(chart_t *c, const rtask_t *t)
         fprintf(c->f, "<text x=\"%.2f\" y=\"%d\" font-size=\"10\" fill=\"%s\" "
                 "pointer-events=\"none\">", x0 + 3,
                 y + c->bar_h / 2 + 4, palette_text_colour((size_t)t->kidx));
-        xml_put(c->f, label);
+        escape_xml(c->f, label);
         fputs("</text>\n", c->f);
     }
 }
@@ -168,7 +139,7 @@ static void merged_bar(chart_t *c, const rtask_t *first, uint64_t end_ns,
             "height=\"%d\" fill=\"%s\"><title>%zu tasks of ", x0, y,
             x1 - x0 < 0.4 ? 0.4 : x1 - x0, c->bar_h,
             palette_colour((size_t)first->kidx, col), n);
-    xml_put(c->f, strtab_get(c->rr->str, first->kernel));
+    escape_xml(c->f, strtab_get(c->rr->str, first->kernel));
     fprintf(c->f, " from +%s to +%s (each under a pixel wide)</title></rect>\n",
             fmt_duration(a, sizeof(a), rel(c, first->start_ns)),
             fmt_duration(b, sizeof(b), rel(c, end_ns)));
@@ -311,7 +282,7 @@ static void draw_rows(chart_t *c)
                     "font-weight=\"bold\" fill=\"#222\">worker %d <tspan "
                     "font-weight=\"normal\" fill=\"#555\">", mid,
                     rr->lane[i].worker);
-            xml_put(f, strtab_get(rr->str, rr->lane[i].node));
+            escape_xml(f, strtab_get(rr->str, rr->lane[i].node));
             fputs("</tspan></text>\n", f);
             if (c->row_h < 11)
                 fprintf(f, "<text x=\"%d\" y=\"%d\" font-size=\"10\" "
@@ -341,10 +312,10 @@ static void draw_header(chart_t *c, size_t nbars_expected)
         workers += i == 0 || rr->lane[i].worker != rr->lane[i - 1].worker;
     fputs("<text x=\"8\" y=\"24\" font-size=\"17\" font-weight=\"bold\" "
           "fill=\"#222\">", f);
-    xml_put(f, rr->has_status && st->workflow[0] ? st->workflow : "Tessera run");
+    escape_xml(f, rr->has_status && st->workflow[0] ? st->workflow : "Tessera run");
     if (rr->has_status) {
         fputs(" <tspan font-weight=\"normal\" fill=\"#555\">(", f);
-        xml_put(f, st->state);
+        escape_xml(f, st->state);
         fputs(")</tspan>", f);
     }
     fputs("</text>\n", f);
@@ -363,7 +334,7 @@ static void draw_header(chart_t *c, size_t nbars_expected)
                 fmt_percent(b, sizeof(b), (double)cp * NS, c->span));
     fputs("</text>\n", f);
     fputs("<text x=\"8\" y=\"62\" font-size=\"11\" fill=\"#666\">", f);
-    xml_put(f, rr->run_dir);
+    escape_xml(f, rr->run_dir);
     fputs(" \xe2\x80\x94 hover a bar for its task; grey is idle time", f);
     if (rr->slots_inferred)
         fputs("; slots inferred (the trace has none)", f);
@@ -392,7 +363,7 @@ static int draw_legend(chart_t *c, int y)
             fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"12\" height=\"12\" "
                     "fill=\"%s\"/><text x=\"%d\" y=\"%d\">", x, yy,
                     palette_colour(i, col), x + 17, yy + 10);
-            xml_put(f, strtab_get(rr->str, k->name));
+            escape_xml(f, strtab_get(rr->str, k->name));
             fprintf(f, " <tspan fill=\"#666\">%zu, %s</tspan></text>\n",
                     k->count, fmt_duration(a, sizeof(a),
                                            (double)k->total_ns * NS));
@@ -452,7 +423,7 @@ long gantt_write(const runrec_t *rr, const char *path, const gantt_opts_t *o,
             "height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"Helvetica, "
             "Arial, sans-serif\">\n<title>Gantt chart of ", c.width, height,
             c.width, height);
-    xml_put(f, rr->run_dir);
+    escape_xml(f, rr->run_dir);
     fputs("</title>\n<style>.task:hover,.tasks:hover{stroke:#000;"
           "stroke-width:2;stroke-opacity:1}</style>\n", f);
     fprintf(f, "<rect width=\"%d\" height=\"%d\" fill=\"#fff\"/>\n", c.width,

@@ -5,17 +5,7 @@
 # output (not a terminal) has progress lines; tessera report draws the run.
 set -eu
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
-[ "$(id -u)" -eq 0 ] || { echo "t2120: skipped (needs root)"; exit 77; }
-grep -q HAVE_SLURM "$TOP_BUILDDIR/config.h" || { echo "t2120: skipped (no libslurm)"; exit 77; }
-scratch
-cluster="$TOP_SRCDIR/scripts/slurm-cluster.sh"
-sdir="$SCRATCH/slurm"
-trap 'sh "$cluster" stop "$sdir" >/dev/null 2>&1 || true; rm -rf "$SCRATCH"' EXIT INT TERM
-for v in $(env | sed -n 's/^\(SLURM_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
-eval "$(sh "$cluster" start "$sdir")"
-export SLURM_CONF
-export OMPI_MCA_btl=self,tcp
-export PATH="$TOP_BUILDDIR/launcher:$PATH"
+slurm_cluster_up t2120
 cd "$SCRATCH"
 
 # the job inherits the submitting environment: a progress line every second

@@ -8,6 +8,7 @@
 
 #include "report/chrome.h"
 #include "report/runrec.h"
+#include "io/test/tmpdir.h"
 #include "report/test/fixture.h"
 
 #include "base/test/cunit_main.h"
@@ -35,7 +36,7 @@ static void test_fixture(void)
     CU_ASSERT_PTR_NULL(strstr(js, "[\n,"));
     free(js);
     runrec_destroy(rr);
-    fixture_remove(dir);
+    tmpdir_remove(dir);
     free(dir);
 }
 

@@ -10,6 +10,7 @@
 
 #include "report/dagdot.h"
 #include "report/runrec.h"
+#include "io/test/tmpdir.h"
 #include "report/test/fixture.h"
 
 #include "base/test/cunit_main.h"
@@ -37,14 +38,14 @@ static void test_fixture(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(dot, "lib:sum (2)"));
     free(dot);
     runrec_destroy(rr);
-    fixture_remove(dir);
+    tmpdir_remove(dir);
     free(dir);
 }
 
 static void test_summarised(void)
 {
     tess_error_t err;
-    char *dir = fixture_dir(), path[4200];
+    char *dir = tmpdir_create(), path[4200];
     /* a 2-wide, 500-deep stencil of two kernels: 1000 tasks */
     snprintf(path, sizeof(path), "%s/edges.csv", dir);
     FILE *f = fopen(path, "w");
@@ -86,7 +87,7 @@ static void test_summarised(void)
     CU_ASSERT_EQUAL(errno, ENOENT);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.text, "no edges.csv"));
     runrec_destroy(rr);
-    fixture_remove(dir);
+    tmpdir_remove(dir);
     free(dir);
 }
 

@@ -1,26 +1,13 @@
 /* fixture.c - run directories for the report/ unit tests (fixture.h). */
-#define _XOPEN_SOURCE 700
 #include "config.h"
 
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "io/test/tmpdir.h"
 #include "report/test/fixture.h"
-
-char *fixture_dir(void)
-{
-    const char *base = getenv("TMPDIR");
-    char *dir = malloc(4096);
-    snprintf(dir, 4096, "%s/tess-report-XXXXXX", base && *base ? base : "/tmp");
-    if (!mkdtemp(dir)) {
-        free(dir);
-        return NULL;
-    }
-    return dir;
-}
 
 void fixture_put(const char *dir, const char *name, const char *text)
 {
@@ -65,7 +52,7 @@ size_t fixture_count(const char *hay, const char *needle)
  * 6000: critical path 1 -> 2 -> 4, 36000 ns. */
 char *fixture_run(void)
 {
-    char *dir = fixture_dir();
+    char *dir = tmpdir_create();
     if (!dir)
         return NULL;
     fixture_put(dir, "trace.csv",
@@ -89,17 +76,4 @@ char *fixture_run(void)
         "worker: 2 n2 default 2 0 2\nexit_status: 1\n"
         "message: task 5 cancelled\n");
     return dir;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-                  struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-void fixture_remove(const char *dir)
-{
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
 }

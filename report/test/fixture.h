@@ -7,11 +7,9 @@
 
 /* A fresh directory holding the run described in fixture.c: 5 tasks on 3
  * slots of 2 workers, a failed attempt retried, a cancelled task, edges
- * 1->2->4->5 and 3->4. Caller frees the path after fixture_remove(). */
+ * 1->2->4->5 and 3->4. Caller frees the path after tmpdir_remove()
+ * (io/test/tmpdir.h). */
 char *fixture_run(void);
-
-/* An empty scratch directory. */
-char *fixture_dir(void);
 
 /* Write @p text to DIR/NAME. */
 void fixture_put(const char *dir, const char *name, const char *text);
@@ -21,8 +19,5 @@ char *fixture_read(const char *path);
 
 /* Occurrences of @p needle in @p hay. */
 size_t fixture_count(const char *hay, const char *needle);
-
-/* rm -rf @p dir. */
-void fixture_remove(const char *dir);
 
 #endif

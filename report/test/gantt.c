@@ -9,6 +9,7 @@
 
 #include "report/gantt.h"
 #include "report/runrec.h"
+#include "io/test/tmpdir.h"
 #include "report/test/fixture.h"
 
 #include "base/test/cunit_main.h"
@@ -34,14 +35,14 @@ static void test_fixture(void)
     CU_ASSERT_PTR_NULL(strstr(svg, "merged"));
     free(svg);
     runrec_destroy(rr);
-    fixture_remove(dir);
+    tmpdir_remove(dir);
     free(dir);
 }
 
 static void test_merge(void)
 {
     tess_error_t err;
-    char *dir = fixture_dir(), path[4200];
+    char *dir = tmpdir_create(), path[4200];
     size_t n = 3000;
     snprintf(path, sizeof(path), "%s/trace.csv", dir);
     FILE *f = fopen(path, "w");
@@ -64,7 +65,7 @@ static void test_merge(void)
     o.max_bars = 0; /* default: every task a bar */
     CU_ASSERT_EQUAL(gantt_write(rr, path, &o, &err), 3000);
     runrec_destroy(rr);
-    fixture_remove(dir);
+    tmpdir_remove(dir);
     free(dir);
 }
 

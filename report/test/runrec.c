@@ -10,6 +10,7 @@
 #include "report/fmt.h"
 #include "report/runrec.h"
 #include "report/strtab.h"
+#include "io/test/tmpdir.h"
 #include "report/test/fixture.h"
 
 #include "base/test/cunit_main.h"
@@ -66,7 +67,7 @@ static void test_load(void)
     CU_ASSERT_EQUAL(level[5], 3);
     free(level);
     runrec_destroy(rr);
-    fixture_remove(dir);
+    tmpdir_remove(dir);
     free(dir);
 }
 
@@ -75,7 +76,7 @@ static void test_load(void)
 static void test_first_format(void)
 {
     tess_error_t err;
-    char *dir = fixture_dir();
+    char *dir = tmpdir_create();
     fixture_put(dir, "trace.csv",
                 "task,kernel,rank,node,arch,start_ns,end_ns,ok\n"
                 "1,m:a,1,vm,default,100,200,1\n"
@@ -101,14 +102,14 @@ static void test_first_format(void)
     CU_ASSERT_EQUAL(runrec_critical_path(rr, &len, &n, NULL), -1);
     CU_ASSERT_EQUAL(errno, ENOENT);
     runrec_destroy(rr);
-    fixture_remove(dir);
+    tmpdir_remove(dir);
     free(dir);
 }
 
 static void test_not_a_run(void)
 {
     tess_error_t err;
-    char *dir = fixture_dir();
+    char *dir = tmpdir_create();
     errno = 0;
     CU_ASSERT_PTR_NULL(runrec_load(dir, &err));
     CU_ASSERT_EQUAL(errno, ENOENT);
@@ -130,7 +131,7 @@ static void test_not_a_run(void)
     snprintf(file, sizeof(file), "%s/status.txt", dir);
     CU_ASSERT_PTR_NULL(runrec_load(file, &err));
     CU_ASSERT_EQUAL(errno, ENOTDIR);
-    fixture_remove(dir);
+    tmpdir_remove(dir);
     free(dir);
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "report/status.h"
+#include "io/test/tmpdir.h"
 #include "report/test/fixture.h"
 
 #include "base/test/cunit_main.h"
@@ -18,12 +19,12 @@ static char *dir;
 
 static int setup(void)
 {
-    return (dir = fixture_dir()) ? 0 : -1;
+    return (dir = tmpdir_create()) ? 0 : -1;
 }
 
 static int teardown(void)
 {
-    fixture_remove(dir);
+    tmpdir_remove(dir);
     free(dir);
     return 0;
 }

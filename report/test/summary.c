@@ -8,6 +8,7 @@
 
 #include "report/runrec.h"
 #include "report/summary.h"
+#include "io/test/tmpdir.h"
 #include "report/test/fixture.h"
 
 #include "base/test/cunit_main.h"
@@ -50,7 +51,7 @@ static void test_summary(void)
                            "a | b | c");
     free(text);
     runrec_destroy(rr);
-    fixture_remove(dir);
+    tmpdir_remove(dir);
     free(dir);
 }
 
