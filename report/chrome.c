@@ -9,6 +9,7 @@
 
 #include "report/chrome.h"
 #include "report/escape.h"
+#include "report/outfile.h"
 
 static void json_str(FILE *f, const char *s)
 {
@@ -61,10 +62,11 @@ static void metadata(FILE *f, const runrec_t *rr, bool *first)
 
 long chrome_write(const runrec_t *rr, const char *path, tess_error_t *err)
 {
-    FILE *f = fopen(path, "w");
+    outfile_t out;
     long n = 0;
-    if (!f)
-        return tess_errprintf(err, "%s: %s", path, strerror(errno));
+    if (outfile_open(&out, path, err) < 0)
+        return -1;
+    FILE *f = out.f;
     fputs("{\"displayTimeUnit\":\"ms\",\"otherData\":{\"tool\":\"tessera "
           "report\",\"run_dir\":", f);
     json_str(f, rr->run_dir);
@@ -111,11 +113,5 @@ long chrome_write(const runrec_t *rr, const char *path, tess_error_t *err)
         n++;
     }
     fputs("\n]}\n", f);
-    if (ferror(f) | (fclose(f) != 0)) {
-        if (!errno)
-            errno = EIO;
-        return tess_errprintf(err, "%s: cannot write: %s", path,
-                              strerror(errno));
-    }
-    return n;
+    return outfile_close(&out, 1, 0, err) < 0 ? -1 : n;
 }

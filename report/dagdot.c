@@ -11,6 +11,7 @@
 #include "report/dagdot.h"
 #include "report/escape.h"
 #include "report/fmt.h"
+#include "report/outfile.h"
 #include "report/palette.h"
 
 #define NS 1e-9
@@ -376,31 +377,20 @@ long dagdot_write(const runrec_t *rr, const char *path,
     }
     for (size_t id = 1; id <= rr->max_task; id++)
         ntasks += ti[id].present;
-    FILE *f = fopen(path, "w");
-    if (!f) {
+    outfile_t out;
+    if (outfile_open(&out, path, err) < 0) {
         int e = errno;
         free(ti);
         free(crit);
         errno = e;
-        return tess_errprintf(err, "%s: %s", path, strerror(e));
+        return -1;
     }
+    FILE *f = out.f;
     nodes = ntasks <= max ? write_tasks(f, rr, ti, crit, ntasks)
                           : write_groups(f, rr, ti, crit, ntasks, max);
-    int e = errno;
     if (nodes >= 0)
         fputs("}\n", f);
     free(ti);
     free(crit);
-    if (nodes < 0) {
-        fclose(f);
-        errno = e;
-        return tess_errprintf(err, "%s: out of memory", path);
-    }
-    if (ferror(f) | (fclose(f) != 0)) {
-        if (!errno)
-            errno = EIO;
-        return tess_errprintf(err, "%s: cannot write: %s", path,
-                              strerror(errno));
-    }
-    return nodes;
+    return outfile_close(&out, nodes >= 0, ENOMEM, err) < 0 ? -1 : nodes;
 }

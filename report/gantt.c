@@ -12,6 +12,7 @@
 #include "report/escape.h"
 #include "report/fmt.h"
 #include "report/gantt.h"
+#include "report/outfile.h"
 #include "report/palette.h"
 
 #define NS 1e-9
@@ -411,13 +412,14 @@ long gantt_write(const runrec_t *rr, const char *path, const gantt_opts_t *o,
                              LEGEND_COL - 1) / ((size_t)(c.width - 16) /
                                                 LEGEND_COL));
     int height = plot_bottom + 58 + legend_rows * 18 + 12;
-    if (!(c.f = fopen(path, "w"))) {
+    outfile_t out;
+    if (outfile_open(&out, path, err) < 0) {
         int e = errno;
         free(c.on_path);
         errno = e;
-        return tess_errprintf(err, "%s: %s", path, strerror(e));
+        return -1;
     }
-    FILE *f = c.f;
+    FILE *f = c.f = out.f;
     fprintf(f, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" "
             "height=\"%d\" viewBox=\"0 0 %d %d\" font-family=\"Helvetica, "
@@ -445,16 +447,5 @@ long gantt_write(const runrec_t *rr, const char *path, const gantt_opts_t *o,
     draw_legend(&c, plot_bottom + 48);
     fputs("</svg>\n", f);
     free(c.on_path);
-    if (rc < 0) {
-        fclose(f);
-        errno = ENOMEM;
-        return tess_errprintf(err, "%s: out of memory", path);
-    }
-    if (ferror(f) | (fclose(f) != 0)) {
-        if (!errno)
-            errno = EIO;
-        return tess_errprintf(err, "%s: cannot write: %s", path,
-                              strerror(errno));
-    }
-    return c.bars;
+    return outfile_close(&out, rc == 0, ENOMEM, err) < 0 ? -1 : c.bars;
 }

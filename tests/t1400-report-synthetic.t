@@ -53,6 +53,13 @@ expect_text "slots inferred"
 expect_text "no edges.csv"
 $check old --svg old.svg || fail "first-format trace"
 
+# outputs that cannot be written: exit 1, named; nothing half-written
+expect_exit 1 "$TESSERA" report syn --gantt /dev/full
+expect_text "/dev/full: cannot write"
+expect_exit 1 "$TESSERA" report syn --trace nodir/t.json
+expect_text "nodir/t.json"
+ls syn | grep -q '\.tmp\.' && fail "temporary files left: $(ls syn)"
+
 # trace.h5 follows trace.csv: rewritten when older
 touch -d '2001-01-01' syn/trace.h5
 expect_exit 0 "$TESSERA" report syn
