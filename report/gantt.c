@@ -26,6 +26,7 @@ typedef struct chart {
     FILE *f;
     int width, plot_w, row_h, bar_h;
     double span;       /* seconds shown */
+    double min_w;      /* narrowest bar drawn, pixels (per row) */
     bool *on_path;     /* critical path by task id, NULL without edges */
     long bars;
 } chart_t;
@@ -90,7 +91,7 @@ static void bar(chart_t *c, const rtask_t *t)
 {
     char col[8];
     double x0 = xpos(c, t->start_ns), x1 = xpos(c, t->end_ns);
-    double w = x1 - x0 < 0.4 ? 0.4 : x1 - x0;
+    double w = x1 - x0 < c->min_w ? c->min_w : x1 - x0;
     if (w > 3)
         w -= 0.8; /* a hairline gap between back-to-back tasks */
     int y = row_y(c, t->lane) + (c->row_h - c->bar_h) / 2;
@@ -129,21 +130,27 @@ static void bar(chart_t *c, const rtask_t *t)
     }
 }
 
-/* Several consecutive tasks of one kernel, narrower than a pixel: one bar. */
+/* Several consecutive tasks of one kernel within a pixel: one bar at least
+ * a pixel wide, as opaque as the tasks fill it (busy_ns of its span), so
+ * that idle time stays visible in a dense row. */
 static void merged_bar(chart_t *c, const rtask_t *first, uint64_t end_ns,
-                       size_t n)
+                       size_t n, uint64_t busy_ns)
 {
     char col[8], a[32], b[32];
     double x0 = xpos(c, first->start_ns), x1 = xpos(c, end_ns);
+    double w = x1 - x0 < 1 ? 1 : x1 - x0;
+    double fill = (double)busy_ns / (w * c->span / c->plot_w / NS);
     int y = row_y(c, first->lane) + (c->row_h - c->bar_h) / 2;
     fprintf(c->f, "<rect class=\"tasks\" x=\"%.2f\" y=\"%d\" width=\"%.2f\" "
-            "height=\"%d\" fill=\"%s\"><title>%zu tasks of ", x0, y,
-            x1 - x0 < 0.4 ? 0.4 : x1 - x0, c->bar_h,
-            palette_colour((size_t)first->kidx, col), n);
+            "height=\"%d\" fill=\"%s\" fill-opacity=\"%.2f\"><title>%zu tasks "
+            "of ", x0, y, w, c->bar_h, palette_colour((size_t)first->kidx, col),
+            fill < 0.15 ? 0.15 : fill > 1 ? 1 : fill, n);
     escape_xml(c->f, strtab_get(c->rr->str, first->kernel));
-    fprintf(c->f, " from +%s to +%s (each under a pixel wide)</title></rect>\n",
+    fprintf(c->f, " from +%s to +%s (each under a pixel wide), busy %.0f%% "
+            "of that time</title></rect>\n",
             fmt_duration(a, sizeof(a), rel(c, first->start_ns)),
-            fmt_duration(b, sizeof(b), rel(c, end_ns)));
+            fmt_duration(b, sizeof(b), rel(c, end_ns)),
+            100 * (double)busy_ns / (double)(end_ns - first->start_ns + 1));
     c->bars++;
 }
 
@@ -171,10 +178,21 @@ static int draw_bars(chart_t *c, size_t max_bars)
     qsort(idx, n, sizeof(*idx), by_lane_start);
     bool merge = n > max_bars;
     double px = c->span / c->plot_w / NS; /* nanoseconds per pixel */
+    size_t lane_end = 0;
     for (size_t k = 0; k < n;) {
         const rtask_t *t = &rr->row[idx[k]];
         size_t j = k + 1;
-        uint64_t end = t->end_ns;
+        uint64_t end = t->end_ns, busy = runrec_run_ns(t);
+        if (k >= lane_end) {
+            /* a row with fewer bars than pixels gets bars of at least 0.4
+             * px, so a short task stays visible; a denser row is drawn at
+             * true widths, so that its colour tells how busy it is */
+            for (lane_end = k; lane_end < n &&
+                               rr->row[idx[lane_end]].lane == t->lane;
+                 lane_end++)
+                ;
+            c->min_w = (double)(lane_end - k) < c->plot_w / 2.0 ? 0.4 : 0;
+        }
         if (merge && t->state == RS_OK && (double)runrec_run_ns(t) < px) {
             /* extend while the group stays under a pixel and has no gap
              * of half a pixel: nothing visible is hidden */
@@ -187,11 +205,12 @@ static int draw_bars(chart_t *c, size_t max_bars)
                     break;
                 if (u->end_ns > end)
                     end = u->end_ns;
+                busy += runrec_run_ns(u);
                 j++;
             }
         }
         if (j - k > 1)
-            merged_bar(c, t, end, j - k);
+            merged_bar(c, t, end, j - k, busy);
         else
             bar(c, t);
         k = j;
