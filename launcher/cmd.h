@@ -42,7 +42,8 @@ int cmd_status(int argc, char **argv);
 #define CMD_STATUS_USAGE                                                     \
     "usage: tessera status RUN_DIR [--failures N]\n"                         \
     "Show a run's state from its directory, from any shell or node: counts,\n"\
-    "rate, estimated time left, workers and what they run, last failures.\n"\
+    "rate, estimated time left, workers and how many tasks each runs,\n"   \
+    "the last failures (--failures N, default 5).\n"                        \
     "Exit status: 0 completed, 1 failed, cancelled or stopped, 3 still\n"   \
     "running (or submitted and not started), 2 usage or not a run\n"        \
     "directory.\n"

@@ -1,8 +1,8 @@
 /*
  * statusview.h - what `tessera status RUN_DIR` shows: a run's state from
  * its directory alone (so from any shell or node that sees it): counts,
- * rate and time left, workers and what they run (status.txt), the last
- * failures (trace.csv). A run whose status says "running" but whose
+ * rate and time left, workers and how many tasks each runs (status.txt),
+ * the last failures (trace.csv). A run whose status says "running" but whose
  * launcher is gone (same host, no such process) is shown as dead.
  */
 #ifndef TESS_REPORT_STATUSVIEW_H
