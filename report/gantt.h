@@ -7,10 +7,12 @@
  * a time axis in seconds from the first submission; idle time is the grey
  * of the row between bars, and each row ends with its busy share.
  *
- * Readable from a few to tens of thousands of tasks: rows shrink (to 2
- * px) with their number, labels appear only where they fit, and beyond
- * max_bars bars, consecutive tasks of a kernel narrower than a pixel are
- * drawn as one bar (the chart says so).
+ * Readable from a few to millions of tasks: rows shrink (to 2 px) with
+ * their number, labels appear only where they fit, a row with more tasks
+ * than pixels is drawn at true widths (its colour density is its busy
+ * share), and beyond max_bars bars, consecutive tasks of a kernel within
+ * a pixel are drawn as one bar as opaque as they fill it (the chart says
+ * so).
  */
 #ifndef TESS_REPORT_GANTT_H
 #define TESS_REPORT_GANTT_H
