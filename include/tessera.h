@@ -188,7 +188,8 @@ typedef struct tess_config {
     const char *dot_path;  /**< if set: the task graph, written as Graphviz dot */
     const char *run_dir;   /**< run directory (fragments, results); NULL:
                                 a temporary one (threads) or
-                                ./tessera-run.PID (MPI) */
+                                a new ./tessera-run.PROGRAM.STAMP.XXXXXX
+                                (MPI); one run owns it at a time */
     size_t inline_max;     /**< MPI: values up to this size travel inside
                                 messages instead of files (0: 64 KiB) */
     const char *policy;    /**< MPI scheduling policy: "locality" (NULL) or

@@ -332,8 +332,11 @@ static void default_signals(void)
     sigset_t all;
     sigemptyset(&all);
     sigprocmask(SIG_SETMASK, &all, NULL);
+    /* the worker's handlers (MPI installs some for SIGSEGV & co, which
+     * would print the worker's backtrace) are not the kernel's */
     int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD, SIGQUIT,
-                  SIGUSR1, SIGUSR2, SIGALRM};
+                  SIGUSR1, SIGUSR2, SIGALRM, SIGSEGV, SIGBUS, SIGFPE,
+                  SIGILL, SIGABRT, SIGTRAP, SIGSYS, SIGXCPU, SIGXFSZ};
     for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
         signal(sigs[i], SIG_DFL);
 }
@@ -848,9 +851,10 @@ static int run_isolated(sandbox_t *s, int slot, const sandbox_call_t *c,
         r->code = WTERMSIG(rp.status);
         snprintf(what, sizeof(what), "killed by signal %d (%s)%s", r->code,
                  strsignal(r->code),
-                 (r->code == SIGSEGV || r->code == SIGBUS ||
-                  r->code == SIGABRT) && ctl->mem_limit
-                     ? "; it may have run out of its memory limit"
+                 r->code == SIGKILL ? ", possibly by the out-of-memory killer"
+                 : (r->code == SIGSEGV || r->code == SIGBUS ||
+                    r->code == SIGABRT) && c->memory_mb > 0
+                     ? "; it may have exceeded its memory limit"
                      : "");
     } else if (zr == 0 && WIFEXITED(rp.status)) {
         r->state = SANDBOX_CRASHED;

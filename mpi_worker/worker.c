@@ -468,6 +468,20 @@ static void not_run(runner_job_t *list)
     }
 }
 
+/* The memory tasks may use on this worker, MiB. */
+static int64_t worker_memory_mb(const worker_config_t *cfg)
+{
+    int64_t mem = cfg->memory_mb;
+    const char *env = getenv("TESS_MEMORY_MB"); /* set by the Slurm backend */
+    if (mem <= 0 && env)
+        mem = strtoll(env, NULL, 10);
+    if (mem <= 0) {
+        long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
+        mem = pages > 0 && size > 0 ? (int64_t)pages * size / (1024 * 1024) : 0;
+    }
+    return mem;
+}
+
 static void hello(worker_t *w, const worker_config_t *cfg, pbuf_t *out)
 {
     proto_hello_t h;
@@ -479,15 +493,7 @@ static void hello(worker_t *w, const worker_config_t *cfg, pbuf_t *out)
     snprintf(h.node, sizeof(h.node), "%s", node ? node : w->host);
     ssize_t n = readlink("/proc/self/exe", h.exe, sizeof(h.exe) - 1);
     h.exe[n > 0 ? n : 0] = '\0'; /* which build runs here, for the record */
-    int64_t mem = cfg->memory_mb;
-    const char *env = getenv("TESS_MEMORY_MB"); /* set by the Slurm backend */
-    if (mem <= 0 && env)
-        mem = strtoll(env, NULL, 10);
-    if (mem <= 0) {
-        long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
-        mem = pages > 0 && size > 0 ? (int64_t)pages * size / (1024 * 1024) : 0;
-    }
-    h.memory_mb = mem;
+    h.memory_mb = worker_memory_mb(cfg);
     h.pid = getpid();
     proto_put_hello(out, &h);
 }
@@ -671,9 +677,12 @@ int worker_serve(MPI_Comm comm, int engine, kreg_t *kernels,
                             "long (at most 63 characters)", cfg->arch);
     }
     /* The executors' fork server first, before any thread of ours. */
+    /* a task that states no memory need gets its slot's share (at least
+     * 1 GiB): a runaway allocation fails it, not the node */
+    int64_t share = worker_memory_mb(cfg) / slots;
     sandbox_config_t sc = {.nslots = slots, .kernels = kernels,
-                           .processes = !inproc,
-                           .spin_ns = spin_ns};
+                           .processes = !inproc, .spin_ns = spin_ns,
+                           .memory_mb = share > 1024 ? share : 1024};
     if (rc == 0 && !(w.sandbox = sandbox_create(&sc, err)))
         rc = -1;
     if (rc == 0 && !(w.cache = fragcache_create(cfg->cache_bytes

@@ -79,6 +79,13 @@ typedef struct xmpi {
     tess_error_t err;
 } xmpi_t;
 
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 /* ---- scheduling hooks ------------------------------------------------------ */
 
 static uint64_t locality(void *ctx, const dag_task_t *t, int w)
@@ -433,8 +440,14 @@ static int xm_poll(exec_t *e, int block, exec_done_f done, void *ctx)
     /* Everything already arrived, then (if asked) wait for a completion. */
     while ((rc = receive(x, 0, 0)) > 0)
         ;
-    while (rc == 0 && block && x->ndone == 0)
-        rc = receive(x, 1, 0);
+    /* bounded: the run looks at its deadline, cancellation and status
+     * file between waits */
+    double until = mono_now() + 0.5;
+    while (rc == 0 && block && x->ndone == 0) {
+        rc = receive(x, 1, until);
+        if (rc == 0 && mono_now() >= until)
+            break;
+    }
     if (rc < 0)
         return -1;
     if (x->ndone && assign(x) < 0)
@@ -614,13 +627,6 @@ static void write_stats(xmpi_t *x)
                 (long long)w->hello.pid, w->hello.exe[0] ? w->hello.exe : "-");
     }
     fclose(f);
-}
-
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 static void xm_destroy(exec_t *e)

@@ -422,9 +422,11 @@ static void report(xthreads_t *xt, struct tjob *j, exec_done_f done, void *ctx)
 static int xt_poll(exec_t *x, int block, exec_done_f done, void *ctx)
 {
     xthreads_t *xt = (xthreads_t *)x;
-    runner_job_t *list;
-    while (!(list = runner_take_done(xt->runner)) && block)
-        runner_wait_done(xt->runner, -1);
+    runner_job_t *list = runner_take_done(xt->runner);
+    /* bounded: the run looks at its deadline, cancellation and status file
+     * between waits */
+    if (!list && block && runner_wait_done(xt->runner, 500000000L))
+        list = runner_take_done(xt->runner);
     int n = 0;
     while (list) {
         struct tjob *j = (struct tjob *)list;
@@ -602,10 +604,15 @@ exec_t *exec_threads_create(int nthreads, const kreg_t *kernels,
     long spin_ns = (spin ? strtol(spin, NULL, 10) : 20) * 1000L;
     const char *iso = getenv("TESS_ISOLATION");
     /* The executors' fork server first, before the slot threads. */
+    long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
+    int64_t share = pages > 0 && psize > 0
+                        ? (int64_t)pages * psize / (1024 * 1024) / nthreads
+                        : 0;
     sandbox_config_t sc = {.nslots = nthreads, .kernels = kernels,
                            .processes = isolation != TESS_ISOLATION_NONE &&
                                         !(iso && strcmp(iso, "none") == 0),
-                           .spin_ns = spin_ns};
+                           .spin_ns = spin_ns,
+                           .memory_mb = share > 1024 ? share : 1024};
     if (!(xt->sandbox = sandbox_create(&sc, err)) ||
         (log_dir && sandbox_set_log(xt->sandbox, log_dir, "local.") < 0 &&
          tess_errprintf(err, "%s: cannot write executor logs: %s", log_dir,

@@ -16,6 +16,7 @@
 #include "engine/kclass.h"
 #include "io/h5input.h"
 #include "io/h5result.h"
+#include "io/rundir.h"
 #include "io/runstatus.h"
 #include "runtime/record.h"
 #include "runtime/run.h"
@@ -51,6 +52,7 @@ struct tess_run {
     double rate_t0;     /* tasks per second over the last period */
     uint64_t rate_n0;
     double rate;
+    rundir_lock_t lock; /* when the run owns its directory itself */
     char error[1024];
 };
 
@@ -207,6 +209,7 @@ tess_run_t *run_create(const tess_config_t *cfg, run_exec_f make_exec,
     if (run->cfg.deadline_margin <= 0)
         run->cfg.deadline_margin = 30;
     run->total = -1;
+    run->lock.fd = -1;
     run->started = wall_now();
     run->rate_t0 = mono_now();
     /* the program's name until the caller gives a better one */
@@ -229,6 +232,20 @@ tess_run_t *run_create(const tess_config_t *cfg, run_exec_f make_exec,
         if (!(run->dot = dot_open(cfg->dot_path, err)))
             goto error;
         hooks.trace_task = hook_trace_task;
+    }
+    if (run->cfg.run_dir && !rundir_token_ok(run->cfg.run_dir)) {
+        /* a program run directly (not by `tessera run`): it owns the
+         * directory itself */
+        if (rundir_prepare(run->cfg.run_dir, err) < 0 ||
+            rundir_lock(run->cfg.run_dir, &run->lock, err) < 0)
+            goto error;
+        if (rundir_has_run(run->cfg.run_dir)) {
+            errno = EEXIST;
+            tess_errprintf(err, "run directory %s holds an earlier run: "
+                           "choose another one or remove it",
+                           run->cfg.run_dir);
+            goto error;
+        }
     }
     if (make_workdir(run, err) < 0)
         goto error;
@@ -296,6 +313,7 @@ int tess_run_destroy(tess_run_t *run, tess_error_t *err)
         rmdir(run->workdir);
     free(run->workdir);
     free((char *)run->cfg.run_dir);
+    rundir_unlock(&run->lock);
     free(run);
     errno = saved;
     return rc;
@@ -451,6 +469,15 @@ static void stop_run(tess_run_t *run, int reason)
     run->stop = reason;
     static const char not_run_msg[] = "not run: the run was stopped";
     run->exec->ops->unqueue(run->exec, run_on_done, run, not_run_msg);
+    if (reason == STOP_CANCEL) {
+        char buf[300];
+        snprintf(buf, sizeof(buf), "cancelled (%s): %llu tasks done, %llu "
+                 "running were stopped", strsignal(run->cancel_signal),
+                 (unsigned long long)run->done_ok,
+                 (unsigned long long)run->running);
+        run_fail(run, "%s", buf);
+        run->next_status = 0; /* say it at once */
+    }
 }
 
 /* A task is over for good: the dag learns it, the counters follow. */
@@ -479,13 +506,19 @@ void run_on_done(void *ctx, dag_task_t *t, const exec_result_t *r)
         task_final(run, t, 0);
         return;
     }
-    char why[700];
-    snprintf(why, sizeof(why), "task %llu (%s) failed%s%s%s: %s",
-             (unsigned long long)t->id, name,
-             r->worker >= 0 && r->node && r->node[0] ? " on " : "",
-             r->worker >= 0 && r->node ? r->node : "",
-             t->attempt > 1 ? " again" : "", r->msg && r->msg[0] ? r->msg
-                                                                 : "error");
+    char why[700], what[300], where[128] = "";
+    if (r->kernel && strcmp(r->kernel, name) != 0)
+        snprintf(what, sizeof(what), "%s: %s", name, r->kernel);
+    else
+        snprintf(what, sizeof(what), "%s", name);
+    if (r->worker > 0 && r->node && r->node[0])
+        snprintf(where, sizeof(where), " on %s (rank %d)", r->node, r->worker);
+    else if (r->worker >= 0 && r->node && r->node[0])
+        snprintf(where, sizeof(where), " on %s", r->node);
+    snprintf(why, sizeof(why), "task %llu (%s) failed%s%s: %s",
+             (unsigned long long)t->id, what, where,
+             t->attempt > 1 ? " again" : "",
+             r->msg && r->msg[0] ? r->msg : "error");
     record_task(run->record, t, name, state_word(r->state), r, r->msg);
     if (policy == TESS_ON_FAILURE_RETRY && !run->stop &&
         t->attempt <= (c->retries > 0 ? c->retries : 1) && t->attempt < 255) {
@@ -553,7 +586,10 @@ static int dispatch_ready(tess_run_t *run)
 {
     dag_task_t *head = NULL, *tail = NULL, *t;
     if (!run->stop) {
-        if (run->cancel_signal)
+        if (run->cancel_signal && run->cfg.deadline > 0 &&
+            wall_now() >= run->cfg.deadline - 10)
+            stop_run(run, STOP_DEADLINE); /* the time limit's SIGTERM */
+        else if (run->cancel_signal)
             stop_run(run, STOP_CANCEL);
         else if (run->cfg.deadline > 0 &&
                  wall_now() >= run->cfg.deadline - run->cfg.deadline_margin)
@@ -592,6 +628,11 @@ int run_progress(tess_run_t *run, int block)
 {
     if (dispatch_ready(run) < 0)
         return -1;
+    if (run->stop == STOP_CANCEL) {
+        /* cancelled: no waiting for the running tasks */
+        periodic(run);
+        return -1;
+    }
     periodic(run);
     if (run->in_flight == 0)
         return 0;

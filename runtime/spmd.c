@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io/rundir.h"
 #include "runtime/exec_mpi.h"
 #include "runtime/run.h"
 #include "mpi_worker/worker.h"
@@ -40,9 +41,19 @@ tess_run_t *spmd_run_create(const tess_config_t *cfg, tess_error_t *err)
     if (size == 1)
         return tess_run_create(cfg, err);
     tess_config_t c = *cfg;
-    char dir[64];
+    char dir[512];
     if (!c.run_dir) {
-        snprintf(dir, sizeof(dir), "tessera-run.%ld", (long)getpid());
+        /* a new directory of its own, whatever runs beside it */
+        char prefix[300] = "tessera-run", comm[64] = "";
+        FILE *f = fopen("/proc/self/comm", "r");
+        if (f && fgets(comm, sizeof(comm), f))
+            comm[strcspn(comm, "\n")] = '\0';
+        if (f)
+            fclose(f);
+        if (comm[0])
+            snprintf(prefix, sizeof(prefix), "tessera-run.%s", comm);
+        if (rundir_make_unique(prefix, dir, sizeof(dir), err) < 0)
+            return NULL;
         c.run_dir = dir;
     }
     struct mk m = {&c};

@@ -52,22 +52,3 @@ expect_text() {
 export TESS_SCHEMA_DIR="$TOP_SRCDIR/schemas"
 export TESS_KERNEL_PATH="$TOP_BUILDDIR/examples/neurons/.libs:$TOP_BUILDDIR/examples/pipeline/.libs:$TOP_BUILDDIR/examples/archs/.libs:$TOP_BUILDDIR/tests/prog/.libs"
 TESSERA="$TOP_BUILDDIR/launcher/tessera"
-
-# slurm_cluster_up TEST: skip TEST (exit 77) unless root with libslurm,
-# else start the emulated cluster (scripts/slurm-cluster.sh) in
-# $SCRATCH/slurm, stopped at exit, and set up the environment its jobs
-# need: SLURM_CONF, TCP between ranks of one host, tessera in PATH.
-slurm_cluster_up() {
-    [ "$(id -u)" -eq 0 ] || { echo "$1: skipped (needs root)"; exit 77; }
-    grep -q HAVE_SLURM "$TOP_BUILDDIR/config.h" || { echo "$1: skipped (no libslurm)"; exit 77; }
-    [ -n "${SCRATCH:-}" ] || scratch
-    cluster="$TOP_SRCDIR/scripts/slurm-cluster.sh"
-    sdir="$SCRATCH/slurm"
-    trap 'sh "$cluster" stop "$sdir" >/dev/null 2>&1 || true; rm -rf "$SCRATCH"' EXIT INT TERM
-    for v in $(env | sed -n 's/^\(SLURM_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
-    eval "$(sh "$cluster" start "$sdir")"
-    export SLURM_CONF
-    # emulated nodes share one host: TCP between ranks (see docs/slurm.md)
-    export OMPI_MCA_btl=self,tcp
-    export PATH="$TOP_BUILDDIR/launcher:$PATH"
-}
