@@ -16,6 +16,7 @@
 #include "io/h5frag.h"
 #include "io/h5result.h"
 #include "io/h5util.h"
+#include "io/h5result_private.h"
 
 /* Chunks of at most about 1 MiB of whole rows (h5result_chunk_dims).
  * Large enough to amortise what each chunk costs (an index entry, a filter
@@ -216,6 +217,11 @@ const char *h5result_path(const h5result_t *res)
 const char *h5result_temp_path(const h5result_t *res)
 {
     return res ? res->tmp : NULL;
+}
+
+hid_t h5result_file_id(const h5result_t *res)
+{
+    return res && !res->finished ? res->fid : H5I_INVALID_HID;
 }
 
 /* ------------------------------------------------------------------ */

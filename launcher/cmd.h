@@ -29,6 +29,34 @@ int cmd_resume(int argc, char **argv);
     "run again and their outputs are reused. Refused (exit 2, with the\n"  \
     "reason) when the workflow, a parameter, an input file or a kernel\n"  \
     "library changed since. A completed run: nothing to do (exit 0).\n"
+int cmd_report(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+
+#define CMD_REPORT_USAGE                                                     \
+    "usage: tessera report RUN_DIR [--gantt FILE.svg] [--dag FILE.dot]\n"    \
+    "                      [--trace FILE.json] [--top N] [--dag-max N]\n"    \
+    "Summarise a run (finished, or what has ended so far): state, makespan,\n"\
+    "task time, utilisation per worker and slot, critical path against the\n"\
+    "makespan, kernels, slowest tasks, data volume, failures and retries.\n" \
+    "Also writes RUN_DIR/trace.h5 when it is missing or older than\n"       \
+    "trace.csv.\n"                                                           \
+    "  --gantt FILE.svg    Gantt chart: a row per worker slot, a bar per\n" \
+    "                      task coloured by kernel (hover: its details)\n"  \
+    "  --dag FILE.dot      the executed task graph (Graphviz), summarised\n"\
+    "                      beyond --dag-max tasks (default 200)\n"          \
+    "  --trace FILE.json   Chrome trace-event JSON (ui.perfetto.dev)\n"     \
+    "  --top N             slowest tasks listed (default 5)\n"              \
+    "Exit status: 0, 1 if an output could not be written, 2 usage or not\n"\
+    "a run directory.\n"
+
+#define CMD_STATUS_USAGE                                                     \
+    "usage: tessera status RUN_DIR [--failures N]\n"                         \
+    "Show a run's state from its directory, from any shell or node: counts,\n"\
+    "rate, estimated time left, workers and how many tasks each runs,\n"   \
+    "the last failures (--failures N, default 5).\n"                        \
+    "Exit status: 0 completed, 1 failed, cancelled or stopped, 3 still\n"   \
+    "running (or submitted and not started), 2 usage or not a run\n"        \
+    "directory.\n"
 
 #define CMD_SUBMIT_USAGE                                                      \
     "usage: tessera submit WORKFLOW.xml --nodes N --time TIME\n"              \

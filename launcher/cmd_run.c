@@ -29,6 +29,8 @@
 #include "runtime/run.h"
 #include "launcher/cmd.h"
 #include "launcher/launch.h"
+#include "launcher/logopts.h"
+#include "launcher/progress.h"
 #include "runtime/spmd.h"
 #include "mpi_worker/worker.h"
 
@@ -108,7 +110,7 @@ static int execute(tess_run_t *run, wf_t *wf, const char *run_dir, double t0)
         rc = 1;
     }
     wf_run_sink_destroy(sink);
-    if (rc == 0)
+    if (rc == 0 && logopts_level() >= LOGOPTS_INFO)
         printf("tessera: workflow '%s': %llu tasks in %.2f s\n"
                "tessera: results: %s\n",
                wf_name(wf), (unsigned long long)st.completed, now() - t0,
@@ -487,7 +489,9 @@ int cmd_run(int argc, char **argv)
             rc = 1;
         } else {
             catch_cancel(run);
+            progress_t *prog = progress_start(run_dir, stderr);
             rc = execute(run, wf, run_dir, t0);
+            progress_stop(prog);
         }
         cancel_target = NULL;
         wf_destroy(wf);
@@ -551,6 +555,11 @@ int cmd_run(int argc, char **argv)
                         .kernel_path = kpath, .tick = on_tick,
                         .tick_arg = &tk};
     tess_error_t err;
+    logopts_msg(LOGOPTS_DEBUG, "run directory %s, %s launch, %d worker%s",
+                run_dir, backend->name, req.workers ? req.workers : 1,
+                req.workers == 1 || !req.workers ? "" : "s");
+    /* the live progress line while the job runs (see progress.h) */
+    progress_t *prog = progress_start(run_dir, stderr);
     job_result_t jr;
     if (backend->run(&req, &jr, &err) < 0) {
         fprintf(stderr, "tessera: %s\n", err.text);
@@ -559,8 +568,9 @@ int cmd_run(int argc, char **argv)
         jr.status = 1;
         snprintf(jr.why, sizeof(jr.why), "%s", err.text);
     }
+    progress_stop(prog);
     rc = final_record(run_dir, wf, &jr);
-    if (rc == 0)
+    if (rc == 0 && logopts_level() >= LOGOPTS_INFO)
         printf("tessera: done in %.2f s (%s launch)\n", now() - t0,
                backend->name);
     wf_destroy(wf);

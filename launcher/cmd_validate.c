@@ -4,6 +4,7 @@
 #include <stdio.h>
 
 #include "launcher/cmd.h"
+#include "launcher/logopts.h"
 
 /* --verbose: where each kernel came from (the file its library resolved to
  * under the kernel search path, and the symbol), so a user sees which
@@ -33,7 +34,8 @@ int cmd_validate(int argc, char **argv)
         wfopts_free(&o);
         return 2;
     }
-    if (o.verbose)
+    /* main() takes -v/--verbose as the debug log level for every command */
+    if (o.verbose || logopts_level() >= LOGOPTS_DEBUG)
         print_kernels(wf);
     printf("%s: valid workflow '%s'\n", o.workflow, wf_name(wf));
     wf_destroy(wf);
