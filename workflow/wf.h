@@ -165,6 +165,10 @@ typedef struct wf_task_call {
                                architecture; NULL: any */
     int cpus;               /* slots the call occupies (>= 1) */
     int64_t memory_mb;      /* memory it needs (MiB), 0: no constraint */
+    tess_on_failure_t on_failure; /* <on-failure policy> */
+    int retries;
+    double timeout;         /* seconds, 0: none */
+    tess_isolation_t isolation;
     int nimpls;             /* <implementation>s, in document order */
     const tess_impl_t *impls; /* kernel "lib:symbol" per architecture */
     int nparams;

@@ -460,6 +460,10 @@ static int call(xstate_t *xs, const wf_stmt_t *st)
                             .flags = st->flags,
                             .arch = td->arch ? wf_str(wf, td->arch - 1) : NULL,
                             .cpus = (int)cpus, .memory_mb = td->memory_mb,
+                            .on_failure = (tess_on_failure_t)td->on_failure,
+                            .retries = (int)td->retries,
+                            .timeout = td->timeout,
+                            .isolation = (tess_isolation_t)td->isolation,
                             .nimpls = (int)td->nimpl,
                             .impls = td->nimpl ? wf->impl_view + td->impl
                                                : NULL,

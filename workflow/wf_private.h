@@ -168,6 +168,9 @@ typedef struct wf_taskdef {
     uint32_t formal, nformal;
     uint32_t failure;  /* strs: failure policy ("fail" by default) */
     int64_t retries;
+    uint8_t on_failure; /* tess_on_failure_t */
+    uint8_t isolation;  /* tess_isolation_t */
+    double timeout;     /* seconds, 0: none */
     uint32_t cpus;     /* expression index + 1, 0: none; class LOOP when it
                           uses the task's int parameters (per call) */
     uint32_t arch;     /* <constraints arch>: strs offset + 1, 0: any */

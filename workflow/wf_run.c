@@ -205,7 +205,10 @@ static int run_task(void *ctx, const wf_task_call_t *c, tess_error_t *err)
     tess_task_opts_t opts = {.flags = c->flags, .arch = c->arch,
                              .cpus = c->cpus, .memory_mb = c->memory_mb,
                              .nimpls = c->nimpls,
-                             .impls = c->impls, .name = c->task};
+                             .impls = c->impls, .name = c->task,
+                             .on_failure = c->on_failure,
+                             .retries = c->retries, .timeout = c->timeout,
+                             .isolation = c->isolation};
     /* A library named by a path relative to the workflow resolves the same
      * on every rank, whatever its current directory: name it absolutely. */
     const char *kernel = c->kernel;

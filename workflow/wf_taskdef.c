@@ -1,5 +1,6 @@
 /*
- * wf_taskdef.c - task definitions: <task name= kernel= priority=> with its
+ * wf_taskdef.c - task definitions: <task name= kernel= priority= timeout=
+ * isolation=> with its
  * <param>s (the formal parameters calls must match), its kernel libraries,
  * <implementation>s per architecture, <constraints> (arch, cpus, memory)
  * and <on-failure>.
@@ -251,15 +252,70 @@ static int compile_constraints(wf_comp_t *c, xmlNode *node, taskctx_t *t)
     return 0;
 }
 
-/* <on-failure policy= retries=> (kept for later format revisions). */
+/* <on-failure policy="fail|retry|cancel-successors|ignore" retries="N">:
+ * what a failure of a call does to the run (COMPSs on_failure). */
 static int compile_on_failure(wf_comp_t *c, xmlNode *node, taskctx_t *t)
 {
+    static const struct {
+        const char *name;
+        tess_on_failure_t v;
+    } pols[] = {{"fail", TESS_ON_FAILURE_FAIL},
+                {"retry", TESS_ON_FAILURE_RETRY},
+                {"cancel-successors", TESS_ON_FAILURE_CANCEL_SUCCESSORS},
+                {"ignore", TESS_ON_FAILURE_IGNORE}};
     const char *pol = wf_compile_att(c, node, "policy");
     const char *ret = wf_compile_att(c, node, "retries");
-    long off = pol ? wf_compile_str(c, pol) : -1;
-    if (off >= 0)
-        t->td.failure = (uint32_t)off;
-    t->td.retries = ret ? atoi(ret) : 0;
+    size_t k = 0;
+    while (pol && k < sizeof(pols) / sizeof(pols[0]) &&
+           strcmp(pol, pols[k].name) != 0)
+        k++;
+    if (!pol || k == sizeof(pols) / sizeof(pols[0]))
+        return wf_compile_err_attr(c, node, "policy", 0, "policy must be "
+                                   "fail, retry, cancel-successors or ignore");
+    long off = wf_compile_str(c, pol);
+    if (off < 0)
+        return wf_compile_oom(c);
+    t->td.failure = (uint32_t)off;
+    t->td.on_failure = (uint8_t)pols[k].v;
+    t->td.retries = ret ? atoi(ret) : (pols[k].v == TESS_ON_FAILURE_RETRY);
+    if (ret && pols[k].v != TESS_ON_FAILURE_RETRY)
+        return wf_compile_err_attr(c, node, "retries", 0, "retries only "
+                                   "applies to policy=\"retry\"");
+    if (t->td.retries < 0 || t->td.retries > 100)
+        return wf_compile_err_attr(c, node, "retries", 0, "retries must be "
+                                   "between 0 and 100");
+    return 0;
+}
+
+/* <task timeout="SECONDS" isolation="process|none">: how a call runs. */
+static int compile_run_attrs(wf_comp_t *c, xmlNode *node, wf_taskdef_t *td)
+{
+    const char *to = wf_compile_att(c, node, "timeout");
+    const char *iso = wf_compile_att(c, node, "isolation");
+    if (to) {
+        char *end;
+        errno = 0;
+        double v = strtod(to, &end);
+        if (errno || end == to || *end || !(v > 0) || v > 4e6)
+            return wf_compile_err_attr(c, node, "timeout", 0, "timeout must "
+                                       "be a number of seconds > 0 (at most "
+                                       "4000000), not '%s'", to);
+        td->timeout = v;
+    }
+    if (iso) {
+        if (strcmp(iso, "process") == 0)
+            td->isolation = TESS_ISOLATION_PROCESS;
+        else if (strcmp(iso, "none") == 0)
+            td->isolation = TESS_ISOLATION_NONE;
+        else if (strcmp(iso, "default") != 0)
+            return wf_compile_err_attr(c, node, "isolation", 0, "isolation "
+                                       "must be process, none or default");
+        if (td->timeout > 0 && td->isolation == TESS_ISOLATION_NONE)
+            return wf_compile_err_attr(c, node, "isolation", 0, "a task with "
+                                       "a timeout runs in an executor "
+                                       "process: isolation=\"none\" cannot "
+                                       "hold");
+    }
     return 0;
 }
 
@@ -316,7 +372,8 @@ int wf_taskdef_compile(wf_comp_t *c, xmlNode *node, void *arg)
                           .impl = (uint32_t)wf->impls.n,
                           .loc = wf_xml_node_loc(c->x, node)}};
     if (parse_kernel(c, node, kernel, &t.td.kernel, &t.td.lib,
-                     &t.td.symbol) < 0)
+                     &t.td.symbol) < 0 ||
+        compile_run_attrs(c, node, &t.td) < 0)
         return -1;
     long tname = wf_compile_str(c, name);
     long failure = tname < 0 ? -1 : wf_compile_str(c, "fail");
