@@ -432,6 +432,35 @@ out:;
     return rc;
 }
 
+/* Give the complete temporary @p tmp the name @p path unless it exists.
+ * link(2) is atomic and exclusive on every POSIX file system, NFS included;
+ * over NFS a retransmitted LINK whose first reply was lost can answer
+ * EEXIST for our own link, hence the inode comparison. On success the
+ * temporary name is removed. */
+static int commit_noreplace(const char *tmp, const char *path)
+{
+    struct stat a, b;
+
+    if (link(tmp, path) == 0) {
+        unlink(tmp);
+        return 0;
+    }
+    int e = errno;
+    if (e == EEXIST && stat(tmp, &a) == 0 && stat(path, &b) == 0
+        && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+        unlink(tmp);
+        return 0;
+    }
+    if (e == EPERM || e == ENOTSUP || e == ENOSYS || e == EOPNOTSUPP) {
+        /* no hard links here (some FUSE and object-store file systems) */
+        if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+            return 0;
+        e = errno == EINVAL || errno == ENOSYS ? ENOTSUP : errno;
+    }
+    errno = e;
+    return -1;
+}
+
 int h5frag_write(const char *path, tess_type_t type, int rank,
                  const int64_t *start, const int64_t *count, const void *buf,
                  tess_error_t *err)
@@ -459,7 +488,7 @@ int h5frag_write2(const char *path, tess_type_t type, int rank,
         return tess_errprintf(err, "frag file %s: unknown element type %d",
                               path, (int)type);
     }
-    if (flags & ~H5FRAG_NOSYNC) {
+    if (flags & ~(H5FRAG_NOSYNC | H5FRAG_NOREPLACE)) {
         errno = EINVAL;
         return tess_errprintf(err, "frag file %s: unknown flags 0x%x", path,
                               flags);
@@ -496,13 +525,24 @@ int h5frag_write2(const char *path, tess_type_t type, int rank,
      * data: a truncated file or, on some file systems, one of the right
      * size with unwritten blocks. fsync runs outside HDF5 (after H5Fclose),
      * so it does not hold HDF5's global lock against other threads. */
-    if ((!(flags & H5FRAG_NOSYNC) && h5frag_sync_file(tmp) < 0)
-        || rename(tmp, path) < 0) {
+    if (!(flags & H5FRAG_NOSYNC) && h5frag_sync_file(tmp) < 0) {
         int e = errno;
         unlink(tmp);
         errno = e;
-        return tess_errprintf(err, "frag file %s: cannot sync and rename %s "
-                              "into place: %s", path, tmp, strerror(e));
+        return tess_errprintf(err, "frag file %s: cannot sync %s: %s", path,
+                              tmp, strerror(e));
+    }
+    if ((flags & H5FRAG_NOREPLACE ? commit_noreplace(tmp, path)
+                                  : rename(tmp, path)) < 0) {
+        int e = errno;
+        unlink(tmp);
+        errno = e;
+        if (e == EEXIST)
+            return tess_errprintf(err, "frag file %s: exists already (never "
+                                  "replaced)", path);
+        return tess_errprintf(err, "frag file %s: cannot %s %s into place: %s",
+                              path, flags & H5FRAG_NOREPLACE ? "link"
+                              : "rename", tmp, strerror(e));
     }
     return 0;
 }

@@ -77,6 +77,13 @@ int h5frag_write(const char *path, tess_type_t type, int rank,
  * with unwritten data. For run directories that need not survive a node
  * crash (node-local scratch, tmpfs), where the fsync is pure cost. */
 #define H5FRAG_NOSYNC 0x1u
+/* H5FRAG_NOREPLACE never replaces an existing file: the complete temporary
+ * is link()ed to PATH (not renamed), which fails with errno EEXIST if PATH
+ * exists, atomically, also between processes on other nodes of a shared
+ * file system; the temporary is then removed. For files written once whose
+ * name is a commitment (store blocks). On a file system without hard links
+ * renameat2(RENAME_NOREPLACE) is tried; without either, ENOTSUP. */
+#define H5FRAG_NOREPLACE 0x2u
 int h5frag_write2(const char *path, tess_type_t type, int rank,
                   const int64_t *start, const int64_t *count, const void *buf,
                   unsigned flags, tess_error_t *err);

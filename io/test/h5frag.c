@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -570,6 +571,68 @@ static void test_concurrent_writers(void)
     CU_ASSERT_EQUAL(ct[0], NELEM);
 }
 
+/* H5FRAG_NOREPLACE: the first complete file keeps the name; every later
+ * writer gets EEXIST, leaves no temporary and changes nothing. Threads
+ * racing on one name: exactly one wins. */
+static atomic_int noreplace_wins;
+
+static void *write_noreplace(void *arg)
+{
+    struct worker *w = arg;
+    tess_error_t err = {""};
+    int64_t s[1] = {0}, c[1] = {NELEM};
+    int64_t *buf = malloc(NELEM * sizeof(*buf));
+    char path[PATH_MAX];
+
+    for (int64_t k = 0; k < NELEM; k++)
+        buf[k] = w->id;
+    path_in(path, "noreplace/race.h5");
+    if (h5frag_write2(path, TESS_I64, 1, s, c, buf, H5FRAG_NOREPLACE, &err)
+        == 0)
+        atomic_fetch_add(&noreplace_wins, 1);
+    else if (errno != EEXIST)
+        w->failures++;
+    free(buf);
+    return NULL;
+}
+
+static void test_noreplace(void)
+{
+    char path[PATH_MAX];
+    tess_error_t err = {""};
+    int64_t s[1] = {0}, c[1] = {1000}, z[1] = {0};
+    int64_t a[1000], b[1000], got[1000];
+
+    fill(TESS_I64, a, 1000, 3);
+    fill(TESS_I64, b, 1000, 4);
+    path_in(path, "noreplace/once.h5");
+    CU_ASSERT_EQUAL_FATAL(h5frag_write2(path, TESS_I64, 1, s, c, a,
+                                        H5FRAG_NOREPLACE, &err), 0);
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_write2(path, TESS_I64, 1, s, c, b,
+                                  H5FRAG_NOREPLACE | H5FRAG_NOSYNC, &err), -1);
+    CU_ASSERT_EQUAL(errno, EEXIST);
+    ASSERT_HAS(err.text, path);
+    ASSERT_HAS(err.text, "exists already");
+    CU_ASSERT_EQUAL(h5frag_read(path, TESS_I64, 1, s, c, got, c, z, &err), 0);
+    CU_ASSERT_EQUAL(memcmp(got, a, sizeof(a)), 0);
+    CU_ASSERT_EQUAL(tmpdir_count(dir, ".tmp."), 0);
+
+    pthread_t th[NTHREADS];
+    struct worker w[NTHREADS];
+    memset(w, 0, sizeof(w));
+    for (int i = 0; i < NTHREADS; i++) {
+        w[i].id = i + 1;
+        pthread_create(&th[i], NULL, write_noreplace, &w[i]);
+    }
+    for (int i = 0; i < NTHREADS; i++) {
+        pthread_join(th[i], NULL);
+        CU_ASSERT_EQUAL(w[i].failures, 0);
+    }
+    CU_ASSERT_EQUAL(atomic_load(&noreplace_wins), 1);
+    CU_ASSERT_EQUAL(tmpdir_count(dir, ".tmp."), 0);
+}
+
 /* A writer killed midway leaves PATH.tmp.<pid>.<n>: it must never be read
  * as the fragment, and h5frag_clean_temps() removes it. A truncated file
  * under the final name (only possible by bypassing h5frag_write) is
@@ -653,6 +716,7 @@ int main(void)
     CU_add_test(s, "concurrent writers: distinct and same path",
                 test_concurrent_writers);
     CU_add_test(s, "crash leftovers are never data", test_crash_leftovers);
+    CU_add_test(s, "no-replace commits: one winner", test_noreplace);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
