@@ -15,6 +15,8 @@ static const cmd_t cmds[] = {
      "inputs, kernels", CMD_VALIDATE_USAGE},
     {"submit", cmd_submit, "write an sbatch script for a workflow and submit "
      "it", CMD_SUBMIT_USAGE},
+    {"store", cmd_store, "list, show and delete named persistent objects",
+     CMD_STORE_USAGE},
 };
 
 static void usage(FILE *f)

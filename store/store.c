@@ -524,8 +524,19 @@ tess_store_obj_t *tess_store_obj_open(tess_store_t *st, const char *name,
             if (meta_read(&obj->meta, obj->dir, &e2) == 0)
                 break;
             int e = errno;
+            char again[STORE_ID_LEN + 1];
             tess_store_obj_close(obj);
             obj = NULL;
+            if (e == ENOENT && store_name_target(st, name, again) == 0
+                && strcmp(again, id) == 0) {
+                /* not deleted meanwhile: the name points at nothing */
+                watch_destroy(&w);
+                errno = EPROTO;
+                tess_errprintf(err, "store %s: object %s is broken: %s (tess"
+                               "era store rm removes it)", st->dir, name,
+                               e2.text);
+                return NULL;
+            }
             if (e != ENOENT) { /* ENOENT: deleted meanwhile, look again */
                 watch_destroy(&w);
                 errno = e;
@@ -892,8 +903,8 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-/* The object names of @p st (valid names that are symbolic links),
- * sorted, malloc'd. */
+/* The object names of @p st (valid names that are symbolic links to
+ * .objects/ID), sorted, malloc'd. */
 static int list_names(tess_store_t *st, char ***out, size_t *count,
                       tess_error_t *err)
 {
@@ -907,14 +918,16 @@ static int list_names(tess_store_t *st, char ***out, size_t *count,
     while ((de = readdir(d))) {
         if (!objname_valid(de->d_name))
             continue;
-        if (de->d_type == DT_UNKNOWN) {
-            struct stat sb;
-            if (fstatat(dirfd(d), de->d_name, &sb, AT_SYMLINK_NOFOLLOW) < 0
-                || !S_ISLNK(sb.st_mode))
-                continue;
-        } else if (de->d_type != DT_LNK) {
+        if (de->d_type != DT_LNK && de->d_type != DT_UNKNOWN)
             continue;
-        }
+        char target[128];
+        ssize_t len = readlinkat(dirfd(d), de->d_name, target,
+                                 sizeof(target) - 1);
+        if (len < 0)
+            continue; /* not a link, or gone */
+        target[len] = '\0';
+        if (!target_id(target))
+            continue; /* a link that is not an object's name */
         if (n == cap) {
             size_t c = cap ? cap * 2 : 32;
             char **v = realloc(names, c * sizeof(*v));

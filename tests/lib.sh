@@ -52,3 +52,13 @@ expect_text() {
 export TESS_SCHEMA_DIR="$TOP_SRCDIR/schemas"
 export TESS_KERNEL_PATH="$TOP_BUILDDIR/examples/neurons/.libs:$TOP_BUILDDIR/examples/pipeline/.libs:$TOP_BUILDDIR/examples/archs/.libs:$TOP_BUILDDIR/tests/prog/.libs"
 TESSERA="$TOP_BUILDDIR/launcher/tessera"
+
+# no_process PID...: fail if one of these processes still exists (call it
+# after `wait`ing for the shell's own children: zombies count as alive).
+no_process() {
+    for p in "$@"; do
+        if kill -0 "$p" 2>/dev/null; then
+            fail "process $p left behind: $(ps -o pid=,stat=,args= -p "$p")"
+        fi
+    done
+}

@@ -709,7 +709,7 @@ static void test_foreign_entries_and_gc(void)
     snprintf(path, sizeof(path), "%s/evil", d);
     CU_ASSERT_EQUAL(symlink("/etc", path), 0);
     CU_ASSERT_EQUAL(tess_store_foreach(st, collect, names, &err), 0);
-    CU_ASSERT_STRING_EQUAL(names, "Alpha Kept evil ");
+    CU_ASSERT_STRING_EQUAL(names, "Alpha Kept ");
     CU_ASSERT_PTR_NULL(tess_store_obj_open(st, "evil", 0, &err));
     CU_ASSERT_EQUAL(errno, EPROTO);
     ASSERT_HAS(err.text, "evil is not a Tessera object");
