@@ -9,14 +9,16 @@
  *       unless --no-complete.
  *   store_prog consume DIR NAME [--timeout S]
  *       wait for NAME to exist, then for each block until the object is
- *       complete; read and check every block.
+ *       complete; read and check every block; prints the CPU time used
+ *       ("cpu_ms N": waiting must not busy-wait).
  *   store_prog read DIR NAME [--delay-ms N]
  *       read and check the blocks committed now, pausing N ms per block.
  *   store_prog create DIR NAME
  *       create NAME (no blocks) and exit.
  *   store_prog race DIR ROUNDS NPROC
  *       ROUNDS times: NPROC processes create one name at the same instant;
- *       check that exactly one wins and the others get EEXIST.
+ *       check that exactly one wins and the others get EEXIST; prints
+ *       the children's pids ("pid N") for the leftover check.
  *
  * Element (r, c) of an object made with seed K is K*1e7 + r*COLS + c, so
  * a block of another object, or of another place, never passes the check.
@@ -30,6 +32,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -164,6 +167,8 @@ static int consume(const char *dir, const char *name, double timeout,
         tess_store_close(st);
         return status_of(e);
     }
+    printf("opened %s\n", name);
+    fflush(stdout);
     if (sscanf(info.params, "seed=%ld", &seed) != 1 || info.rank != 2
         || !info.has_shape) {
         fprintf(stderr, "store_prog: %s is not a store_prog object\n", name);
@@ -182,8 +187,13 @@ static int consume(const char *dir, const char *name, double timeout,
         fprintf(stderr, "store_prog: %s\n", err.text);
         rc = 1;
     }
-    if (!rc)
-        printf("checked %d blocks of %s\n", n, name);
+    if (!rc) {
+        struct rusage ru;
+        getrusage(RUSAGE_SELF, &ru);
+        printf("checked %d blocks of %s\ncpu_ms %ld\n", n, name,
+               (long)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1000
+                   + (long)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) / 1000);
+    }
     tess_store_iter_destroy(it);
     tess_store_obj_close(o);
     tess_store_close(st);
@@ -239,6 +249,7 @@ static int race(const char *dir, int rounds, int nproc)
         for (int i = 0; i < nproc && i < 64; i++) {
             int status;
             waitpid(pids[i], &status, 0);
+            printf("pid %ld\n", (long)pids[i]);
             if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
                 wins++;
             else if (WIFEXITED(status) && WEXITSTATUS(status) == 2)
