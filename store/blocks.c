@@ -18,17 +18,17 @@
 
 #define INDEX_MAGIC "tessera-store-index"
 
-int blocks_vec_push(blocks_vec_t *vec, const tess_store_block_t *b)
+int blocks_vec_push(blocks_vec_t *vec, const blocks_item_t *item)
 {
     if (vec->n == vec->cap) {
         size_t cap = vec->cap ? vec->cap * 2 : 64;
-        tess_store_block_t *v = realloc(vec->v, cap * sizeof(*v));
+        blocks_item_t *v = realloc(vec->v, cap * sizeof(*v));
         if (!v)
             return -1;
         vec->v = v;
         vec->cap = cap;
     }
-    vec->v[vec->n++] = *b;
+    vec->v[vec->n++] = *item;
     return 0;
 }
 
@@ -40,8 +40,8 @@ void blocks_vec_free(blocks_vec_t *vec)
 
 static int cmp_block(const void *a, const void *b)
 {
-    int64_t x = ((const tess_store_block_t *)a)->id;
-    int64_t y = ((const tess_store_block_t *)b)->id;
+    int64_t x = ((const blocks_item_t *)a)->blk.id;
+    int64_t y = ((const blocks_item_t *)b)->blk.id;
     return (x > y) - (x < y);
 }
 
@@ -51,9 +51,9 @@ void blocks_vec_sort(blocks_vec_t *vec)
         qsort(vec->v, vec->n, sizeof(*vec->v), cmp_block);
 }
 
-const tess_store_block_t *blocks_vec_find(const blocks_vec_t *vec, int64_t id)
+const blocks_item_t *blocks_vec_find(const blocks_vec_t *vec, int64_t id)
 {
-    tess_store_block_t key = {.id = id};
+    blocks_item_t key = {.blk = {.id = id}};
     if (!vec->n)
         return NULL;
     return bsearch(&key, vec->v, vec->n, sizeof(*vec->v), cmp_block);
@@ -158,13 +158,13 @@ int blocks_index_write(const char *objdir, int rank, const blocks_vec_t *vec,
         return -1;
     fprintf(f, INDEX_MAGIC " %d %d %zu\n", META_FORMAT, rank, vec->n);
     for (size_t i = 0; i < vec->n; i++) {
-        const tess_store_block_t *b = &vec->v[i];
+        const tess_store_block_t *b = &vec->v[i].blk;
         fprintf(f, "%" PRId64, b->id);
         for (int d = 0; d < rank; d++)
             fprintf(f, " %" PRId64, b->start[d]);
         for (int d = 0; d < rank; d++)
             fprintf(f, " %" PRId64, b->count[d]);
-        fputc('\n', f);
+        fprintf(f, " %" PRId64 "\n", vec->v[i].offset);
     }
     if (fclose(f) != 0) {
         free(text);
@@ -210,6 +210,7 @@ int blocks_index_read(const char *objdir, int rank, size_t elsize,
         goto bad;
     p++;
     for (int64_t i = 0; i < n; i++) {
+        blocks_item_t item;
         tess_store_block_t b;
         memset(&b, 0, sizeof(b));
         b.rank = rank;
@@ -222,14 +223,16 @@ int blocks_index_read(const char *objdir, int rank, size_t elsize,
         for (int d = 0; d < rank; d++)
             if (!next_i64(&p, &b.count[d]) || b.count[d] < 0)
                 goto bad;
-        if (*p != '\n' || (vec->n && vec->v[vec->n - 1].id >= b.id))
+        if (!next_i64(&p, &item.offset) || item.offset < -1 || *p != '\n'
+            || (vec->n && vec->v[vec->n - 1].blk.id >= b.id))
             goto bad;
         p++;
         b.bytes = box_numel(rank, b.count);
         if (b.bytes < 0 || b.bytes > INT64_MAX / (int64_t)elsize)
             goto bad;
         b.bytes *= (int64_t)elsize;
-        if (blocks_vec_push(vec, &b) < 0)
+        item.blk = b;
+        if (blocks_vec_push(vec, &item) < 0)
             goto bad;
     }
     if (*p)

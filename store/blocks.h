@@ -12,8 +12,10 @@
  * final block list, so that readers of a complete object never list the
  * directory or open block files to learn shapes. Text:
  *   tessera-store-index 1 RANK NBLOCKS
- *   ID START_0 .. START_R-1 COUNT_0 .. COUNT_R-1     (one line per block,
- *                                                    ascending ids)
+ *   ID START_0 .. START_R-1 COUNT_0 .. COUNT_R-1 OFFSET
+ * one line per block, ascending ids; OFFSET: where the block's elements
+ * lie in its file (-1: unknown), so complete objects are read without
+ * HDF5 (blocks are never replaced, so it stays true).
  */
 #ifndef TESS_STORE_BLOCKS_H
 #define TESS_STORE_BLOCKS_H
@@ -24,18 +26,26 @@
 
 #include "tessera.h"
 
+/* A block and where its elements lie in its file (the data offset of
+ * h5frag_write3/h5frag_info2, read without HDF5 by h5frag_read_at), -1
+ * if unknown. */
+typedef struct blocks_item {
+    tess_store_block_t blk;
+    int64_t offset;
+} blocks_item_t;
+
 /* A growable array of blocks. Zero-initialise; free with blocks_vec_free. */
 typedef struct blocks_vec {
-    tess_store_block_t *v;
+    blocks_item_t *v;
     size_t n, cap;
 } blocks_vec_t;
 
-int blocks_vec_push(blocks_vec_t *vec, const tess_store_block_t *b);
+int blocks_vec_push(blocks_vec_t *vec, const blocks_item_t *item);
 void blocks_vec_free(blocks_vec_t *vec);
 /* Sort by id. */
 void blocks_vec_sort(blocks_vec_t *vec);
 /* The block with id @p id of a sorted vector, NULL if none. */
-const tess_store_block_t *blocks_vec_find(const blocks_vec_t *vec, int64_t id);
+const blocks_item_t *blocks_vec_find(const blocks_vec_t *vec, int64_t id);
 
 /* Path of block @p id of the object in @p objdir. -1, ENAMETOOLONG. */
 int blocks_path(char *buf, size_t len, const char *objdir, int64_t id);

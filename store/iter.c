@@ -145,7 +145,7 @@ int tess_store_next(tess_store_iter_t *it, tess_store_block_t *blk,
     for (;;) {
         if (it->from_index) {
             while (it->pos < obj->index.n) {
-                const tess_store_block_t *b = &obj->index.v[it->pos++];
+                const tess_store_block_t *b = &obj->index.v[it->pos++].blk;
                 if (!was_seen(it, b->id)) {
                     *blk = *b;
                     return 1;
@@ -155,8 +155,10 @@ int tess_store_next(tess_store_iter_t *it, tess_store_block_t *blk,
         }
         if (it->qpos < it->nqueue) {
             int64_t id = it->queue[it->qpos++];
-            if (store_block_header(obj, id, blk, err) < 0)
+            blocks_item_t item;
+            if (store_block_header(obj, id, &item, err) < 0)
                 return -1;
+            *blk = item.blk;
             return 1;
         }
         /* Nothing queued: has the object changed? */
@@ -209,29 +211,27 @@ int tess_store_next(tess_store_iter_t *it, tess_store_block_t *blk,
 /* Single blocks                                                       */
 /* ------------------------------------------------------------------ */
 
-int tess_store_block_info(tess_store_obj_t *obj, int64_t block,
-                          tess_store_block_t *blk, tess_error_t *err)
+/* Block @p block of @p obj with its data offset: from the index of a
+ * complete object, else from its file's header. */
+static int find_block(tess_store_obj_t *obj, int64_t block,
+                      blocks_item_t *item, tess_error_t *err)
 {
     char label[PATH_MAX + 200];
 
-    if (!obj || !blk) {
-        errno = EINVAL;
-        return tess_errprintf(err, "store: no object or no block");
-    }
     if (obj->meta.complete) {
         if (store_obj_load_index(obj, err) < 0)
             return -1;
-        const tess_store_block_t *b = blocks_vec_find(&obj->index, block);
+        const blocks_item_t *b = blocks_vec_find(&obj->index, block);
         if (!b) {
             errno = ENOENT;
             return tess_errprintf(err, "%s: no block %" PRId64,
                                   store_obj_label(obj, label, sizeof(label)),
                                   block);
         }
-        *blk = *b;
+        *item = *b;
         return 0;
     }
-    if (store_block_header(obj, block, blk, err) < 0) {
+    if (store_block_header(obj, block, item, err) < 0) {
         if (errno == ENOENT)
             return tess_errprintf(err, "%s: no block %" PRId64 " (yet: the "
                                   "object is under construction)",
@@ -239,6 +239,21 @@ int tess_store_block_info(tess_store_obj_t *obj, int64_t block,
                                   block);
         return -1;
     }
+    return 0;
+}
+
+int tess_store_block_info(tess_store_obj_t *obj, int64_t block,
+                          tess_store_block_t *blk, tess_error_t *err)
+{
+    blocks_item_t item;
+
+    if (!obj || !blk) {
+        errno = EINVAL;
+        return tess_errprintf(err, "store: no object or no block");
+    }
+    if (find_block(obj, block, &item, err) < 0)
+        return -1;
+    *blk = item.blk;
     return 0;
 }
 
@@ -334,9 +349,29 @@ int tess_store_read_box(tess_store_obj_t *obj, int64_t block,
 int tess_store_read(tess_store_obj_t *obj, int64_t block, void *buf,
                     tess_error_t *err)
 {
-    tess_store_block_t b;
+    char path[PATH_MAX];
+    blocks_item_t item;
+    tess_error_t e2;
 
-    if (tess_store_block_info(obj, block, &b, err) < 0)
+    if (!obj) {
+        errno = EINVAL;
+        return tess_errprintf(err, "store: no object");
+    }
+    if (find_block(obj, block, &item, err) < 0)
         return -1;
-    return tess_store_read_box(obj, block, b.start, b.count, buf, err);
+    /* Blocks are never replaced, so their elements stay where the index
+     * or the header said: one POSIX read, no HDF5 open (~100 us less per
+     * block). HDF5 where the offset is unknown or the host big-endian. */
+    if (item.offset >= 0 && item.blk.bytes > 0) {
+        blocks_path(path, sizeof(path), obj->dir, block);
+        if (h5frag_read_at(path, item.offset, obj->meta.type,
+                           item.blk.bytes / (int64_t)tess_type_size(
+                                                obj->meta.type),
+                           buf, &e2) == 0)
+            return 0;
+        if (errno != ENOTSUP)
+            return store_obj_fail(obj, errno, err, e2.text);
+    }
+    return tess_store_read_box(obj, block, item.blk.start, item.blk.count,
+                               buf, err);
 }

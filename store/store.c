@@ -585,7 +585,7 @@ int tess_store_put(tess_store_obj_t *obj, int64_t block,
 {
     static const int64_t zeros[TESS_MAX_RANK];
     char label[PATH_MAX + 200], path[PATH_MAX], b1[200], b2[200];
-    tess_store_block_t b;
+    blocks_item_t item;
     tess_error_t e2;
 
     if (!obj) {
@@ -624,9 +624,9 @@ int tess_store_put(tess_store_obj_t *obj, int64_t block,
     }
     if (blocks_path(path, sizeof(path), obj->dir, block) < 0)
         return tess_errprintf(err, "%s: path too long", label);
-    if (h5frag_write2(path, m->type, m->rank, start, count, buf,
+    if (h5frag_write3(path, m->type, m->rank, start, count, buf,
                       H5FRAG_NOREPLACE | (m->sync ? 0 : H5FRAG_NOSYNC),
-                      &e2) < 0) {
+                      &item.offset, &e2) < 0) {
         if (errno == EEXIST) {
             return tess_errprintf(err, "%s: block %" PRId64 " exists already "
                                   "(blocks are written once)", label, block);
@@ -646,13 +646,14 @@ int tess_store_put(tess_store_obj_t *obj, int64_t block,
         return tess_errprintf(err, "%s (id %s) was deleted: block %" PRId64
                               " is lost with it", label, obj->id, block);
     }
-    memset(&b, 0, sizeof(b));
-    b.id = block;
-    b.rank = m->rank;
-    memcpy(b.start, start, (size_t)m->rank * sizeof(*start));
-    memcpy(b.count, count, (size_t)m->rank * sizeof(*count));
-    b.bytes = box_numel(m->rank, count) * (int64_t)tess_type_size(m->type);
-    if (blocks_vec_push(&obj->mine, &b) < 0) {
+    tess_store_block_t *b = &item.blk;
+    memset(b, 0, sizeof(*b));
+    b->id = block;
+    b->rank = m->rank;
+    memcpy(b->start, start, (size_t)m->rank * sizeof(*start));
+    memcpy(b->count, count, (size_t)m->rank * sizeof(*count));
+    b->bytes = box_numel(m->rank, count) * (int64_t)tess_type_size(m->type);
+    if (blocks_vec_push(&obj->mine, &item) < 0) {
         errno = ENOMEM;
         return tess_errprintf(err, "%s: out of memory", label);
     }
@@ -660,15 +661,17 @@ int tess_store_put(tess_store_obj_t *obj, int64_t block,
 }
 
 int store_block_header(tess_store_obj_t *obj, int64_t id,
-                       tess_store_block_t *b, tess_error_t *err)
+                       blocks_item_t *item, tess_error_t *err)
 {
+    tess_store_block_t *b = &item->blk;
     char path[PATH_MAX];
     tess_type_t type;
     tess_error_t e2;
 
-    memset(b, 0, sizeof(*b));
+    memset(item, 0, sizeof(*item));
     blocks_path(path, sizeof(path), obj->dir, id);
-    if (h5frag_info(path, &type, &b->rank, b->start, b->count, &e2) < 0)
+    if (h5frag_info2(path, &type, &b->rank, b->start, b->count,
+                     &item->offset, &e2) < 0)
         return store_obj_fail(obj, errno, err, e2.text);
     if (type != obj->meta.type || b->rank != obj->meta.rank) {
         errno = EPROTO;
@@ -702,14 +705,14 @@ int tess_store_complete(tess_store_obj_t *obj, tess_error_t *err)
         return store_obj_fail(obj, errno, err, "cannot list its blocks");
     blocks_vec_sort(&obj->mine);
     for (size_t i = 0; i < n; i++) {
-        const tess_store_block_t *known = blocks_vec_find(&obj->mine, ids[i]);
-        tess_store_block_t b;
+        const blocks_item_t *known = blocks_vec_find(&obj->mine, ids[i]);
+        blocks_item_t item;
         if (known)
-            b = *known;
-        else if (store_block_header(obj, ids[i], &b, err) < 0)
+            item = *known;
+        else if (store_block_header(obj, ids[i], &item, err) < 0)
             goto fail;
-        bytes += b.bytes;
-        if (blocks_vec_push(&all, &b) < 0) {
+        bytes += item.blk.bytes;
+        if (blocks_vec_push(&all, &item) < 0) {
             errno = ENOMEM;
             tess_errprintf(err, "%s: out of memory", label);
             goto fail;

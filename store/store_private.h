@@ -64,9 +64,9 @@ int store_obj_producer_alive(const tess_store_obj_t *obj);
 int store_obj_load_index(tess_store_obj_t *obj, tess_error_t *err);
 
 /* Describe block @p id of @p obj from its file's header (type and rank
- * checked against the object's). -1, errno, err. */
+ * checked against the object's), with the data offset. -1, errno, err. */
 int store_block_header(tess_store_obj_t *obj, int64_t id,
-                       tess_store_block_t *b, tess_error_t *err);
+                       blocks_item_t *item, tess_error_t *err);
 
 /* The error for a failure of @p obj that deletion may explain: ESTALE
  * with "was deleted" if it was, else errno @p e with @p what. Returns -1. */

@@ -633,6 +633,51 @@ static void test_noreplace(void)
     CU_ASSERT_EQUAL(tmpdir_count(dir, ".tmp."), 0);
 }
 
+static void copy_prefix(const char *from, const char *to, double fraction);
+
+/* The elements' offset reported at writing and by h5frag_info2 lets
+ * h5frag_read_at read them without HDF5; a truncated file is an error. */
+static void test_read_at(void)
+{
+    char path[PATH_MAX], cut[PATH_MAX + 8];
+    tess_error_t err = {""};
+    int64_t s[2] = {4, 0}, c[2] = {30, 7}, off = -2, off2 = -3;
+    double a[210], got[210];
+    int64_t cs[2], cc[2];
+
+    fill(TESS_F64, a, 210, 6);
+    path_in(path, "readat/one.h5");
+    CU_ASSERT_EQUAL_FATAL(h5frag_write3(path, TESS_F64, 2, s, c, a,
+                                        H5FRAG_NOREPLACE, &off, &err), 0);
+    CU_ASSERT_TRUE(off > 0);
+    CU_ASSERT_EQUAL(h5frag_info2(path, NULL, NULL, cs, cc, &off2, &err), 0);
+    CU_ASSERT_EQUAL(off2, off);
+    CU_ASSERT_EQUAL(cs[0], 4);
+    CU_ASSERT_EQUAL(cc[1], 7);
+    memset(got, 0, sizeof(got));
+    CU_ASSERT_EQUAL(h5frag_read_at(path, off, TESS_F64, 210, got, &err), 0);
+    CU_ASSERT_EQUAL(memcmp(got, a, sizeof(a)), 0);
+    /* an empty fragment has no data offset */
+    int64_t c0[2] = {0, 7};
+    path_in(path, "readat/empty.h5");
+    CU_ASSERT_EQUAL(h5frag_write3(path, TESS_F64, 2, s, c0, NULL, 0, &off2,
+                                  &err), 0);
+    CU_ASSERT_EQUAL(off2, -1);
+    /* truncated: an error, never data */
+    path_in(path, "readat/one.h5");
+    snprintf(cut, sizeof(cut), "%s.cut", path);
+    copy_prefix(path, cut, 0.9);
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_read_at(cut, off, TESS_F64, 210, got, &err), -1);
+    CU_ASSERT_EQUAL(errno, EIO);
+    ASSERT_HAS(err.text, "truncated");
+    CU_ASSERT_EQUAL(h5frag_read_at(cut, -1, TESS_F64, 210, got, &err), -1);
+    CU_ASSERT_EQUAL(errno, EINVAL);
+    path_in(path, "readat/none.h5");
+    CU_ASSERT_EQUAL(h5frag_read_at(path, off, TESS_F64, 210, got, &err), -1);
+    CU_ASSERT_EQUAL(errno, ENOENT);
+}
+
 /* A writer killed midway leaves PATH.tmp.<pid>.<n>: it must never be read
  * as the fragment, and h5frag_clean_temps() removes it. A truncated file
  * under the final name (only possible by bypassing h5frag_write) is
@@ -717,6 +762,7 @@ int main(void)
                 test_concurrent_writers);
     CU_add_test(s, "crash leftovers are never data", test_crash_leftovers);
     CU_add_test(s, "no-replace commits: one winner", test_noreplace);
+    CU_add_test(s, "data offsets and reads without HDF5", test_read_at);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();
     failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();

@@ -680,6 +680,39 @@ static void test_metadata(void)
     tess_store_close(st);
 }
 
+/* A block file damaged after completion (by hand, by a disk) is an
+ * error when read, never other data; both read paths agree. */
+static void test_damaged_block(void)
+{
+    char path[PATH_MAX];
+    tess_error_t err = {""};
+    tess_store_t *st = fresh_store("damaged");
+    tess_store_spec_t s = spec2d(0);
+    tess_store_info_t info;
+    double got[100];
+    struct stat sb;
+
+    tess_store_obj_t *o = tess_store_create(st, "Damaged", &s, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(o);
+    CU_ASSERT_EQUAL(put_rows(o, 0, 0, &err), 0);
+    CU_ASSERT_EQUAL(tess_store_complete(o, &err), 0);
+    CU_ASSERT_EQUAL(tess_store_info(o, &info, &err), 0);
+    snprintf(path, sizeof(path), "%s/.objects/%s/blocks/b0.h5",
+             tess_store_dir(st), info.id);
+    CU_ASSERT_EQUAL_FATAL(stat(path, &sb), 0);
+    CU_ASSERT_EQUAL_FATAL(truncate(path, sb.st_size - 100), 0);
+    errno = 0;
+    CU_ASSERT_EQUAL(tess_store_read(o, 0, got, &err), -1);
+    CU_ASSERT_EQUAL(errno, EIO);
+    ASSERT_HAS(err.text, "object Damaged");
+    ASSERT_HAS(err.text, "b0.h5");
+    int64_t bs[2] = {0, 0}, bc[2] = {10, 10};
+    CU_ASSERT_EQUAL(tess_store_read_box(o, 0, bs, bc, got, &err), -1);
+    CU_ASSERT_EQUAL(errno, EIO);
+    tess_store_obj_close(o);
+    tess_store_close(st);
+}
+
 static int collect(const char *name, void *arg)
 {
     char *buf = arg;
@@ -815,6 +848,7 @@ static int register_tests(void)
     CU_add_test(s, "a producer that dies", test_producer_death);
     CU_add_test(s, "group sharing and umask", test_group_sharing);
     CU_add_test(s, "metadata and provenance", test_metadata);
+    CU_add_test(s, "a damaged block is an error", test_damaged_block);
     CU_add_test(s, "foreign entries and garbage", test_foreign_entries_and_gc);
     CU_add_test(s, "store directories", test_store_dirs);
     return 0;
