@@ -10,8 +10,10 @@
  * 2. Read bandwidth of the blocks of a complete object (tess_store_read,
  *    block after block) against reading the same boxes from one plain
  *    HDF5 file holding the whole array (opened once, one hyperslab read
- *    per block: what a program using HDF5 directly does), page cache hot
- *    and cold, interleaved, median over ROUNDS.
+ *    per block: what a program using HDF5 directly does) and against one
+ *    raw file per block read with one pread each (the floor of any
+ *    file-per-block layout); page cache hot and cold, interleaved,
+ *    median over ROUNDS.
  * 3. Listing/iterating an object of LIST_BLOCKS blocks (default 10^5):
  *    iterating the complete object (its index), iterating it while under
  *    construction (directory listing plus one header read per block),
@@ -248,6 +250,22 @@ static double plain_read(const char *path, double *dst, int64_t rows, int nb)
     return now() - t;
 }
 
+/* The floor of any file-per-block layout: the same bytes as one raw file
+ * per block, each opened and read with one pread. */
+static double files_read(const char *dir, double *dst, size_t bytes, int nb)
+{
+    char path[PATH_MAX];
+    double t = now();
+    for (int b = 0; b < nb; b++) {
+        snprintf(path, sizeof(path), "%s/file%d.bin", dir, b);
+        int fd = open(path, O_RDONLY | O_CLOEXEC);
+        if (fd < 0 || pread(fd, dst, bytes, 0) != (ssize_t)bytes)
+            die(path, "read");
+        close(fd);
+    }
+    return now() - t;
+}
+
 static double store_read(tess_store_t *st, const char *name, double *dst)
 {
     tess_error_t err;
@@ -274,10 +292,9 @@ static void bench_read(tess_store_t *st, const char *dir, size_t bytes,
     int64_t rows = (int64_t)(bytes / 8 / COLS);
     int64_t count[2] = {rows, COLS};
     double *buf = malloc(bytes), *dst = malloc(bytes);
-    double hs[100], hp[100], cs[100], cp[100];
-    char plain[PATH_MAX], objdir[PATH_MAX], name[64];
+    double hs[100], hp[100], cs[100], cp[100], hf[100], cf[100];
+    char plain[PATH_MAX], name[64];
     tess_error_t err;
-    tess_store_info_t info;
 
     snprintf(name, sizeof(name), "Read%zu", bytes >> 10);
     for (size_t i = 0; i < bytes / 8; i++)
@@ -288,45 +305,60 @@ static void bench_read(tess_store_t *st, const char *dir, size_t bytes,
         if (tess_store_put(o, b, start, count, buf, &err) < 0)
             die("put", err.text);
     }
-    if (tess_store_complete(o, &err) < 0 || tess_store_info(o, &info, &err))
+    if (tess_store_complete(o, &err) < 0)
         die("complete", err.text);
-    snprintf(objdir, sizeof(objdir), "%s/.objects/%s", tess_store_dir(st),
-             info.id);
     tess_store_obj_close(o);
     snprintf(plain, sizeof(plain), "%s/plain.h5", dir);
     plain_write(plain, buf, rows, nb);
+    for (int b = 0; b < nb; b++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/file%d.bin", dir, b);
+        raw_write(path, buf, bytes);
+    }
 
     double mib = (double)(bytes * (size_t)nb) / (double)MIB;
     for (int r = 0; r < rounds; r++) {
         store_read(st, name, dst); /* warm-up: both in the page cache */
         plain_read(plain, dst, rows, nb);
-        if (r % 2) {
-            hs[r] = mib / store_read(st, name, dst);
-            hp[r] = mib / plain_read(plain, dst, rows, nb);
-        } else {
-            hp[r] = mib / plain_read(plain, dst, rows, nb);
-            hs[r] = mib / store_read(st, name, dst);
+        files_read(dir, dst, bytes, nb);
+        /* three orders in turn, so drifts of a shared machine hit all */
+        for (int k = 0; k < 3; k++) {
+            int m = (k + r) % 3;
+            if (m == 0)
+                hs[r] = mib / store_read(st, name, dst);
+            else if (m == 1)
+                hp[r] = mib / plain_read(plain, dst, rows, nb);
+            else
+                hf[r] = mib / files_read(dir, dst, bytes, nb);
         }
         if (memcmp(dst, buf, bytes) != 0)
             die("read", "data differ");
-        nftw(objdir, drop_one, 16, FTW_PHYS);
-        drop_cache(plain);
-        if (r % 2) {
-            cs[r] = mib / store_read(st, name, dst);
-            cp[r] = mib / plain_read(plain, dst, rows, nb);
-        } else {
-            cp[r] = mib / plain_read(plain, dst, rows, nb);
-            cs[r] = mib / store_read(st, name, dst);
+        nftw(dir, drop_one, 16, FTW_PHYS); /* the store, plain, files */
+        for (int k = 0; k < 3; k++) {
+            int m = (k + r) % 3;
+            if (m == 0)
+                cs[r] = mib / store_read(st, name, dst);
+            else if (m == 1)
+                cp[r] = mib / plain_read(plain, dst, rows, nb);
+            else
+                cf[r] = mib / files_read(dir, dst, bytes, nb);
         }
     }
     double a = quantile(hs, rounds, 0.5), b = quantile(hp, rounds, 0.5);
     double c = quantile(cs, rounds, 0.5), d = quantile(cp, rounds, 0.5);
-    printf("read %4zu KiB blocks x %d (%.0f MiB): hot store %6.0f MiB/s, "
-           "plain HDF5 %6.0f MiB/s, ratio %.2f | cold store %6.0f, plain "
-           "%6.0f, ratio %.2f\n", bytes >> 10, nb, mib, a, b, a / b, c, d,
-           c / d);
+    double e = quantile(hf, rounds, 0.5), f = quantile(cf, rounds, 0.5);
+    printf("read %4zu KiB blocks x %d (%.0f MiB), MiB/s: hot store %5.0f, "
+           "plain HDF5 %5.0f, raw files %5.0f, store/plain %.2f, store/files "
+           "%.2f | cold store %5.0f, plain %5.0f, files %5.0f, store/plain "
+           "%.2f, store/files %.2f\n", bytes >> 10, nb, mib, a, b, e, a / b,
+           a / e, c, d, f, c / d, c / f);
     fflush(stdout);
     unlink(plain);
+    for (int k = 0; k < nb; k++) {
+        char path[PATH_MAX];
+        snprintf(path, sizeof(path), "%s/file%d.bin", dir, k);
+        unlink(path);
+    }
     if (tess_store_delete(st, name, &err) < 0)
         die("delete", err.text);
     free(buf);
