@@ -4,6 +4,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <limits.h>
 #include <stdio.h>
@@ -129,6 +130,16 @@ int blocks_list_ids(const char *objdir, int64_t **ids, size_t *n)
     *ids = v;
     *n = k;
     return 0;
+}
+
+void blocks_revalidate(const char *objdir)
+{
+    char path[PATH_MAX];
+
+    snprintf(path, sizeof(path), "%s/" META_BLOCKS, objdir);
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (fd >= 0)
+        close(fd);
 }
 
 int64_t blocks_count(const char *objdir)

@@ -59,6 +59,12 @@ int64_t blocks_parse_name(const char *name);
  * directory). */
 int blocks_list_ids(const char *objdir, int64_t **ids, size_t *n);
 
+/* Open and close OBJECT_DIR/blocks: an NFS client revalidates a
+ * directory it opens (close-to-open), so a lookup of a block another node
+ * committed right after this sees it rather than a cached "no such
+ * file". Costs a system call locally. */
+void blocks_revalidate(const char *objdir);
+
 /* The number of block files in OBJECT_DIR/blocks now. -1, errno. */
 int64_t blocks_count(const char *objdir);
 

@@ -273,6 +273,7 @@ int tess_store_wait(tess_store_obj_t *obj, int64_t block, double timeout_s,
         return tess_errprintf(err, "%s: path too long", label);
     start_watch(obj, &w, timeout_s, true);
     for (;;) {
+        blocks_revalidate(obj->dir);
         if (access(path, F_OK) == 0) {
             rc = 0;
             break;
