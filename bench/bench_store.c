@@ -286,6 +286,31 @@ static double store_read(tess_store_t *st, const char *name, double *dst)
     return now() - t;
 }
 
+struct read_run {
+    tess_store_t *st;
+    const char *name, *plain, *dir;
+    double *dst;
+    size_t bytes;
+    int64_t rows;
+    int nb;
+};
+
+/* One round of the three reads, in an order that turns with @p r so that
+ * drifts of a shared machine hit all alike: MiB/s into @p s, @p p, @p f. */
+static void read_round(const struct read_run *x, int r, double mib,
+                       double *s, double *p, double *f)
+{
+    for (int k = 0; k < 3; k++) {
+        int m = (k + r) % 3;
+        if (m == 0)
+            *s = mib / store_read(x->st, x->name, x->dst);
+        else if (m == 1)
+            *p = mib / plain_read(x->plain, x->dst, x->rows, x->nb);
+        else
+            *f = mib / files_read(x->dir, x->dst, x->bytes, x->nb);
+    }
+}
+
 static void bench_read(tess_store_t *st, const char *dir, size_t bytes,
                        int nb, int rounds)
 {
@@ -317,32 +342,16 @@ static void bench_read(tess_store_t *st, const char *dir, size_t bytes,
     }
 
     double mib = (double)(bytes * (size_t)nb) / (double)MIB;
+    struct read_run rr = {st, name, plain, dir, dst, bytes, rows, nb};
     for (int r = 0; r < rounds; r++) {
         store_read(st, name, dst); /* warm-up: both in the page cache */
         plain_read(plain, dst, rows, nb);
         files_read(dir, dst, bytes, nb);
-        /* three orders in turn, so drifts of a shared machine hit all */
-        for (int k = 0; k < 3; k++) {
-            int m = (k + r) % 3;
-            if (m == 0)
-                hs[r] = mib / store_read(st, name, dst);
-            else if (m == 1)
-                hp[r] = mib / plain_read(plain, dst, rows, nb);
-            else
-                hf[r] = mib / files_read(dir, dst, bytes, nb);
-        }
+        read_round(&rr, r, mib, &hs[r], &hp[r], &hf[r]);
         if (memcmp(dst, buf, bytes) != 0)
             die("read", "data differ");
         nftw(dir, drop_one, 16, FTW_PHYS); /* the store, plain, files */
-        for (int k = 0; k < 3; k++) {
-            int m = (k + r) % 3;
-            if (m == 0)
-                cs[r] = mib / store_read(st, name, dst);
-            else if (m == 1)
-                cp[r] = mib / plain_read(plain, dst, rows, nb);
-            else
-                cf[r] = mib / files_read(dir, dst, bytes, nb);
-        }
+        read_round(&rr, r, mib, &cs[r], &cp[r], &cf[r]);
     }
     double a = quantile(hs, rounds, 0.5), b = quantile(hp, rounds, 0.5);
     double c = quantile(cs, rounds, 0.5), d = quantile(cp, rounds, 0.5);

@@ -86,6 +86,17 @@ int64_t blocks_parse_name(const char *name)
     return strcmp(p, ".h5") == 0 ? id : -1;
 }
 
+/* opendir(OBJECT_DIR/blocks). A fresh opendir per listing: NFS clients
+ * revalidate a directory when it is opened (close-to-open), so new
+ * blocks of other nodes show up. */
+static DIR *open_blocks(const char *objdir)
+{
+    char path[PATH_MAX];
+
+    snprintf(path, sizeof(path), "%s/" META_BLOCKS, objdir);
+    return opendir(path);
+}
+
 static int cmp_id(const void *a, const void *b)
 {
     int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
@@ -94,17 +105,12 @@ static int cmp_id(const void *a, const void *b)
 
 int blocks_list_ids(const char *objdir, int64_t **ids, size_t *n)
 {
-    char path[PATH_MAX];
     size_t cap = 0, k = 0;
     int64_t *v = NULL;
     struct dirent *de;
-    DIR *d;
+    DIR *d = open_blocks(objdir);
 
-    snprintf(path, sizeof(path), "%s/" META_BLOCKS, objdir);
-    /* A fresh opendir per listing: NFS clients revalidate a directory
-     * when it is opened (close-to-open), so new blocks of other nodes
-     * show up here. */
-    if (!(d = opendir(path)))
+    if (!d)
         return -1;
     while ((de = readdir(d))) {
         int64_t id = blocks_parse_name(de->d_name);
@@ -144,13 +150,11 @@ void blocks_revalidate(const char *objdir)
 
 int64_t blocks_count(const char *objdir)
 {
-    char path[PATH_MAX];
     struct dirent *de;
     int64_t k = 0;
-    DIR *d;
+    DIR *d = open_blocks(objdir);
 
-    snprintf(path, sizeof(path), "%s/" META_BLOCKS, objdir);
-    if (!(d = opendir(path)))
+    if (!d)
         return -1;
     while ((de = readdir(d)))
         k += blocks_parse_name(de->d_name) >= 0;
@@ -161,9 +165,8 @@ int64_t blocks_count(const char *objdir)
 int blocks_index_write(const char *objdir, int rank, const blocks_vec_t *vec,
                        bool sync)
 {
-    char *text = NULL;
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
+    fsops_text_t t;
+    FILE *f = fsops_text_open(&t);
 
     if (!f)
         return -1;
@@ -177,16 +180,7 @@ int blocks_index_write(const char *objdir, int rank, const blocks_vec_t *vec,
             fprintf(f, " %" PRId64, b->count[d]);
         fprintf(f, " %" PRId64 "\n", vec->v[i].offset);
     }
-    if (fclose(f) != 0) {
-        free(text);
-        errno = ENOMEM;
-        return -1;
-    }
-    int rc = fsops_write_file(objdir, META_INDEX, text, len, sync);
-    int e = errno;
-    free(text);
-    errno = e;
-    return rc;
+    return fsops_text_commit(&t, objdir, META_INDEX, sync);
 }
 
 /* Next decimal integer of *p (after blanks), advancing *p. */
@@ -261,13 +255,11 @@ bad:
 
 int blocks_remove_temps(const char *objdir)
 {
-    char path[PATH_MAX];
     struct dirent *de;
     int removed = 0;
-    DIR *d;
+    DIR *d = open_blocks(objdir);
 
-    snprintf(path, sizeof(path), "%s/" META_BLOCKS, objdir);
-    if (!(d = opendir(path)))
+    if (!d)
         return errno == ENOENT ? 0 : -1;
     while ((de = readdir(d)))
         if (de->d_name[0] == 'b' && strstr(de->d_name, ".h5.tmp.")

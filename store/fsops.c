@@ -115,6 +115,29 @@ fail:
     return -1;
 }
 
+FILE *fsops_text_open(fsops_text_t *t)
+{
+    t->text = NULL;
+    t->len = 0;
+    return t->f = open_memstream(&t->text, &t->len);
+}
+
+int fsops_text_commit(fsops_text_t *t, const char *dir, const char *name,
+                      bool sync)
+{
+    int rc = -1, e = ENOMEM;
+
+    if (fclose(t->f) == 0) {
+        rc = fsops_write_file(dir, name, t->text, t->len, sync);
+        e = errno;
+    }
+    free(t->text);
+    t->text = NULL;
+    t->f = NULL;
+    errno = e;
+    return rc;
+}
+
 int fsops_read_file(const char *path, size_t max, char **out, size_t *len)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);

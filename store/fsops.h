@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <sys/types.h>
 
 /* mkdir(2) @p path with mode 0777 less the umask, like every directory of
@@ -29,6 +30,20 @@ int fsops_mkdir_p(const char *path);
  * removed and the old file, if any, is untouched. -1, errno. */
 int fsops_write_file(const char *dir, const char *name, const void *data,
                      size_t len, bool sync);
+
+/* A small text file composed in memory, then written as by
+ * fsops_write_file(): fsops_text_open() gives the stream to print to,
+ * fsops_text_commit() closes it, writes the file and frees the text
+ * (whatever the outcome). */
+typedef struct fsops_text {
+    FILE *f;
+    char *text;
+    size_t len;
+} fsops_text_t;
+
+FILE *fsops_text_open(fsops_text_t *t);
+int fsops_text_commit(fsops_text_t *t, const char *dir, const char *name,
+                      bool sync);
 
 /* Read the whole file @p path (at most @p max bytes) into a malloc'd,
  * NUL-terminated buffer (*@p out, caller frees; *@p len its length).

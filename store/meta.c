@@ -114,9 +114,9 @@ static void put_int(FILE *f, const char *key, int64_t v, bool known)
 
 int meta_write(const meta_t *m, const char *objdir, bool sync)
 {
-    char *text = NULL, shape[200];
-    size_t len = 0;
-    FILE *f = open_memstream(&text, &len);
+    char shape[200];
+    fsops_text_t t;
+    FILE *f = fsops_text_open(&t);
 
     if (!f)
         return -1;
@@ -144,16 +144,7 @@ int meta_write(const meta_t *m, const char *objdir, bool sync)
     put(f, "completed", m->completed);
     put_int(f, "blocks", m->nblocks, m->complete);
     put_int(f, "bytes", m->bytes, m->complete);
-    if (fclose(f) != 0) {
-        free(text);
-        errno = ENOMEM;
-        return -1;
-    }
-    int rc = fsops_write_file(objdir, META_FILE, text, len, sync);
-    int e = errno;
-    free(text);
-    errno = e;
-    return rc;
+    return fsops_text_commit(&t, objdir, META_FILE, sync);
 }
 
 /* ------------------------------------------------------------------ */

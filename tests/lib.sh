@@ -62,3 +62,14 @@ no_process() {
         fi
     done
 }
+
+# wait_line FILE TEXT: wait (up to a minute) until FILE holds TEXT, e.g. a
+# background process reporting how far it got.
+wait_line() {
+    n=0
+    until grep -q "$2" "$1" 2>/dev/null; do
+        n=$((n + 1))
+        [ $n -lt 6000 ] || fail "no '$2' in $1: $(cat "$1")"
+        sleep 0.01
+    done
+}

@@ -11,15 +11,6 @@ cd "$SCRATCH"
 prog="$TOP_BUILDDIR/tests/prog/store_prog"
 mkdir st
 pids=""
-# wait_line FILE TEXT: until FILE holds TEXT (a process got that far)
-wait_line() {
-    n=0
-    until grep -q "$2" "$1" 2>/dev/null; do
-        n=$((n + 1))
-        [ $n -lt 3000 ] || fail "no '$2' in $1: $(cat "$1")"
-        sleep 0.01
-    done
-}
 
 finished=0 stopped=0
 for d in 0.1 0.2 0.3 0.45 0.6 2.5; do

@@ -12,14 +12,6 @@ cd "$SCRATCH"
 prog="$TOP_BUILDDIR/tests/prog/store_prog"
 mkdir st
 pids=""
-wait_line() {
-    n=0
-    until grep -q "$2" "$1" 2>/dev/null; do
-        n=$((n + 1))
-        [ $n -lt 6000 ] || fail "no '$2' in $1: $(cat "$1")"
-        sleep 0.01
-    done
-}
 
 midwrite=0
 i=0

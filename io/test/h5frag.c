@@ -19,19 +19,12 @@
 #include <hdf5.h>
 
 #include "base/box.h"
+#include "base/test/cunit_assert.h"
 #include "io/h5frag.h"
 #include "io/h5frag_private.h"
 #include "io/test/tmpdir.h"
 
 static char *dir; /* scratch directory of the suite */
-
-#define ASSERT_HAS(text, part)                                              \
-    do {                                                                    \
-        CU_ASSERT_PTR_NOT_NULL(strstr((text), (part)));                     \
-        if (!strstr((text), (part)))                                        \
-            fprintf(stderr, "\n  message \"%s\" lacks \"%s\"\n", (text),     \
-                    (part));                                                \
-    } while (0)
 
 static const tess_type_t all_types[] = {TESS_U8, TESS_I32, TESS_I64,
                                         TESS_F32, TESS_F64};

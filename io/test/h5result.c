@@ -15,19 +15,12 @@
 #include <hdf5.h>
 
 #include "base/box.h"
+#include "base/test/cunit_assert.h"
 #include "io/h5frag.h"
 #include "io/h5result.h"
 #include "io/test/tmpdir.h"
 
 static char *dir;
-
-#define ASSERT_HAS(text, part)                                              \
-    do {                                                                    \
-        CU_ASSERT_PTR_NOT_NULL(strstr((text), (part)));                     \
-        if (!strstr((text), (part)))                                        \
-            fprintf(stderr, "\n  message \"%s\" lacks \"%s\"\n", (text),     \
-                    (part));                                                \
-    } while (0)
 
 static int suite_init(void)
 {

@@ -21,17 +21,10 @@
 
 #include <CUnit/Basic.h>
 
+#include "base/test/cunit_assert.h"
 #include "tessera.h"
 
 static char scratch[512]; /* the suite's directory */
-
-#define ASSERT_HAS(text, part)                                              \
-    do {                                                                    \
-        CU_ASSERT_PTR_NOT_NULL(strstr((text), (part)));                     \
-        if (!strstr((text), (part)))                                        \
-            fprintf(stderr, "\n  message \"%s\" lacks \"%s\"\n", (text),     \
-                    (part));                                                \
-    } while (0)
 
 static int rm_one(const char *path, const struct stat *st, int flag,
                   struct FTW *ftw)
