@@ -573,9 +573,9 @@ int tess_store_foreach(tess_store_t *store, tess_store_name_f fn, void *arg,
 
 /** Remove what crashes left behind: files of deleted objects whose
  *  removal was interrupted, objects whose creator died before naming
- *  them, temporary files of dead writers in complete objects. Never
- *  touches a named object. Returns the number of entries removed, -1 on
- *  error. */
+ *  them, temporary files of dead writers in objects that are complete or
+ *  whose producer is gone. Touches nothing else of a named object.
+ *  Returns the number of entries removed, -1 on error. */
 int tess_store_gc(tess_store_t *store, tess_error_t *err);
 
 #ifdef __cplusplus

@@ -22,7 +22,8 @@
 bool objname_valid(const char *name);
 
 /* @p name made printable for a message: at most @p len - 1 bytes, bytes
- * outside printable ASCII and '\'' as \xNN, cut with "..." when long.
+ * outside printable ASCII, '\'' and '\\' as \xNN, cut with "..." when
+ * long.
  * NULL is shown as "(null)". Returns @p buf. */
 char *objname_quote(char *buf, size_t len, const char *name);
 

@@ -980,15 +980,14 @@ int tess_store_foreach(tess_store_t *st, tess_store_name_f fn, void *arg,
     return rc;
 }
 
-/* An unnamed incarnation without a lock to test (no lock file yet: a
- * creator between mkdir and taking its lock; or a file system without
- * locks) is garbage only once it is this old. */
+/* An unnamed incarnation that may belong to a creator at work (no meta
+ * yet, or no lock to test) is garbage only once it is this old. */
 #define GC_MIN_AGE_S 600
 
 int tess_store_gc(tess_store_t *st, tess_error_t *err)
 {
     char **names = NULL, **ids = NULL, id[STORE_ID_LEN + 1];
-    char dir[PATH_MAX], failed[PATH_MAX];
+    char dir[PATH_MAX], path[PATH_MAX + 8], failed[PATH_MAX];
     size_t n = 0;
     int removed = 0;
     struct dirent *de;
@@ -1043,9 +1042,14 @@ int tess_store_gc(tess_store_t *st, tess_error_t *err)
         }
         if (held == 1)
             continue; /* its creator is alive (about to name it) */
-        if (held < 0 && (stat(dir, &sb) < 0
-                         || time(NULL) - sb.st_mtime < GC_MIN_AGE_S))
-            continue; /* no lock to ask: only old ones are garbage */
+        /* A creator takes the lock before it writes meta: with meta and a
+         * free lock the creator is gone. Without meta (or without a lock
+         * to test) it may be a creator between its mkdir and its lock. */
+        snprintf(path, sizeof(path), "%s/" META_FILE, dir);
+        if (!(held == 0 && stat(path, &sb) == 0)
+            && (stat(dir, &sb) < 0
+                || time(NULL) - sb.st_mtime < GC_MIN_AGE_S))
+            continue;
         if (fsops_remove_tree(dir, failed, sizeof(failed)) == 0)
             removed++;
     }

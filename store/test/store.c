@@ -400,6 +400,7 @@ static void test_delete_under_reader(void)
     CU_ASSERT_EQUAL(tess_store_info(r, &info, &err), 0);
     CU_ASSERT_EQUAL(info.state, TESS_STORE_DELETED);
     tess_store_obj_close(r);
+    tess_store_obj_close(o2);
 
     /* a producer whose object is deleted learns it at its next commit */
     CU_ASSERT_EQUAL(tess_store_delete(st, "Doomed", &err), 0);
@@ -747,11 +748,18 @@ static void test_foreign_entries_and_gc(void)
 
     /* leftovers: an unnamed incarnation whose creator died, a name being
      * deleted, a dead writer's temporary in a complete object */
-    snprintf(path, sizeof(path), "%s/.objects/0123456789abcdef0123456789abcdef",
-             d);
-    mkdir(path, 0777);
-    strcat(path, "/lock");
+    char orphan[1024], young[1024];
+    snprintf(orphan, sizeof(orphan),
+             "%s/.objects/0123456789abcdef0123456789abcdef", d);
+    mkdir(orphan, 0777);
+    snprintf(path, sizeof(path), "%s/lock", orphan);
     fclose(fopen(path, "w"));
+    snprintf(path, sizeof(path), "%s/meta", orphan);
+    fclose(fopen(path, "w"));
+    /* a creator between its mkdir and its lock: kept */
+    snprintf(young, sizeof(young),
+             "%s/.objects/fedcba9876543210fedcba9876543210", d);
+    mkdir(young, 0777);
     snprintf(path, sizeof(path), "%s/.del.0123", d);
     CU_ASSERT_EQUAL(symlink(".objects/0123", path), 0);
     tess_store_info_t info;
@@ -761,7 +769,15 @@ static void test_foreign_entries_and_gc(void)
     fclose(fopen(path, "w"));
     CU_ASSERT_EQUAL(tess_store_gc(st, &err), 3);
     CU_ASSERT_EQUAL(access(path, F_OK), -1);
+    CU_ASSERT_EQUAL(access(orphan, F_OK), -1);
+    CU_ASSERT_EQUAL(access(young, F_OK), 0);
     CU_ASSERT_EQUAL(tess_store_gc(st, &err), 0);
+    /* ... until it is old */
+    struct timespec old_times[2] = {{time(NULL) - 3600, 0},
+                                    {time(NULL) - 3600, 0}};
+    CU_ASSERT_EQUAL(utimensat(AT_FDCWD, young, old_times, 0), 0);
+    CU_ASSERT_EQUAL(tess_store_gc(st, &err), 1);
+    CU_ASSERT_EQUAL(access(young, F_OK), -1);
     /* the named objects are intact, the producer's still building */
     tess_store_obj_t *k = tess_store_obj_open(st, "Kept", 0, &err);
     CU_ASSERT_PTR_NOT_NULL(k);
