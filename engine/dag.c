@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine/dag.h"
 #include "engine/pool.h"
@@ -97,6 +98,7 @@ static dag_version_t *version_new(dag_t *dag, dag_data_t *d,
     v->number = d->next_version++;
     v->refs = 0;
     v->state = DAG_V_PENDING;
+    v->undefined = 0;
     for (int i = 0; i < d->rank; i++) {
         v->box[i] = box->start[i];
         v->box[d->rank + i] = box->count[i];
@@ -288,9 +290,18 @@ void dag_destroy(dag_t *dag)
     errno = saved;
 }
 
+uint64_t dag_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static void ready_push(dag_t *dag, dag_task_t *t)
 {
     t->state = DAG_T_READY;
+    if (!t->ready_ns)
+        t->ready_ns = dag_now_ns();
     t->next = NULL;
     dag_task_t **head = &dag->lo_head, **tail = &dag->lo_tail;
     if (t->flags & TESS_PRIORITY) {
@@ -322,6 +333,11 @@ dag_task_t *dag_pop_ready(dag_t *dag)
     t->state = DAG_T_RUNNING;
     dag->st.ready--;
     return t;
+}
+
+void dag_requeue(dag_t *dag, dag_task_t *t)
+{
+    ready_push(dag, t);
 }
 
 static int add_edge(dag_t *dag, dag_task_t *from, dag_task_t *to,
@@ -487,6 +503,23 @@ dag_task_t *dag_submit(dag_t *dag, uint32_t kernel, const char *kname,
             nsrc[i] = (uint32_t)dag->nscr - first_src[i];
             bytes += nsrc[i] * (sizeof(dag_src_t) +
                                 2 * sizeof(int64_t) * (size_t)datas[i]->rank);
+            /* reading what nobody wrote, of an array without an initial
+             * value, is a mistake of the program, not zeros */
+            for (uint32_t k = first_src[i]; k < dag->nscr; k++) {
+                const dag_version_t *v = dag->scr[k].v;
+                if (v->undefined) {
+                    char buf[256];
+                    errno = EINVAL;
+                    tess_errprintf(err, "task %s: parameter %d reads %s%s, "
+                                   "which no task has written, and array "
+                                   "'%s' has no initial value", kname, i,
+                                   datas[i]->name,
+                                   region_format(&dag->scr[k].piece, buf,
+                                                 sizeof(buf)),
+                                   datas[i]->name);
+                    return NULL;
+                }
+            }
         }
     }
     bytes = (bytes + 15) & ~(size_t)15;
@@ -507,6 +540,8 @@ dag_task_t *dag_submit(dag_t *dag, uint32_t kernel, const char *kname,
     t->params = (dag_param_t *)blk;
     t->params_bytes = bytes;
     t->state = DAG_T_WAITING;
+    t->attempt = 1;
+    t->submit_ns = dag_now_ns();
     dag->st.submitted++;
     if (++dag->st.live_tasks > dag->st.peak_live_tasks)
         dag->st.peak_live_tasks = dag->st.live_tasks;

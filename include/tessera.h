@@ -167,6 +167,20 @@ tess_param_t tess_string(const char *value);
 /* Runs                                                                */
 /* ------------------------------------------------------------------ */
 
+/** Where kernels run. */
+typedef enum tess_isolation {
+    TESS_ISOLATION_DEFAULT = 0, /**< tasks: the run's setting; runs: an
+                                     executor process per slot on MPI
+                                     workers and in the `tessera` command,
+                                     the slot's thread for tess_run_create */
+    TESS_ISOLATION_PROCESS = 1, /**< an executor process per worker slot: a
+                                     segfault, abort(), exit(), time-out or
+                                     runaway allocation fails the task, the
+                                     worker and the run go on */
+    TESS_ISOLATION_NONE = 2,    /**< on the slot's thread: the least cost
+                                     per task; a crash ends the process */
+} tess_isolation_t;
+
 /** Settings of a run. Initialise with tess_config_init(), then override. */
 typedef struct tess_config {
     int nthreads;          /**< local executor threads (0: number of cores) */
@@ -174,7 +188,8 @@ typedef struct tess_config {
     const char *dot_path;  /**< if set: the task graph, written as Graphviz dot */
     const char *run_dir;   /**< run directory (fragments, results); NULL:
                                 a temporary one (threads) or
-                                ./tessera-run.PID (MPI) */
+                                a new ./tessera-run.PROGRAM.STAMP.XXXXXX
+                                (MPI); one run owns it at a time */
     size_t inline_max;     /**< MPI: values up to this size travel inside
                                 messages instead of files (0: 64 KiB) */
     const char *policy;    /**< MPI scheduling policy: "locality" (NULL) or
@@ -186,6 +201,8 @@ typedef struct tess_config {
                                 running tasks finish, the rest are reported
                                 as not run and the run fails cleanly */
     double deadline_margin; /**< seconds kept before the deadline (0: 30) */
+    tess_isolation_t isolation; /**< where kernels run (see
+                                     tess_isolation_t) */
 } tess_config_t;
 
 void tess_config_init(tess_config_t *cfg);
@@ -201,8 +218,14 @@ int tess_run_destroy(tess_run_t *run, tess_error_t *err);
 /** Make @p fn the kernel called @p name for this run (copies the name). */
 int tess_register_kernel(tess_run_t *run, const char *name, tess_kernel_f fn);
 
+/** The initial value of an array that has none: reading an element no task
+ *  wrote is an error (naming the array and region) instead of zeros. */
+extern const char tess_undefined[];
+#define TESS_UNDEFINED ((const void *)tess_undefined)
+
 /** Declare an array of @p rank dimensions. @p init (numel elements, copied)
- *  is its first value, or NULL for zeros. Returns 0 on error (err filled). */
+ *  is its first value, NULL for zeros, or TESS_UNDEFINED for none. Returns
+ *  0 on error (err filled). */
 tess_data_t tess_array(tess_run_t *run, const char *name, tess_type_t type,
                        int rank, const int64_t *shape, const void *init,
                        tess_error_t *err);
@@ -250,16 +273,42 @@ typedef struct tess_impl {
     const char *kernel;
 } tess_impl_t;
 
-/** Where a task may run and how (COMPSs @constraint and @implements). */
+/** What a failed task does to the run (COMPSs on_failure). */
+typedef enum tess_on_failure {
+    TESS_ON_FAILURE_FAIL = 0,   /**< the run stops: nothing new starts, the
+                                     run fails (the default) */
+    TESS_ON_FAILURE_RETRY = 1,  /**< run it again, on another worker when
+                                     there is one, up to `retries` times;
+                                     then as FAIL */
+    TESS_ON_FAILURE_CANCEL_SUCCESSORS = 2, /**< the tasks that need its
+                                     outputs are cancelled, the rest goes
+                                     on; the run fails at its end */
+    TESS_ON_FAILURE_IGNORE = 3, /**< its outputs read as zeros (files: the
+                                     version it read, or empty) and the run
+                                     goes on as if it had succeeded */
+} tess_on_failure_t;
+
+/** Where a task may run and how (COMPSs @constraint, @implements and
+ *  @task options). Zero-initialise, then set what you need. */
 typedef struct tess_task_opts {
     unsigned flags;           /**< TESS_PRIORITY */
     const char *arch;         /**< only on workers of this architecture
                                    (the node feature, e.g. "mic"); NULL: any */
     int cpus;                 /**< slots (cores) the task occupies (0: 1) */
     int64_t memory_mb;        /**< memory the task needs on its worker, in
-                                   MiB (0: no constraint) */
+                                   MiB (0: no constraint); with process
+                                   isolation also its address-space limit */
     int nimpls;
     const tess_impl_t *impls; /**< architecture-specific kernels */
+    const char *name;         /**< the task definition's name, for traces
+                                   and messages (NULL: the kernel's name) */
+    tess_on_failure_t on_failure;
+    int retries;              /**< TESS_ON_FAILURE_RETRY: extra attempts
+                                   (0: 1) */
+    double timeout;           /**< seconds a run of the task may take
+                                   before it is killed and counts as failed
+                                   (0: none); implies process isolation */
+    tess_isolation_t isolation;
 } tess_task_opts_t;
 
 /** tess_submit() with constraints and implementations. A task that no
@@ -303,6 +352,12 @@ const char *tess_run_dir(const tess_run_t *run);
 
 /** The first error of the run (a failed task, a bad submission), "" if none. */
 const char *tess_run_error(const tess_run_t *run);
+
+/** Stop the run as a cancellation: nothing new starts, tasks not started
+ *  are reported as not run, waits return -1 once the running ones end.
+ *  Async-signal-safe (it only sets a flag): call it from a SIGTERM
+ *  handler. @p signal names the cause in the message (0: SIGTERM). */
+void tess_run_cancel(tess_run_t *run, int signal);
 
 /** A kernel and its name, for tess_mpi_main(). */
 typedef struct tess_kernel_def {

@@ -13,16 +13,20 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "tessera.h"
+
 /* "WORKDIR/d<id>.v<version>.<basename of user_path>" into a new string
  * (caller frees), NULL/ENOMEM. */
 char *filever_path(const char *workdir, uint64_t data_id, uint32_t version,
                    const char *user_path);
 
-/* Copy file from -> to (created or truncated). -1 with msg filled. */
-int filever_copy(const char *from, const char *to, char *msg, size_t len);
+/* Copy file from -> to (created or truncated). -1 with errno and err
+ * naming the file that could not be read or written. */
+int filever_copy(const char *from, const char *to, tess_error_t *err);
 
 /* Copy from onto to through a temporary and rename(2): readers of `to`
- * see the old or the new content, never a part. */
-int filever_publish(const char *from, const char *to, char *msg, size_t len);
+ * see the old or the new content, never a part. On failure `to` is
+ * untouched and the temporary removed. */
+int filever_publish(const char *from, const char *to, tess_error_t *err);
 
 #endif

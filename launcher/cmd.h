@@ -33,25 +33,55 @@ int cmd_store(int argc, char **argv);
     "States: building, complete, incomplete (its producer ended without\n" \
     "completing it). Bad names and missing objects exit with status 2.\n"
 
-#define CMD_SUBMIT_USAGE                                                     \
-    "usage: tessera submit WORKFLOW.xml --nodes N --time HH:MM:SS\n"         \
-    "                      [--partition P] [--constraint F] [--account A]\n" \
-    "                      [--qos Q] [--dry-run] [--param NAME=VALUE]...\n"  \
-    "                      [-n WORKERS] [--slots N] [--run-dir DIR]\n"       \
-    "Validate WORKFLOW.xml, write RUN_DIR/job.sbatch (a readable sbatch\n"   \
-    "script running `tessera run` in the allocation) and submit it with\n"  \
-    "sbatch; --dry-run prints the script instead. A --constraint no node\n" \
-    "of the cluster satisfies is refused before submission (exit 2).\n"
+#define CMD_SUBMIT_USAGE                                                      \
+    "usage: tessera submit WORKFLOW.xml --nodes N --time TIME\n"              \
+    "                      [--partition P] [--constraint F] [--account A]\n"  \
+    "                      [--qos Q] [--job-name NAME]\n"                     \
+    "                      [--sbatch OPTION]...\n"                            \
+    "                      [--setup LINE]... [--dry-run]\n"                   \
+    "                      [-n|--workers WORKERS] [--slots N]\n"              \
+    "                      [-p|--param NAME=VALUE]...\n"                      \
+    "                      [--kernel-path DIR[:DIR...]] [--run-dir DIR]\n"    \
+    "                      [--dot FILE]\n"                                    \
+    "Validate WORKFLOW.xml and check the request against the cluster\n"       \
+    "(partition limits, nodes with the features, the architectures the\n"     \
+    "tasks need): a job that could never run is refused (exit 2) before\n"    \
+    "anything is created. Then write RUN_DIR/job.sbatch, an sbatch script\n"  \
+    "running `tessera run` in the allocation, and submit it with sbatch.\n"   \
+    "  --nodes N            nodes of the job (required)\n"                    \
+    "  --time TIME          its time limit, as sbatch: HH:MM:SS, MM:SS,\n"    \
+    "                       minutes, D-HH[:MM[:SS]] (required)\n"             \
+    "  --partition P        partition(s), ','-separated\n"                    \
+    "  --constraint F       node features, as sbatch (mic, 'mic*1', a&b)\n"   \
+    "  --account A, --qos Q as sbatch\n"                                      \
+    "  --job-name NAME      default tessera-WORKFLOW_NAME\n"                  \
+    "  --sbatch OPTION      another sbatch option for the script, one per\n"  \
+    "                       --sbatch (--sbatch --mail-type=END);\n"           \
+    "                       repeatable\n"                                     \
+    "  --setup LINE         a shell line run before tessera (module load\n"   \
+    "                       ...); repeatable\n"                               \
+    "  --dry-run            print the script; create and submit nothing\n"    \
+    "  -n, --workers W      worker ranks (default: one per node)\n"           \
+    "  --slots N            tasks each worker runs at once (default: its\n"   \
+    "                       node's CPUs)\n"                                   \
+    "  -p, --param NAME=VALUE  override a workflow parameter (repeatable)\n"  \
+    "  --kernel-path DIRS   where kernel libraries are searched first\n"      \
+    "  --run-dir DIR        new or empty (default: a new unique\n"            \
+    "                       ./tessera-run.NAME.YYYYmmdd-HHMMSS.XXXXXX)\n"     \
+    "  --dot FILE           the job writes the task graph in Graphviz dot\n"
 
 #define CMD_RUN_USAGE                                                        \
     "usage: tessera run WORKFLOW.xml [-n WORKERS] [--slots N]\n"             \
-    "                   [--param NAME=VALUE]... [--run-dir DIR]\n"           \
+    "                   [--param NAME=VALUE]... [--run-dir DIR] [--overwrite]\n" \
     "                   [--kernel-path DIR[:DIR...]] [--dot FILE]\n"         \
     "Validate WORKFLOW.xml, then run it: the engine and WORKERS worker\n"    \
     "ranks (default 1, each with --slots threads, default all cores) as\n"   \
     "one MPI job started with mpirun; -n 0 runs the tasks on threads of\n"   \
-    "this process. Results go to RUN_DIR/results.h5 (default RUN_DIR:\n"     \
-    "./tessera-run.NAME.TIMESTAMP), with trace.csv and workers.txt.\n"       \
+    "this process. Results go to RUN_DIR/results.h5 (default RUN_DIR: a\n"   \
+    "new ./tessera-run.NAME.TIMESTAMP.XXXXXX, or tessera-run.NAME.JOBID\n"  \
+    "in Slurm), with status.txt, trace.csv, edges.csv and workers.txt.\n"   \
+    "One run owns a run directory at a time; a directory holding an\n"     \
+    "earlier run is refused unless --overwrite replaces its record.\n"     \
     "  --param NAME=VALUE  override a workflow parameter (repeatable)\n"     \
     "  --kernel-path DIRS  where kernel libraries are searched first\n"      \
     "  --dot FILE          write the task graph in Graphviz dot\n"
@@ -73,6 +103,7 @@ typedef struct wfopts {
     const char *dot;
     int workers; /* -1: default */
     int slots;   /* 0: cores */
+    int overwrite; /* --overwrite: replace an earlier run's record */
 } wfopts_t;
 
 /* Parse argv (argv[0] is the command); run-only options are accepted when

@@ -41,6 +41,10 @@ int wfopts_parse(int argc, char **argv, int allow_run, wfopts_t *o)
                                    strcmp(a, "--slots") == 0 ||
                                    strcmp(a, "--run-dir") == 0 ||
                                    strcmp(a, "--dot") == 0));
+        if (allow_run && strcmp(a, "--overwrite") == 0) {
+            o->overwrite = 1;
+            continue;
+        }
         if (a[0] != '-') {
             if (o->workflow) {
                 fprintf(stderr, "tessera %s: unexpected argument '%s'\n",

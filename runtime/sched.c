@@ -96,9 +96,28 @@ static int64_t memory_of(const sched_t *s, const dag_task_t *t)
     return s->ops && s->ops->memory ? s->ops->memory(s->ctx, t) : 0;
 }
 
+static int eligible(const sched_t *s, const dag_task_t *t, int w)
+{
+    return !s->ops || !s->ops->eligible || s->ops->eligible(s->ctx, t, w);
+}
+
+/* A retried task avoids the worker it failed on while another worker
+ * could run it. */
+static int avoided(const sched_t *s, const dag_task_t *t, int w)
+{
+    if (t->avoid != w + 1)
+        return 0;
+    for (int k = 0; k < s->n; k++)
+        if (k != w && s->slots[k] >= cost_of(s, t) && eligible(s, t, k))
+            return 1;
+    return 0;
+}
+
 static int fits(const sched_t *s, const dag_task_t *t, int w, int cost)
 {
     int64_t m = memory_of(s, t);
+    if (t->avoid && avoided(s, t, w))
+        return 0;
     return s->slots[w] - s->used[w] >= cost &&
            (m == 0 || s->mem[w] == 0 || s->mem[w] - s->mem_used[w] >= m) &&
            (!s->ops || !s->ops->eligible || s->ops->eligible(s->ctx, t, w));

@@ -6,7 +6,9 @@
  * eligible worker (right architecture) with enough free slots that already
  * holds the most bytes of its inputs (data locality), ties broken by the
  * most free slots. The head task waits while no eligible worker has room
- * (tasks behind it wait too: first-come first-served, no overtaking). Policies are selected by name so others
+ * (tasks behind it wait too: first-come first-served, no overtaking). A
+ * retried task (t->avoid) goes to another worker than the one it failed
+ * on while one could run it. Policies are selected by name so others
  * can be added and measured ("fifo": ignore locality, round robin).
  * Engine thread only.
  */

@@ -1,7 +1,7 @@
 #!/bin/sh
 # t1100-wf-validate.t - the workflow front end against bad and hostile input.
 #
-# Runs every line of tests/wf/EXPECT through engine/test/wf_check validate and
+# Runs every line of tests/wf/EXPECT through workflow/test/wf_check validate and
 # asserts the exit status and that stderr is exactly one line containing the
 # expected "file:line:col: message" (or "--param NAME: message").  Then: the
 # input size bound, the examples (constraints and implementations: archs),
@@ -9,8 +9,8 @@
 # Needs TOP_SRCDIR and TOP_BUILDDIR (set by `make check`).
 set -u
 : "${TOP_SRCDIR:?set TOP_SRCDIR}" "${TOP_BUILDDIR:?set TOP_BUILDDIR}"
-W="$TOP_BUILDDIR/engine/test/wf_check"
-MKH5="$TOP_BUILDDIR/engine/test/wf_mkh5"
+W="$TOP_BUILDDIR/workflow/test/wf_check"
+MKH5="$TOP_BUILDDIR/workflow/test/wf_mkh5"
 KDIR="$TOP_BUILDDIR/examples/pipeline/.libs"
 AKDIR="$TOP_BUILDDIR/examples/archs/.libs"
 CORPUS="$TOP_SRCDIR/tests/wf"

@@ -138,7 +138,11 @@ typedef struct wf_array_decl {
     int rank;
     const int64_t *shape;
     const char *source_file;    /* input arrays: HDF5 file (absolute path) */
-    const char *source_dataset; /* ... and dataset; both NULL: zeros */
+    const char *source_dataset; /* ... and dataset */
+    int zero;                   /* init="zero": starts as zeros; otherwise
+                                   (and not an input) it has no initial
+                                   value: reading it before a task wrote it
+                                   is an error */
     int local;                  /* declared in a loop body (one per iteration) */
     wf_loc_t loc;
 } wf_array_decl_t;

@@ -262,7 +262,8 @@ static int declare_array(xstate_t *xs, const wf_stmt_t *st)
     const char *name = wf_str(wf, d->name);
     wf_array_decl_t decl = {.name = name, .type = (tess_type_t)d->type,
                             .rank = d->rank, .shape = shape,
-                            .local = d->local, .loc = d->loc};
+                            .local = d->local, .zero = d->zero,
+                            .loc = d->loc};
     if (d->kind == WF_DATA_INPUT) {
         for (int k = 0; k < d->rank; k++)
             shape[k] = xs->env[wf->syms.v[d->dim_sym + k].slot];

@@ -74,14 +74,22 @@ static void test_order_priority_locality(void)
 static void test_slots_arch_memory(void)
 {
     kclasses_t *kt = kclasses_create();
-    const char *ia[1] = {"mic"};
-    uint32_t ik[1] = {7};
-    const kclass_t *mic_only = kclasses_intern(kt, 1, "mic", 1, 0, 0, NULL, NULL);
-    const kclass_t *two_cpus = kclasses_intern(kt, 1, NULL, 2, 0, 0, NULL, NULL);
-    const kclass_t *big = kclasses_intern(kt, 1, NULL, 1, 600, 0, NULL, NULL);
-    const kclass_t *with_impl = kclasses_intern(kt, 1, NULL, 1, 0, 1, ia, ik);
-    CU_ASSERT_PTR_EQUAL(kclasses_intern(kt, 1, "mic", 1, 0, 0, NULL, NULL),
-                        mic_only); /* interned */
+    kclass_impl_t impl = {(char *)"mic", 7};
+    const kclass_t *mic_only =
+        kclasses_intern(kt, &(kclass_t){.kernel = 1, .arch = (char *)"mic"});
+    const kclass_t *two_cpus =
+        kclasses_intern(kt, &(kclass_t){.kernel = 1, .cpus = 2});
+    const kclass_t *big =
+        kclasses_intern(kt, &(kclass_t){.kernel = 1, .memory_mb = 600});
+    const kclass_t *with_impl = kclasses_intern(
+        kt, &(kclass_t){.kernel = 1, .nimpls = 1, .impls = &impl});
+    CU_ASSERT_PTR_EQUAL(
+        kclasses_intern(kt, &(kclass_t){.kernel = 1, .arch = (char *)"mic"}),
+        mic_only); /* interned */
+    CU_ASSERT_PTR_NOT_EQUAL(
+        kclasses_intern(kt, &(kclass_t){.kernel = 1, .arch = (char *)"mic",
+                                        .timeout_ms = 5}),
+        mic_only); /* every option is part of the class */
     CU_ASSERT_EQUAL(kclass_kernel_for(with_impl, "mic"), 7);
     CU_ASSERT_EQUAL(kclass_kernel_for(with_impl, "default"), 1);
 
