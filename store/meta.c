@@ -14,6 +14,7 @@
 
 #include "base/box.h"
 #include "base/types.h"
+#include "io/runstatus.h"
 #include "store/fsops.h"
 #include "store/meta.h"
 
@@ -22,12 +23,7 @@
 
 char *meta_utc_now(char *buf, size_t len)
 {
-    time_t t = time(NULL);
-    struct tm tm;
-
-    gmtime_r(&t, &tm);
-    strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return buf;
+    return runstatus_time((double)time(NULL), buf, len);
 }
 
 static char *dup_or_empty(const char *s)
@@ -86,22 +82,14 @@ int meta_init(meta_t *m, const char *name, const char *id,
 /* Writing                                                             */
 /* ------------------------------------------------------------------ */
 
-/* "key: value\n" with the value escaped; "-" for an empty value. */
-static void put(FILE *f, const char *key, const char *value)
+/* "key: value\n" with the value escaped as in status.txt (one line,
+ * whatever the text) in @p buf (room for 4 bytes per byte of any value);
+ * "-" for an empty value. */
+static void put(FILE *f, const char *key, const char *value, char *buf,
+                size_t len)
 {
-    fprintf(f, "%s: ", key);
-    if (!value || !value[0])
-        fputc('-', f);
-    for (const char *p = value; p && *p; p++) {
-        switch (*p) {
-        case '\\': fputs("\\\\", f); break;
-        case '\n': fputs("\\n", f); break;
-        case '\t': fputs("\\t", f); break;
-        case '\r': fputs("\\r", f); break;
-        default: fputc(*p, f);
-        }
-    }
-    fputc('\n', f);
+    fprintf(f, "%s: %s\n", key,
+            value && value[0] ? runstatus_escape(value, buf, len) : "-");
 }
 
 static void put_int(FILE *f, const char *key, int64_t v, bool known)
@@ -112,59 +100,57 @@ static void put_int(FILE *f, const char *key, int64_t v, bool known)
         fprintf(f, "%s: -\n", key);
 }
 
+static size_t longest(size_t n, const char *s)
+{
+    size_t k = s ? strlen(s) : 0;
+    return k > n ? k : n;
+}
+
 int meta_write(const meta_t *m, const char *objdir, bool sync)
 {
     char shape[200];
     fsops_text_t t;
-    FILE *f = fsops_text_open(&t);
+    size_t n = longest(longest(longest(256, m->workflow), m->run), m->params);
+    size_t len = 4 * n + 1;
+    char *buf = malloc(len);
+    FILE *f = buf ? fsops_text_open(&t) : NULL;
 
-    if (!f)
+    if (!f) {
+        free(buf);
+        errno = ENOMEM;
         return -1;
+    }
     fprintf(f, "format: %d\n", m->format);
-    put(f, "name", m->name);
-    put(f, "id", m->id);
-    put(f, "state", m->complete ? "complete" : "building");
-    put(f, "type", tess_type_name(m->type));
+    put(f, "name", m->name, buf, len);
+    put(f, "id", m->id, buf, len);
+    put(f, "state", m->complete ? "complete" : "building", buf, len);
+    put(f, "type", tess_type_name(m->type), buf, len);
     fprintf(f, "rank: %d\n", m->rank);
     put(f, "shape", m->has_shape ? box_format_shape(shape, sizeof(shape),
                                                     m->rank, m->shape)
-                                 : "");
+                                 : "", buf, len);
     put_int(f, "nblocks_expected", m->nblocks_expected,
             m->nblocks_expected > 0);
-    put(f, "sync", m->sync ? "yes" : "no");
-    put(f, "lock", m->lock ? "yes" : "no");
-    put(f, "user", m->user);
+    put(f, "sync", m->sync ? "yes" : "no", buf, len);
+    put(f, "lock", m->lock ? "yes" : "no", buf, len);
+    put(f, "user", m->user, buf, len);
     fprintf(f, "uid: %ld\n", m->uid);
-    put(f, "host", m->host);
+    put(f, "host", m->host, buf, len);
     fprintf(f, "pid: %ld\n", m->pid);
-    put(f, "created", m->created);
-    put(f, "workflow", m->workflow);
-    put(f, "run", m->run);
-    put(f, "params", m->params);
-    put(f, "completed", m->completed);
+    put(f, "created", m->created, buf, len);
+    put(f, "workflow", m->workflow, buf, len);
+    put(f, "run", m->run, buf, len);
+    put(f, "params", m->params, buf, len);
+    put(f, "completed", m->completed, buf, len);
     put_int(f, "blocks", m->nblocks, m->complete);
     put_int(f, "bytes", m->bytes, m->complete);
+    free(buf);
     return fsops_text_commit(&t, objdir, META_FILE, sync);
 }
 
 /* ------------------------------------------------------------------ */
 /* Reading                                                             */
 /* ------------------------------------------------------------------ */
-
-/* Undo put()'s escapes in place. */
-static void unescape(char *s)
-{
-    char *o = s;
-    for (char *p = s; *p; p++) {
-        if (*p == '\\' && p[1]) {
-            p++;
-            *o++ = *p == 'n' ? '\n' : *p == 't' ? '\t' : *p == 'r' ? '\r' : *p;
-        } else {
-            *o++ = *p;
-        }
-    }
-    *o = '\0';
-}
 
 static bool parse_i64(const char *s, int64_t *v)
 {
@@ -238,7 +224,7 @@ int meta_read(meta_t *m, const char *objdir, tess_error_t *err)
         }
         *colon = '\0';
         char *k = line, *v = colon + 2;
-        unescape(v);
+        runstatus_unescape(v);
         int64_t x;
         if (strcmp(k, "format") == 0) {
             if (!parse_i64(v, &x) || x < 1)

@@ -1,8 +1,9 @@
 /*
  * meta.h - the metadata file of a store object, OBJECT_DIR/meta.
  *
- * A text file of "key: value" lines, like RUN_DIR/status.txt: values are
- * one line, with backslash escapes \\ \n \t \r; unknown keys are ignored
+ * A text file of "key: value" lines, like RUN_DIR/status.txt and with
+ * its escapes (io/runstatus.h: \\ \n \r \t, other control bytes \xHH),
+ * so a value is always one line; unknown keys are ignored
  * (the format grows); "-" is "none". Written once when the object is
  * created (state: building) and replaced atomically (temp + fsync +
  * rename) when it is completed. Keys:
