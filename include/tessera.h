@@ -510,8 +510,10 @@ int tess_store_put(tess_store_obj_t *obj, int64_t block,
 
 /** Mark the object complete: its block list is fixed (the blocks
  *  committed so far), made durable, and consumers' iterations end. Call
- *  once, after every tess_store_put() of the object has returned.
- *  EINVAL if the spec announced more blocks than were committed. */
+ *  it after every tess_store_put() of the object has returned (a block
+ *  committed later is not part of the object); completing a complete
+ *  object does nothing. EINVAL if the spec announced another number of
+ *  blocks than were committed (the object stays under construction). */
 int tess_store_complete(tess_store_obj_t *obj, tess_error_t *err);
 
 /** State of an object. */
@@ -549,7 +551,8 @@ typedef struct tess_store_info {
     const char *run;
     const char *params;
     int format;              /**< on-disk format version */
-    int producer_alive;      /**< 1 alive, 0 gone, -1 unknown (file system
+    int producer_alive;      /**< 1 alive, 0 gone (and for complete
+                                  objects), -1 unknown (file system
                                   without locks; see docs/store.md) */
 } tess_store_info_t;
 
