@@ -13,7 +13,7 @@ prog="$TOP_BUILDDIR/tests/prog/store_prog"
 mkdir st
 pids=""
 
-midwrite=0
+midwrite=0 maxlate=0
 i=0
 for extra in 0 0.003 0.007 0.011 0.02 0.035; do
     i=$((i + 1))
@@ -35,7 +35,10 @@ for extra in 0 0.003 0.007 0.011 0.02 0.035; do
     set -e
     # the consumer saw the death promptly and checked what was there
     [ $rc -eq 1 ] || fail "consumer exited $rc: $(cat c.out c.err)"
-    [ $(( $(date +%s) - t0 )) -lt 10 ] || fail "consumer noticed late"
+    # well before its 100 s time-out (seconds on a loaded machine)
+    late=$(( $(date +%s) - t0 ))
+    [ $late -lt 30 ] || fail "consumer noticed after ${late}s: $(cat c.out c.err)"
+    maxlate=$(( late > maxlate ? late : maxlate ))
     grep -q "object $name is incomplete: its producer .* ended without completing it" c.err ||
         fail "consumer's error: $(cat c.err)"
     id=$(readlink st/$name | sed 's|.objects/||')
@@ -59,7 +62,7 @@ for extra in 0 0.003 0.007 0.011 0.02 0.035; do
         h5dump -H "$f" > /dev/null 2>&1 || fail "$f does not open"
     done
 done
-echo "producers killed: 6, inside a block write: $midwrite"
+echo "producers killed: 6, inside a block write: $midwrite, consumers noticed within ${maxlate}s"
 [ $midwrite -ge 1 ] || fail "no kill landed inside a block write"
 
 # gc: the dead writers' temporaries go, the objects stay readable
