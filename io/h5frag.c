@@ -82,8 +82,8 @@ static int check_box(int rank, const int64_t *start, const int64_t *count)
 /* Write the HDF5 content of a fragment into the (reserved) file @p tmp. */
 static int write_content(const char *tmp, tess_type_t type, int rank,
                          const int64_t *start, const int64_t *count,
-                         const void *buf, int64_t numel, const char **what,
-                         char *why, size_t whylen)
+                         const void *buf, int64_t numel, int64_t *offset,
+                         const char **what, char *why, size_t whylen)
 {
     hid_t fid = -1, space = -1, dcpl = -1, did = -1;
     hsize_t dims[TESS_MAX_RANK];
@@ -106,6 +106,10 @@ static int write_content(const char *tmp, tess_type_t type, int rank,
     if (numel > 0 && H5Dwrite(did, h5util_mem_type(type), H5S_ALL, H5S_ALL,
                               H5P_DEFAULT, buf) < 0)
         goto out;
+    if (offset) {
+        haddr_t a = numel > 0 ? H5Dget_offset(did) : HADDR_UNDEF;
+        *offset = a == HADDR_UNDEF ? -1 : (int64_t)a;
+    }
     *what = "write the attributes of " H5FRAG_DATASET;
     int version = TESS_FORMAT_VERSION;
     if (h5util_write_attr(did, "start", rank, H5T_STD_I64LE, H5T_NATIVE_INT64,
@@ -147,9 +151,46 @@ int h5frag_write(const char *path, tess_type_t type, int rank,
     return h5frag_write2(path, type, rank, start, count, buf, 0, err);
 }
 
+/* Give the complete temporary @p tmp the name @p path unless it exists.
+ * link(2) is atomic and exclusive on every POSIX file system, NFS included;
+ * over NFS a retransmitted LINK whose first reply was lost can answer
+ * EEXIST for our own link, hence the inode comparison. On success the
+ * temporary name is removed. */
+static int commit_noreplace(const char *tmp, const char *path)
+{
+    struct stat a, b;
+
+    if (link(tmp, path) == 0) {
+        unlink(tmp);
+        return 0;
+    }
+    int e = errno;
+    if (e == EEXIST && stat(tmp, &a) == 0 && stat(path, &b) == 0
+        && a.st_dev == b.st_dev && a.st_ino == b.st_ino) {
+        unlink(tmp);
+        return 0;
+    }
+    if (e == EPERM || e == ENOTSUP || e == ENOSYS || e == EOPNOTSUPP) {
+        /* no hard links here (some FUSE and object-store file systems) */
+        if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+            return 0;
+        e = errno == EINVAL || errno == ENOSYS ? ENOTSUP : errno;
+    }
+    errno = e;
+    return -1;
+}
+
 int h5frag_write2(const char *path, tess_type_t type, int rank,
                   const int64_t *start, const int64_t *count, const void *buf,
                   unsigned flags, tess_error_t *err)
+{
+    return h5frag_write3(path, type, rank, start, count, buf, flags, NULL,
+                         err);
+}
+
+int h5frag_write3(const char *path, tess_type_t type, int rank,
+                  const int64_t *start, const int64_t *count, const void *buf,
+                  unsigned flags, int64_t *data_offset, tess_error_t *err)
 {
     char tmp[PATH_MAX], why[200];
     int64_t numel;
@@ -167,7 +208,7 @@ int h5frag_write2(const char *path, tess_type_t type, int rank,
         return tess_errprintf(err, "frag file %s: unknown element type %d",
                               path, (int)type);
     }
-    if (flags & ~H5FRAG_NOSYNC) {
+    if (flags & ~(H5FRAG_NOSYNC | H5FRAG_NOREPLACE)) {
         errno = EINVAL;
         return tess_errprintf(err, "frag file %s: unknown flags 0x%x", path,
                               flags);
@@ -189,8 +230,8 @@ int h5frag_write2(const char *path, tess_type_t type, int rank,
     if (h5util_reserve_temp(path, tmp, sizeof(tmp), true) < 0)
         return tess_errprintf(err, "frag file %s: cannot create a temporary "
                               "file beside it: %s", path, strerror(errno));
-    if (write_content(tmp, type, rank, start, count, buf, numel, &what, why,
-                      sizeof(why)) < 0) {
+    if (write_content(tmp, type, rank, start, count, buf, numel, data_offset,
+                      &what, why, sizeof(why)) < 0) {
         int e = h5util_io_errno(errno);
         unlink(tmp);
         errno = e;
@@ -204,13 +245,24 @@ int h5frag_write2(const char *path, tess_type_t type, int rank,
      * data: a truncated file or, on some file systems, one of the right
      * size with unwritten blocks. fsync runs outside HDF5 (after H5Fclose),
      * so it does not hold HDF5's global lock against other threads. */
-    if ((!(flags & H5FRAG_NOSYNC) && h5util_sync_file(tmp) < 0)
-        || rename(tmp, path) < 0) {
+    if (!(flags & H5FRAG_NOSYNC) && h5util_sync_file(tmp) < 0) {
         int e = errno;
         unlink(tmp);
         errno = e;
-        return tess_errprintf(err, "frag file %s: cannot sync and rename %s "
-                              "into place: %s", path, tmp, strerror(e));
+        return tess_errprintf(err, "frag file %s: cannot sync %s: %s", path,
+                              tmp, strerror(e));
+    }
+    if ((flags & H5FRAG_NOREPLACE ? commit_noreplace(tmp, path)
+                                  : rename(tmp, path)) < 0) {
+        int e = errno;
+        unlink(tmp);
+        errno = e;
+        if (e == EEXIST)
+            return tess_errprintf(err, "frag file %s: exists already (never "
+                                  "replaced)", path);
+        return tess_errprintf(err, "frag file %s: cannot %s %s into place: %s",
+                              path, flags & H5FRAG_NOREPLACE ? "link"
+                              : "rename", tmp, strerror(e));
     }
     return 0;
 }
@@ -460,10 +512,28 @@ int h5frag_read(const char *path, tess_type_t type, int rank,
 int h5frag_info(const char *path, tess_type_t *type, int *rank,
                 int64_t *start, int64_t *count, tess_error_t *err)
 {
+    return h5frag_info2(path, type, rank, start, count, NULL, err);
+}
+
+int h5frag_info2(const char *path, tess_type_t *type, int *rank,
+                 int64_t *start, int64_t *count, int64_t *data_offset,
+                 tess_error_t *err)
+{
     h5frag_file_t *f = h5frag_file_open(path, 0, 0, err);
 
     if (!f)
         return -1;
+    if (data_offset) {
+        H5D_layout_t layout = H5D_LAYOUT_ERROR;
+        hid_t dcpl = H5Dget_create_plist(f->did);
+        if (dcpl >= 0) {
+            layout = H5Pget_layout(dcpl);
+            H5Pclose(dcpl);
+        }
+        haddr_t a = layout == H5D_CONTIGUOUS ? H5Dget_offset(f->did)
+                                             : HADDR_UNDEF;
+        *data_offset = a == HADDR_UNDEF ? -1 : (int64_t)a;
+    }
     h5frag_file_info(f, type, rank, start, count);
     h5frag_file_close(f);
     return 0;
@@ -522,4 +592,59 @@ int h5frag_clean_temps(const char *run_dir, tess_error_t *err)
     }
     closedir(top);
     return removed;
+}
+
+/* ------------------------------------------------------------------ */
+/* Reading without HDF5                                                */
+/* ------------------------------------------------------------------ */
+
+int h5frag_read_at(const char *path, int64_t data_offset, tess_type_t type,
+                   int64_t numel, void *dst, tess_error_t *err)
+{
+    const union { uint16_t u; uint8_t b[2]; } probe = {0x0102};
+    size_t size = tess_type_size(type);
+    struct stat sb;
+
+    if (!path || data_offset < 0 || numel < 0 || size == 0
+        || (uint64_t)numel > SIZE_MAX / size || (numel && !dst)) {
+        errno = EINVAL;
+        return tess_errprintf(err, "frag file %s: invalid raw read",
+                              path ? path : "(null)");
+    }
+    if (probe.b[0] != 0x02) { /* big-endian host: the file is little */
+        errno = ENOTSUP;
+        return tess_errprintf(err, "frag file %s: raw reads need a "
+                              "little-endian host", path);
+    }
+    size_t n = (size_t)numel * size;
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return tess_errprintf(err, "frag file %s: %s", path, strerror(errno));
+    if (fstat(fd, &sb) < 0 || sb.st_size < data_offset
+        || (uint64_t)(sb.st_size - data_offset) < n) {
+        close(fd);
+        errno = EIO;
+        return tess_errprintf(err, "frag file %s: shorter than its data "
+                              "(truncated)", path);
+    }
+    /* One request for the whole run: without it a cold read of a fresh
+     * file goes through the kernel's small initial read-ahead window. */
+    if (n > 128 * 1024)
+        posix_fadvise(fd, (off_t)data_offset, (off_t)n, POSIX_FADV_WILLNEED);
+    for (size_t off = 0; off < n;) {
+        ssize_t r = pread(fd, (char *)dst + off, n - off,
+                          (off_t)data_offset + (off_t)off);
+        if (r <= 0) {
+            int e = r < 0 ? errno : EIO;
+            if (e == EINTR)
+                continue;
+            close(fd);
+            errno = e;
+            return tess_errprintf(err, "frag file %s: read failed: %s", path,
+                                  strerror(e));
+        }
+        off += (size_t)r;
+    }
+    close(fd);
+    return 0;
 }

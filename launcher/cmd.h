@@ -57,6 +57,19 @@ int cmd_status(int argc, char **argv);
     "Exit status: 0 completed, 1 failed, cancelled or stopped, 3 still\n"   \
     "running (or submitted and not started), 2 usage or not a run\n"        \
     "directory.\n"
+int cmd_store(int argc, char **argv);
+
+#define CMD_STORE_USAGE                                                      \
+    "usage: tessera store ls [--store DIR]\n"                                \
+    "       tessera store show [--store DIR] NAME\n"                         \
+    "       tessera store rm [--store DIR] NAME...\n"                        \
+    "       tessera store gc [--store DIR]\n"                                \
+    "The named persistent objects of a store: ls lists them (name, state,\n" \
+    "blocks, bytes, creation), show describes one and its blocks, rm\n"     \
+    "deletes objects, gc removes what crashes left behind. The store is\n"  \
+    "DIR, else $TESSERA_STORE, else ~/.tessera/store (see docs/store.md).\n"\
+    "States: building, complete, incomplete (its producer ended without\n" \
+    "completing it). Bad names and missing objects exit with status 2.\n"
 
 #define CMD_SUBMIT_USAGE                                                      \
     "usage: tessera submit WORKFLOW.xml --nodes N --time TIME\n"              \

@@ -22,6 +22,8 @@ static const cmd_t cmds[] = {
      CMD_STATUS_USAGE},
     {"report", cmd_report, "summarise a run; Gantt chart, DAG, Chrome trace",
      CMD_REPORT_USAGE},
+    {"store", cmd_store, "list, show and delete named persistent objects",
+     CMD_STORE_USAGE},
 };
 
 static void usage(FILE *f)

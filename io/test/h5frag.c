@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -593,6 +594,113 @@ static void test_crash_leftovers(void)
     free(got);
 }
 
+/* H5FRAG_NOREPLACE: the first complete file keeps the name; every later
+ * writer gets EEXIST, leaves no temporary and changes nothing. Threads
+ * racing on one name: exactly one wins. */
+static atomic_int noreplace_wins;
+
+static void *write_noreplace(void *arg)
+{
+    struct worker *w = arg;
+    tess_error_t err = {""};
+    int64_t s[1] = {0}, c[1] = {NELEM};
+    int64_t *buf = malloc(NELEM * sizeof(*buf));
+    char path[PATH_MAX];
+
+    for (int64_t k = 0; k < NELEM; k++)
+        buf[k] = w->id;
+    tmpdir_path(path, "noreplace/race.h5");
+    if (h5frag_write2(path, TESS_I64, 1, s, c, buf, H5FRAG_NOREPLACE, &err)
+        == 0)
+        atomic_fetch_add(&noreplace_wins, 1);
+    else if (errno != EEXIST)
+        w->failures++;
+    free(buf);
+    return NULL;
+}
+
+static void test_noreplace(void)
+{
+    char path[PATH_MAX];
+    tess_error_t err = {""};
+    int64_t s[1] = {0}, c[1] = {1000}, z[1] = {0};
+    int64_t a[1000], b[1000], got[1000];
+
+    fill(TESS_I64, a, 1000, 3);
+    fill(TESS_I64, b, 1000, 4);
+    tmpdir_path(path, "noreplace/once.h5");
+    CU_ASSERT_EQUAL_FATAL(h5frag_write2(path, TESS_I64, 1, s, c, a,
+                                        H5FRAG_NOREPLACE, &err), 0);
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_write2(path, TESS_I64, 1, s, c, b,
+                                  H5FRAG_NOREPLACE | H5FRAG_NOSYNC, &err), -1);
+    CU_ASSERT_EQUAL(errno, EEXIST);
+    ASSERT_HAS(err.text, path);
+    ASSERT_HAS(err.text, "exists already");
+    CU_ASSERT_EQUAL(h5frag_read(path, TESS_I64, 1, s, c, got, c, z, &err), 0);
+    CU_ASSERT_EQUAL(memcmp(got, a, sizeof(a)), 0);
+    CU_ASSERT_EQUAL(tmpdir_count(tmpdir_suite, ".tmp."), 0);
+
+    pthread_t th[NTHREADS];
+    struct worker w[NTHREADS];
+    memset(w, 0, sizeof(w));
+    for (int i = 0; i < NTHREADS; i++) {
+        w[i].id = i + 1;
+        pthread_create(&th[i], NULL, write_noreplace, &w[i]);
+    }
+    for (int i = 0; i < NTHREADS; i++) {
+        pthread_join(th[i], NULL);
+        CU_ASSERT_EQUAL(w[i].failures, 0);
+    }
+    CU_ASSERT_EQUAL(atomic_load(&noreplace_wins), 1);
+    CU_ASSERT_EQUAL(tmpdir_count(tmpdir_suite, ".tmp."), 0);
+}
+
+
+/* The elements' offset reported at writing and by h5frag_info2 lets
+ * h5frag_read_at read them without HDF5; a truncated file is an error. */
+static void test_read_at(void)
+{
+    char path[PATH_MAX], cut[PATH_MAX + 8];
+    tess_error_t err = {""};
+    int64_t s[2] = {4, 0}, c[2] = {30, 7}, off = -2, off2 = -3;
+    double a[210], got[210];
+    int64_t cs[2], cc[2];
+
+    fill(TESS_F64, a, 210, 6);
+    tmpdir_path(path, "readat/one.h5");
+    CU_ASSERT_EQUAL_FATAL(h5frag_write3(path, TESS_F64, 2, s, c, a,
+                                        H5FRAG_NOREPLACE, &off, &err), 0);
+    CU_ASSERT_TRUE(off > 0);
+    CU_ASSERT_EQUAL(h5frag_info2(path, NULL, NULL, cs, cc, &off2, &err), 0);
+    CU_ASSERT_EQUAL(off2, off);
+    CU_ASSERT_EQUAL(cs[0], 4);
+    CU_ASSERT_EQUAL(cc[1], 7);
+    memset(got, 0, sizeof(got));
+    CU_ASSERT_EQUAL(h5frag_read_at(path, off, TESS_F64, 210, got, &err), 0);
+    CU_ASSERT_EQUAL(memcmp(got, a, sizeof(a)), 0);
+    /* an empty fragment has no data offset */
+    int64_t c0[2] = {0, 7};
+    tmpdir_path(path, "readat/empty.h5");
+    CU_ASSERT_EQUAL(h5frag_write3(path, TESS_F64, 2, s, c0, NULL, 0, &off2,
+                                  &err), 0);
+    CU_ASSERT_EQUAL(off2, -1);
+    /* truncated: an error, never data */
+    tmpdir_path(path, "readat/one.h5");
+    snprintf(cut, sizeof(cut), "%s.cut", path);
+    copy_prefix(path, cut, 0.9);
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_read_at(cut, off, TESS_F64, 210, got, &err), -1);
+    CU_ASSERT_EQUAL(errno, EIO);
+    ASSERT_HAS(err.text, "truncated");
+    CU_ASSERT_EQUAL(h5frag_read_at(cut, -1, TESS_F64, 210, got, &err), -1);
+    CU_ASSERT_EQUAL(errno, EINVAL);
+    tmpdir_path(path, "readat/none.h5");
+    CU_ASSERT_EQUAL(h5frag_read_at(path, off, TESS_F64, 210, got, &err), -1);
+    CU_ASSERT_EQUAL(errno, ENOENT);
+}
+
+
 static const cunit_test_t tests[] = {
     {"path scheme", test_path},
     {"round trip of every type in 1..4 dims", test_round_trip},
@@ -604,6 +712,8 @@ static const cunit_test_t tests[] = {
     {"HDF5 stays quiet in every thread", test_quiet},
     {"concurrent writers: distinct and same path", test_concurrent_writers},
     {"crash leftovers are never data", test_crash_leftovers},
+    {"NOREPLACE: one name, one writer wins", test_noreplace},
+    {"elements read by offset, without HDF5", test_read_at},
     {NULL, NULL},
 };
 
