@@ -61,7 +61,8 @@ int crash(const tess_args_t *a)
     if ((int64_t)x[0] == at) {
         switch (mode) {
         case 1: {
-            volatile int *p = NULL;
+            /* a wild pointer: a real fault (not a sanitizer's null check) */
+            volatile int *p = (volatile int *)(uintptr_t)16;
             return *p;
         }
         case 2:
@@ -86,7 +87,8 @@ int crash(const tess_args_t *a)
             fprintf(stderr, "crash: first noise line\ncrash: last words "
                     "before the fault\n");
             fflush(stderr);
-            volatile int *p = NULL;
+            /* a wild pointer: a real fault (not a sanitizer's null check) */
+            volatile int *p = (volatile int *)(uintptr_t)16;
             return *p;
         }
     }
