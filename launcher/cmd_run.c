@@ -61,6 +61,13 @@ static int execute(tess_run_t *run, wf_t *wf, const char *run_dir, double t0)
     tess_error_t err;
     int rc = 0;
     run_set_name(run, wf_name(wf));
+    /* the launcher's dry run counted the calls: progress can say how many
+     * are left */
+    const char *total = getenv("TESS_TASKS_TOTAL");
+    if (wf_call_count(wf))
+        run_set_total(run, (int64_t)wf_call_count(wf));
+    else if (total && *total)
+        run_set_total(run, strtoll(total, NULL, 10));
     wf_run_sink_t *sink = wf_run_sink_create(run, wf, &err);
     if (!sink) {
         fprintf(stderr, "%s\n", err.text);
@@ -82,11 +89,14 @@ static int execute(tess_run_t *run, wf_t *wf, const char *run_dir, double t0)
         params_text(wf, params, sizeof(params));
         for (size_t i = 0; d && i < n; i++)
             d[i] = wf_result_data(wf, i);
-        if (!d || tess_write_results(run, path, (int)n, d, wf_name(wf), params,
-                                     &err) < 0) {
+        /* the code that made the results: kernel libraries by SHA-256 */
+        char *kernels = runconf_kernels(wf);
+        if (!d || run_write_results(run, path, (int)n, d, wf_name(wf), params,
+                                    kernels, &err) < 0) {
             fprintf(stderr, "tessera: %s\n", d ? err.text : "out of memory");
             rc = 1;
         }
+        free(kernels);
         free(d);
     }
     if (rc == 0 && tess_barrier(run, &err) < 0) {
@@ -473,6 +483,10 @@ int cmd_run(int argc, char **argv)
     } else {
         setenv("TESS_RESUME", "0", 1);
     }
+    char ntasks[32];
+    snprintf(ntasks, sizeof(ntasks), "%llu",
+             (unsigned long long)wf_call_count(wf));
+    setenv("TESS_TASKS_TOTAL", ntasks, 1);
     /* the job acts for this process, which owns the directory */
     char pidtext[32];
     snprintf(pidtext, sizeof(pidtext), "%ld", (long)getpid());

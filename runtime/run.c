@@ -17,6 +17,7 @@
 #include "io/h5frag.h"
 #include "io/h5input.h"
 #include "io/h5result.h"
+#include "io/h5trace.h"
 #include "io/rundir.h"
 #include "io/runstatus.h"
 #include "runtime/journal.h"
@@ -337,6 +338,13 @@ int tess_run_destroy(tess_run_t *run, tess_error_t *err)
     if (record_close(run->record) < 0 && rc == 0) {
         tess_errprintf(err, "%s: writing trace.csv failed", run->cfg.run_dir);
         rc = -1;
+    }
+    if (run->record) {
+        /* the trace as an HDF5 table too (a copy: trace.csv stays the
+         * record, so a failure here only costs the copy) */
+        tess_error_t terr;
+        if (h5trace_write(run->cfg.run_dir, &terr) < 0)
+            fprintf(stderr, "tessera: %s\n", terr.text);
     }
     run->record = NULL;
     if (run->cfg.run_dir && run->dag && !run->status_final)
@@ -1276,6 +1284,14 @@ int tess_write_results(tess_run_t *run, const char *path, int n,
                        const tess_data_t *data, const char *workflow,
                        const char *params, tess_error_t *err)
 {
+    return run_write_results(run, path, n, data, workflow, params, NULL, err);
+}
+
+int run_write_results(tess_run_t *run, const char *path, int n,
+                      const tess_data_t *data, const char *workflow,
+                      const char *params, const char *kernels,
+                      tess_error_t *err)
+{
     struct scan s;
     for (int i = 0; i < n; i++) {
         dag_data_t *d = dag_data_get(run->dag, data[i]);
@@ -1291,7 +1307,12 @@ int tess_write_results(tess_run_t *run, const char *path, int n,
     if (!res)
         return -1;
     if (h5result_set_provenance(res, workflow ? workflow : "", params ? params : "",
-                                err) < 0)
+                                err) < 0 ||
+        (kernels && h5result_set_attr_string(res, "kernel_libraries", kernels,
+                                             err) < 0) ||
+        (run->replayed &&
+         h5result_set_attr_int(res, "tasks_replayed", (int64_t)run->replayed,
+                               err) < 0))
         goto fail;
     for (int i = 0; i < n; i++) {
         dag_data_t *d = dag_data_get(run->dag, data[i]);

@@ -204,6 +204,10 @@ int wf_expand(wf_t *wf, const wf_sink_ops_t *ops, void *ctx,
 /* ------------------------------------------------------------------ */
 
 const char *wf_name(const wf_t *wf);
+
+/* Task calls of the last expansion or dry run (WF_CHECK_EXPAND): how many
+ * tasks a run of the workflow submits. 0 before either. */
+uint64_t wf_call_count(const wf_t *wf);
 const char *wf_path(const wf_t *wf);
 
 /* Parameters in declaration order, with their final values as text

@@ -615,6 +615,7 @@ int wf_expand_internal(wf_t *wf, const wf_sink_ops_t *ops, void *ctx,
     wf->steps = 0;
     if (run(xs, 0, (uint32_t)wf->stmts.n) < 0)
         goto out;
+    wf->calls = xs->seq;
     if (!dry) {
         tess_data_t *h = realloc(wf->result_handles.v,
                                  (wf->results.n + 1) * sizeof(*h));

@@ -249,6 +249,11 @@ int wf_set_run_dir(wf_t *wf, const char *dir)
     return set_str(&wf->run_dir, dir);
 }
 
+uint64_t wf_call_count(const wf_t *wf)
+{
+    return wf->calls;
+}
+
 const char *wf_name(const wf_t *wf)
 {
     return wf->name;

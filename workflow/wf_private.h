@@ -275,6 +275,7 @@ struct wf {
     uint32_t nslots;
     int64_t *env;       /* nslots: parameter and dim values */
     bool inputs_bound;
+    uint64_t calls;      /* task calls of the last expansion (or dry run) */
     unsigned validated; /* WF_CHECK_* done */
     char *res_archs;    /* wf_set_resources(): worker architectures */
     int res_max_cpus;   /* ... largest slot count, 0: unknown */

@@ -49,7 +49,8 @@ static int k_segv(const tess_args_t *a)
     fprintf(stderr, "line one\nline two before the crash\n");
     /* a wild (not null) pointer: a real fault, which the undefined-
      * behaviour sanitizer's null check cannot intercept */
-    volatile int *p = (volatile int *)(uintptr_t)16;
+    volatile uintptr_t wild = 16; /* opaque to the compiler */
+            volatile int *p = (volatile int *)wild;
     return *p;
 }
 

@@ -62,7 +62,8 @@ int crash(const tess_args_t *a)
         switch (mode) {
         case 1: {
             /* a wild pointer: a real fault (not a sanitizer's null check) */
-            volatile int *p = (volatile int *)(uintptr_t)16;
+            volatile uintptr_t wild = 16; /* opaque to the compiler */
+            volatile int *p = (volatile int *)wild;
             return *p;
         }
         case 2:
@@ -88,7 +89,8 @@ int crash(const tess_args_t *a)
                     "before the fault\n");
             fflush(stderr);
             /* a wild pointer: a real fault (not a sanitizer's null check) */
-            volatile int *p = (volatile int *)(uintptr_t)16;
+            volatile uintptr_t wild = 16; /* opaque to the compiler */
+            volatile int *p = (volatile int *)wild;
             return *p;
         }
     }
