@@ -37,6 +37,7 @@
 #include "kernels/args.h"
 #include "kernels/runner.h"
 #include "kernels/sandbox.h"
+#include "proto/backoff.h"
 #include "runtime/exec.h"
 
 #define MSG_LEN 512
@@ -735,8 +736,7 @@ exec_t *exec_threads_create(int nthreads, const kreg_t *kernels,
         xt_destroy(&xt->base);
         return NULL;
     }
-    const char *spin = getenv("TESS_SPIN_US");
-    long spin_ns = (spin ? strtol(spin, NULL, 10) : 20) * 1000L;
+    long spin_ns = backoff_spin_ns();
     const char *iso = getenv("TESS_ISOLATION");
     /* The executors' fork server first, before the slot threads. */
     long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
