@@ -95,6 +95,11 @@ class Ctx:
         self.tables = []  # (item, markdown)
         self.notes = []
         self.reps = args.reps
+        # the time budget: METG gets the first 45%, repetitions beyond the
+        # first of the slower items stop when it runs out
+        self.t0 = time.time()
+        self.deadline = self.t0 + args.budget
+        self.metg_deadline = self.t0 + 0.45 * args.budget
         env = os.environ
         env.update({"OMPI_ALLOW_RUN_AS_ROOT": "1",
                     "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
@@ -304,6 +309,7 @@ def item_metg(ctx):
                              "libstarpu-dev at configure time): not measured.")
         dask = None
         try:
+            sys.dont_write_bytecode = True  # nothing written in the sources
             sys.path.insert(0, os.path.join(ctx.src, "bench"))
             import tb_dask
             dask = tb_dask.DaskRunner(os.path.join(ctx.bench, ".libs",
@@ -314,6 +320,7 @@ def item_metg(ctx):
             ctx.notes.append("Dask: not measured ({}).".format(e))
 
         runs = []  # dicts: pattern rep rt level iters wall tasks
+        done_reps = {}  # pattern: the repetitions run
         peak = [0.0]
 
         def one(rt, pattern, it):
@@ -324,12 +331,23 @@ def item_metg(ctx):
             else:
                 wall, tasks = rt.run.graph(pattern, CORES, rt.steps, it)
             rate = tasks * it / wall
+            if rate > 1.15 * CORES * 1e9 / ns_iter:
+                raise ServerError("{} ran {} faster than {} cores can: did it "
+                                  "skip tasks?".format(rt.name, pattern, CORES))
             peak[0] = max(peak[0], rate)
             return wall, tasks, rate
 
+        # repetition-major: every pattern once, then the second round...;
+        # stencil_1d (the headline) always gets every repetition, the others
+        # only while the item's share of the time budget lasts
         t_start = time.time()
-        for pattern in patterns:
-            for rep in range(reps):
+        took = {}
+        for rep in range(reps):
+            for pattern in patterns:
+                if rep and pattern != "stencil_1d" and \
+                        time.time() + took[pattern] > ctx.metg_deadline:
+                    continue
+                t = time.time()
                 active = {rt.name: True for rt in rts}
                 below = {rt.name: 0 for rt in rts}
                 for lv, it in enumerate(levels):
@@ -344,12 +362,14 @@ def item_metg(ctx):
                                      "rate": rate})
                         eff = rate / peak[0]
                         below[rt.name] = below[rt.name] + 1 if eff < 0.5 else 0
-                        if eff < 0.25 or below[rt.name] >= 2:
+                        if below[rt.name] >= 2:
                             active[rt.name] = False
                     if not any(active.values()):
                         break
-            log("metg: {} done ({:.0f} s so far)".format(pattern,
-                                                         time.time() - t_start))
+                took[pattern] = time.time() - t
+                done_reps.setdefault(pattern, []).append(rep)
+                log("metg: {} repetition {} done ({:.0f} s so far)".format(
+                    pattern, rep + 1, time.time() - t_start))
     finally:
         for s in servers:
             s.close()
@@ -383,30 +403,32 @@ def item_metg(ctx):
         best = min(pts, key=lambda r: abs(r["kernel_us"] - kernel_us))
         return [r["eff"] for r in pts if r["level"] == best["level"]]
 
-    lines = ["| pattern | runtime | METG(50%) µs, median [min-max] | "
+    lines = ["| pattern | reps | runtime | METG(50%) µs, median [min-max] | "
              "vs plain MPI | efficiency at 1 ms tasks | at ~100 µs |",
-             "|---|---|---|---|---|---|"]
+             "|---|---|---|---|---|---|---|"]
     for pattern in patterns:
-        mpi = [metg_of(pattern, "mpi", r) for r in range(reps)]
+        prs = done_reps.get(pattern, [])
+        mpi = [metg_of(pattern, "mpi", r) for r in prs]
         mpi_med = median([x for x in mpi if x is not None])
         for rt in rts:
-            m = [metg_of(pattern, rt.name, r) for r in range(reps)]
-            for r, x in enumerate(m):
+            m = [metg_of(pattern, rt.name, r) for r in prs]
+            for r, x in zip(prs, m):
                 ctx.rec("metg", rt.name, "metg50", x if x is not None else "",
                         "us", pattern, "", r)
             got = [x for x in m if x is not None]
             text = mmm(got) if got else "never >= 50%"
             if got and len(got) < len(m):
                 text += " ({} of {} reps)".format(len(got), len(m))
-            lines.append("| {} | {} | {} | {} | {} | {} |".format(
-                pattern, rt.label, text,
+            lines.append("| {} | {} | {} | {} | {} | {} | {} |".format(
+                pattern, len(prs), rt.label, text,
                 ratio(median(got), mpi_med) if got else "-",
                 mmm(eff_at(pattern, rt.name, 1000.0), 100, 3) + "%",
                 mmm(eff_at(pattern, rt.name, 100.0), 100, 3) + "%"))
     head = ("Width {} (= cores), {} steps ({} for Dask), 16 bytes per "
             "dependence, compute-bound kernel at {:.2f} ns per iteration; "
-            "kernel time swept from {:.0f} µs down by {}x per level; {} "
-            "repetitions, runtimes interleaved; peak {:.3g} iterations/s "
+            "kernel time swept from {:.0f} µs down by {}x per level; up to {} "
+            "repetitions (stencil_1d always; the others as the time budget "
+            "allows), runtimes interleaved; peak {:.3g} iterations/s "
             "(best run of any runtime). METG: smallest granularity "
             "(wall x cores / tasks) with efficiency >= 50%.").format(
                 CORES, steps, dask_steps, ns_iter,
@@ -632,9 +654,11 @@ _STRACE = re.compile(r"^\s*\d+\s+(\d+\.\d+)\s+(\w+)\((.*)")
 
 
 def count_ops(files, t0, t1):
-    """Per syscall name (openat split into create / open), the calls in the
-    strace -ttt logs `files` between UNIX times t0 and t1."""
+    """Per kind, the calls in the strace -ttt logs `files` between UNIX
+    times t0 and t1 (opens split into creating and plain ones), and
+    "made": the distinct files and directories created."""
     c = {}
+    made = set()
     for fn in files:
         with open(fn, errors="replace") as f:
             for line in f:
@@ -644,16 +668,22 @@ def count_ops(files, t0, t1):
                 t, name, rest = float(m.group(1)), m.group(2), m.group(3)
                 if not t0 <= t <= t1 or name not in FILE_CALLS:
                     continue
-                if name in ("openat", "open"):
-                    name = "create" if "O_CREAT" in rest else "open"
-                if name == "creat":
-                    name = "create"
+                path = re.search(r'"([^"]*)"', rest)
+                if name in ("openat", "open", "creat"):
+                    name = "create" if name == "creat" or "O_CREAT" in rest \
+                        else "open"
+                    if name == "create" and path:
+                        made.add(path.group(1))
+                if name in ("mkdir", "mkdirat") and path and \
+                        re.search(r"\) = 0$", rest.strip()):
+                    made.add(path.group(1) + "/")
                 name = {"renameat": "rename", "renameat2": "rename",
                         "unlinkat": "unlink", "mkdirat": "mkdir",
                         "fdatasync": "fsync", "newfstatat": "stat",
                         "statx": "stat", "lstat": "stat", "faccessat": "stat",
                         "faccessat2": "stat", "access": "stat"}.get(name, name)
                 c[name] = c.get(name, 0) + 1
+    c["made"] = len(made)
     return c
 
 
@@ -744,10 +774,10 @@ def item_data(ctx):
         ctx.notes.append("strace not found: file operations not counted.")
     else:
         steps = 50 if q else 500
-        lines = ["| outputs | tasks | creates | renames | unlinks | mkdirs | "
-                 "fsyncs | opens | stats | files+dirs created per 10^5 tasks "
-                 "| file/dir ops per 100 fragments |",
-                 "|---|---|---|---|---|---|---|---|---|---|---|"]
+        lines = ["| outputs | tasks | files+dirs created | creating opens | "
+                 "renames | unlinks | mkdirs | fsyncs | other opens | stats | "
+                 "files+dirs created per 10^5 tasks | metadata ops per 100 "
+                 "tasks |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
         for label, extra, size in (("16 B, inline", [], 16),
                                    ("1 KiB, files (inline_max 1)",
                                     ["--inline-max", "1"], 1024),
@@ -771,20 +801,21 @@ def item_data(ctx):
             tasks, t0, t1 = int(a[1]), int(a[2]) / 1e9, int(a[3]) / 1e9
             c = count_ops([os.path.join(d, f) for f in os.listdir(d)
                            if f.startswith("rank")], t0, t1)
-            made = c.get("create", 0) + c.get("mkdir", 0)
-            meta = made + c.get("rename", 0) + c.get("unlink", 0) + \
-                c.get("rmdir", 0)
+            made = c["made"]
+            meta = sum(c.get(k, 0) for k in ("create", "rename", "unlink",
+                                             "mkdir", "rmdir"))
             for k, v in c.items():
                 ctx.rec("data", "tessera", "file_ops_" + k, v, "calls",
                         "xfer", "bytes=%d tasks=%d %s" % (size, tasks,
                                                          " ".join(extra)))
             lines.append("| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} "
-                         "| {} |".format(label, tasks, c.get("create", 0),
-                                         c.get("rename", 0), c.get("unlink", 0),
-                                         c.get("mkdir", 0), c.get("fsync", 0),
-                                         c.get("open", 0), c.get("stat", 0),
-                                         fmt(made * 1e5 / tasks),
-                                         fmt(meta * 100.0 / tasks)))
+                         "| {} | {} |".format(
+                             label, tasks, made, c.get("create", 0),
+                             c.get("rename", 0), c.get("unlink", 0),
+                             c.get("mkdir", 0), c.get("fsync", 0),
+                             c.get("open", 0), c.get("stat", 0),
+                             fmt(made * 1e5 / tasks),
+                             fmt(meta * 100.0 / tasks)))
             shutil.rmtree(d, ignore_errors=True)
         ctx.tables.append((
             "4c. Files and metadata operations",
@@ -792,8 +823,11 @@ def item_data(ctx):
             "and fsync) while a stencil_1d of width 2 runs, every task "
             "writing one output; counted between the command's first "
             "submission and its end (start-up excluded), scaled per 10^5 "
-            "tasks. Target: <= 1 file or directory operation (create, "
-            "rename, unlink, mkdir, rmdir) per 100 fragments.\n\n"
+            "tasks. Metadata operations: opens that create, renames, "
+            "unlinks, mkdirs, rmdirs (each a metadata-server request on a "
+            "parallel file system; stats and plain opens are too, shown "
+            "apart). Target: <= 1 file or directory operation per 100 "
+            "fragments.\n\n"
             + "\n".join(lines)))
 
     # the fragment format itself (io/h5frag) vs raw files: bench_h5frag
@@ -825,14 +859,16 @@ def item_neurons(ctx):
     if not q:
         sizes.append(("4x: 200 neurons (4x the pairs)", 200))
     reps = ctx.reps or (1 if q else 3)
-    lines = ["| size | sequential s | 1 worker s | 2 workers s | speedup 1 "
-             "| speedup 2 | efficiency 2 |", "|---|---|---|---|---|---|---|"]
+    lines = ["| size | reps | sequential s | 1 worker s | 2 workers s | "
+             "speedup 1 | speedup 2 | efficiency 2 |",
+             "|---|---|---|---|---|---|---|---|"]
     for label, n in sizes:
         spikes = os.path.join(ctx.scratch, "spikes%d.h5" % n)
         run_once(ctx, "gen", [gen, spikes, "--neurons", str(n), "--bins",
                               "500"])
         t = {"seq": [], "w1": [], "w2": []}
         for rep in range(reps):
+            t_rep = time.time()
             for which in rotate(list(t), rep):
                 if which == "seq":
                     out = os.path.join(ctx.scratch, "seq%d.h5" % n)
@@ -850,9 +886,12 @@ def item_neurons(ctx):
                 ctx.rec("neurons", which, "wall", dt, "s", "neurons",
                         "neurons=%d bins=500 maxlag=200 surrogates=200" % n,
                         rep)
+            # keep time for the start-up item
+            if time.time() + 2 * (time.time() - t_rep) > ctx.deadline - 20:
+                break
         s = median(t["seq"])
-        lines.append("| {} | {} | {} | {} | {} | {} | {} |".format(
-            label, mmm(t["seq"]), mmm(t["w1"]), mmm(t["w2"]),
+        lines.append("| {} | {} | {} | {} | {} | {} | {} | {} |".format(
+            label, len(t["seq"]), mmm(t["seq"]), mmm(t["w1"]), mmm(t["w2"]),
             ratio(s, median(t["w1"])), ratio(s, median(t["w2"])),
             fmt(100 * s / median(t["w2"]) / 2) + "%"))
     ctx.tables.append((
@@ -863,8 +902,8 @@ def item_neurons(ctx):
         "of one slot), wall time of the whole command (start-up, input and "
         "results.h5 included); the larger size doubles the neurons (4x the "
         "pairs, 4x the work and output). Speedup = sequential / run; "
-        "efficiency = speedup / workers. {} repetitions, interleaved.\n\n"
-        .format(reps) + "\n".join(lines)))
+        "efficiency = speedup / workers. Up to {} repetitions (as the time "
+        "budget allows), interleaved.\n\n".format(reps) + "\n".join(lines)))
 
 
 # ------------------------------------------------------------ 6. start-up
@@ -975,9 +1014,15 @@ def main():
                          "or BUILDDIR/bench with --quick)")
     ap.add_argument("--reps", type=int, default=0,
                     help="repetitions (default: 3, 1 with --quick)")
+    ap.add_argument("--budget", type=float, default=0,
+                    help="seconds the whole suite should take (default: 780, "
+                         "90 with --quick); extra repetitions are dropped "
+                         "to fit")
     ap.add_argument("--keep", action="store_true",
                     help="keep the scratch directory (logs)")
     args = ap.parse_args()
+    if not args.budget:
+        args.budget = 90 if args.quick else 780
     ctx = Ctx(args)
     items = [i for i in args.items.split(",") if i]
     for i in items:
