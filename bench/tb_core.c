@@ -145,8 +145,21 @@ int64_t tb_now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-void tb_spin_us(int64_t us)
+double tb_seconds(void)
 {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void tb_busy_or_sleep(int sleep, int64_t us)
+{
+    if (sleep) {
+        struct timespec ts = {(time_t)(us / 1000000),
+                              (long)(us % 1000000) * 1000};
+        nanosleep(&ts, NULL);
+        return;
+    }
     int64_t end = tb_now_ns() + us * 1000;
     while (tb_now_ns() < end)
         ;

@@ -74,7 +74,11 @@ int tb_task_flat(int pattern, int64_t width, int64_t iters, int64_t step,
  * processes of one machine). */
 int64_t tb_now_ns(void);
 
-/* Busy-wait @p us microseconds (a "short task" that keeps its core). */
-void tb_spin_us(int64_t us);
+/* CLOCK_MONOTONIC in seconds (wall times measured inside a program). */
+double tb_seconds(void);
+
+/* A task body of @p us microseconds: sleeping (nanosleep, the core is
+ * free) if @p sleep, else busy (it keeps its core). */
+void tb_busy_or_sleep(int sleep, int64_t us);
 
 #endif

@@ -180,17 +180,6 @@ static int farm(int rank, int size, int64_t n)
     }
 }
 
-static void run_task(int sleep, int64_t us)
-{
-    if (sleep) {
-        struct timespec ts = {(time_t)(us / 1000000),
-                              (long)(us % 1000000) * 1000};
-        nanosleep(&ts, NULL);
-    } else {
-        tb_spin_us(us);
-    }
-}
-
 static int ping(int rank, int size, int64_t n, int sleep, int64_t us)
 {
     int64_t msg[2];
@@ -229,7 +218,7 @@ static int ping(int rank, int size, int64_t n, int sleep, int64_t us)
             if (ng < 4096)
                 gaps[ng++] = start - msg[0];
         }
-        run_task(sleep, us);
+        tb_busy_or_sleep(sleep, us);
         msg[0] = tb_now_ns();
         msg[1] = k;
         MPI_Send(msg, 2, MPI_INT64_T, 0, TAG_DONE, MPI_COMM_WORLD);

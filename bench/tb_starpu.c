@@ -48,13 +48,6 @@ static struct starpu_codelet cl = {
     .name = "tb",
 };
 
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 static int run_graph(const tb_graph_t *g)
 {
     size_t n = (size_t)(g->steps * g->width);
@@ -72,7 +65,7 @@ static int run_graph(const tb_graph_t *g)
         starpu_variable_data_register(&h[i], STARPU_MAIN_RAM,
                                       (uintptr_t)&val[i], sizeof(tb_out_t));
     bad = 0;
-    double t0 = mono();
+    double t0 = tb_seconds();
     for (int64_t s = 0; s < g->steps; s++)
         for (int64_t p = 0; p < tb_width_at(g, s); p++) {
             struct targs a = {s, p, *g};
@@ -91,7 +84,7 @@ static int run_graph(const tb_graph_t *g)
             }
         }
     starpu_task_wait_for_all();
-    double wall = mono() - t0;
+    double wall = tb_seconds() - t0;
     for (size_t i = 0; i < n; i++)
         starpu_data_unregister(h[i]);
     int64_t last = g->steps - 1;

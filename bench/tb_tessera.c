@@ -46,13 +46,6 @@
 #include "bench/tb_core.h"
 #include "tessera.h"
 
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
 /* ---- kernels ---- */
 
 /* tb(OUT row, IN row..., step, point, iters, pattern, width) */
@@ -87,13 +80,7 @@ static int k_chain(const tess_args_t *a)
     int64_t *out = tess_args_data(a, 0);
     int64_t kind = tess_args_int(a, n - 2), us = tess_args_int(a, n - 1);
     out[0] = tb_now_ns();
-    if (kind == 1) {
-        struct timespec ts = {(time_t)(us / 1000000),
-                              (long)(us % 1000000) * 1000};
-        nanosleep(&ts, NULL);
-    } else {
-        tb_spin_us(us);
-    }
+    tb_busy_or_sleep(kind == 1, us);
     out[2] = (int64_t)getpid();
     out[3] = (int64_t)syscall(SYS_gettid);
     out[1] = tb_now_ns();
@@ -179,7 +166,7 @@ static int cmd_graph(tess_run_t *run, const char *args)
         return fail(run, &err);
     tess_param_t p[1 + TB_MAX_DEPS + 5];
     int64_t deps[TB_MAX_DEPS];
-    double t0 = mono();
+    double t0 = tb_seconds();
     for (int64_t s = 0; s < g.steps; s++) {
         tess_data_t dst = arr[s % 2], src = arr[(s + 1) % 2];
         for (int64_t pt = 0; pt < tb_width_at(&g, s); pt++) {
@@ -198,7 +185,7 @@ static int cmd_graph(tess_run_t *run, const char *args)
     }
     if (tess_barrier(run, &err) < 0)
         return fail(run, &err);
-    double wall = mono() - t0;
+    double wall = tb_seconds() - t0;
     /* the last step's outputs name it: every dependence was honoured */
     int64_t *last = calloc((size_t)g.width * 2, sizeof(int64_t));
     if (!last || tess_wait_on(run, arr[(g.steps - 1) % 2], last, &err) < 0) {
@@ -230,13 +217,13 @@ static int cmd_noop(tess_run_t *run, const char *args)
     if (!x)
         return fail(run, &err);
     tess_param_t p = tess_in(x);
-    double t0 = mono();
+    double t0 = tb_seconds();
     for (int64_t i = 0; i < n; i++)
         if (!tess_submit(run, "tb_noop", 0, 1, &p, &err))
             return fail(run, &err);
     if (tess_barrier(run, &err) < 0)
         return fail(run, &err);
-    double wall = mono() - t0;
+    double wall = tb_seconds() - t0;
     tess_delete(run, x);
     printf("tb ok %.9f %.1f\n", wall, (double)n / wall);
     return 0;
@@ -308,7 +295,7 @@ static int cmd_frag(tess_run_t *run, const char *args)
     if (!pd || !rd)
         return fail(run, &err);
     tess_param_t p[2] = {tess_out(pd)};
-    double t0 = mono();
+    double t0 = tb_seconds();
     if (submit_on(run, "tb_produce", force ? "a" : NULL, 1, p, &err) < 0)
         return fail(run, &err);
     p[0] = tess_in(pd);
@@ -318,7 +305,7 @@ static int cmd_frag(tess_run_t *run, const char *args)
     int64_t r[4];
     if (tess_wait_on(run, rd, r, &err) < 0)
         return fail(run, &err);
-    double wall = mono() - t0;
+    double wall = tb_seconds() - t0;
     tess_delete(run, pd);
     tess_delete(run, rd);
     if (!r[2]) {
@@ -345,7 +332,7 @@ static int cmd_xfer(tess_run_t *run, const char *args)
     if (!arr[0] || !arr[1])
         return fail(run, &err);
     int64_t t0ns = tb_now_ns();
-    double t0 = mono();
+    double t0 = tb_seconds();
     for (int64_t s = 0; s < steps; s++)
         for (int64_t pt = 0; pt < 2; pt++) {
             tess_param_t p[5];
@@ -362,7 +349,7 @@ static int cmd_xfer(tess_run_t *run, const char *args)
         }
     if (tess_barrier(run, &err) < 0)
         return fail(run, &err);
-    double wall = mono() - t0;
+    double wall = tb_seconds() - t0;
     tess_delete(run, arr[0]);
     tess_delete(run, arr[1]);
     /* the versions die with the data: wait for their fragments to go too,
