@@ -359,7 +359,8 @@ def item_metg(ctx):
                         runs.append({"pattern": pattern, "rep": rep,
                                      "rt": rt.name, "level": lv, "iters": it,
                                      "wall": wall, "tasks": tasks,
-                                     "rate": rate})
+                                     "rate": rate,
+                                     "load": float(loadavg().split()[0])})
                         eff = rate / peak[0]
                         below[rt.name] = below[rt.name] + 1 if eff < 0.5 else 0
                         if below[rt.name] >= 2:
@@ -383,7 +384,8 @@ def item_metg(ctx):
         r["kernel_us"] = r["iters"] * ns_iter / 1000.0
         for m, v, u in (("efficiency", r["eff"], "fraction"),
                         ("granularity", r["gran_us"], "us"),
-                        ("wall", r["wall"], "s")):
+                        ("wall", r["wall"], "s"),
+                        ("load_average_1min", r["load"], "")):
             ctx.rec("metg", r["rt"], m, v, u, r["pattern"],
                     "iters={} steps={}".format(r["iters"],
                                                r["tasks"] // CORES), r["rep"])
@@ -943,6 +945,15 @@ def item_startup(ctx):
 
 # --------------------------------------------------------------- output
 
+def loadavg():
+    """The 1, 5 and 15-minute load averages (other jobs on the machine)."""
+    try:
+        with open("/proc/loadavg") as f:
+            return " ".join(f.read().split()[:3])
+    except OSError:
+        return "?"
+
+
 def machine(ctx):
     model = "?"
     try:
@@ -960,14 +971,10 @@ def machine(ctx):
                                 stderr=subprocess.DEVNULL).stdout.strip()
     except OSError:
         commit = "?"
-    try:
-        load = " ".join(open("/proc/loadavg").read().split()[:3])
-    except OSError:
-        load = "?"
     return {"cores": os.cpu_count(), "model": model,
             "kernel": platform.release(), "commit": commit or "?",
             "date": datetime.datetime.now(datetime.timezone.utc).strftime(
-                "%Y-%m-%d %H:%M UTC"), "load": load}
+                "%Y-%m-%d %H:%M UTC"), "load": loadavg()}
 
 
 def write(ctx, out_dir, m, seconds):
@@ -978,8 +985,8 @@ def write(ctx, out_dir, m, seconds):
         f.write("# Tessera benchmark results{}\n\n".format(
             " (quick: smoke run, not for comparison)" if ctx.quick else ""))
         f.write("Machine: {cores} cores, {model}, Linux {kernel}; load "
-                "average at the start {load}. Date: {date}. Commit: "
-                "{commit}.\n".format(**m))
+                "average at the start {load}, at the end {end}. Date: {date}. "
+                "Commit: {commit}.\n".format(end=loadavg(), **m))
         f.write("Written by `make bench{}` in {:.0f} s; every measurement is "
                 "in results.csv. Method: docs/performance.md. Times are "
                 "medians [min-max] over repetitions; ratios compare medians "
