@@ -405,34 +405,58 @@ def item_metg(ctx):
         best = min(pts, key=lambda r: abs(r["kernel_us"] - kernel_us))
         return [r["eff"] for r in pts if r["level"] == best["level"]]
 
-    lines = ["| pattern | reps | runtime | METG(50%) µs, median [min-max] | "
-             "vs plain MPI | efficiency at 1 ms tasks | at ~100 µs |",
-             "|---|---|---|---|---|---|---|"]
+    def best_metg(pattern, rt):
+        """METG of the best-of-repetitions curve: at each level the fastest
+        run (noise on a shared machine only ever slows a run down)."""
+        best = {}
+        for r in runs:
+            if r["pattern"] == pattern and r["rt"] == rt and \
+                    (r["level"] not in best or
+                     r["eff"] > best[r["level"]]["eff"]):
+                best[r["level"]] = r
+        ok = [r["gran_us"] for r in best.values() if r["eff"] >= 0.5]
+        return min(ok) if ok else None
+
+    def best_eff(pattern, rt, kernel_us):
+        v = eff_at(pattern, rt, kernel_us)
+        return "{}% ({}%)".format(fmt(100 * max(v)), fmt(100 * median(v))) \
+            if v else "-"
+
+    lines = ["| pattern | reps | runtime | METG(50%) µs, best of reps | vs "
+             "plain MPI | METG per repetition, median [min-max] | efficiency "
+             "at 1 ms tasks, best (median) | at ~100 µs |",
+             "|---|---|---|---|---|---|---|---|"]
     for pattern in patterns:
         prs = done_reps.get(pattern, [])
-        mpi = [metg_of(pattern, "mpi", r) for r in prs]
-        mpi_med = median([x for x in mpi if x is not None])
+        mpi_best = best_metg(pattern, "mpi")
         for rt in rts:
             m = [metg_of(pattern, rt.name, r) for r in prs]
             for r, x in zip(prs, m):
                 ctx.rec("metg", rt.name, "metg50", x if x is not None else "",
                         "us", pattern, "", r)
+            b = best_metg(pattern, rt.name)
+            ctx.rec("metg", rt.name, "metg50_best", b if b is not None else "",
+                    "us", pattern)
             got = [x for x in m if x is not None]
             text = mmm(got) if got else "never >= 50%"
             if got and len(got) < len(m):
                 text += " ({} of {} reps)".format(len(got), len(m))
-            lines.append("| {} | {} | {} | {} | {} | {} | {} |".format(
-                pattern, len(prs), rt.label, text,
-                ratio(median(got), mpi_med) if got else "-",
-                mmm(eff_at(pattern, rt.name, 1000.0), 100, 3) + "%",
-                mmm(eff_at(pattern, rt.name, 100.0), 100, 3) + "%"))
+            lines.append("| {} | {} | {} | {} | {} | {} | {} | {} |".format(
+                pattern, len(prs), rt.label,
+                fmt(b) if b is not None else "never >= 50%",
+                ratio(b, mpi_best), text,
+                best_eff(pattern, rt.name, 1000.0),
+                best_eff(pattern, rt.name, 100.0)))
     head = ("Width {} (= cores), {} steps ({} for Dask), 16 bytes per "
             "dependence, compute-bound kernel at {:.2f} ns per iteration; "
             "kernel time swept from {:.0f} µs down by {}x per level; up to {} "
             "repetitions (stencil_1d always; the others as the time budget "
             "allows), runtimes interleaved; peak {:.3g} iterations/s "
             "(best run of any runtime). METG: smallest granularity "
-            "(wall x cores / tasks) with efficiency >= 50%.").format(
+            "(wall x cores / tasks) with efficiency >= 50%; the headline is "
+            "the best-of-repetitions curve (at each kernel size the fastest "
+            "of the interleaved runs: on a shared machine noise only slows "
+            "runs down), next to the METG of each repetition.").format(
                 CORES, steps, dask_steps, ns_iter,
                 levels[c_start] * ns_iter / 1000.0, factor, reps, peak)
     ctx.tables.append(("1. METG(50%), Task Bench patterns",
