@@ -151,7 +151,7 @@ def main():
                        "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1",
                        "OMPI_MCA_btl_vader_single_copy_mechanism": "none",
                        "OMPI_MCA_rmaps_base_oversubscribe": "1"})
-    lib = ctypes.CDLL(os.path.join(b, "bench", ".libs", "tbcore.so"))
+    lib = ctypes.CDLL(os.path.join(b, "bench", ".libs", "libtbcore.so"))
     nsi = ns_per_iter(lib)
     iters = max(1, int(round(a.kernel_us * 1000 / nsi)))
     steps = a.steps

@@ -1,7 +1,7 @@
 """tb_dask - the Task Bench graphs on Dask distributed, a peer of the suite.
 
 The graph and the kernel are the C ones (bench/tb_core.c, loaded with
-ctypes from the tbcore module), so Dask runs the same graph and the same
+ctypes from bench/.libs/libtbcore.so), so Dask runs the same graph and the same
 object code as the other runtimes; ctypes releases the GIL during the call.
 Tasks are futures (Client.submit), each taking its dependences' futures as
 arguments: Dask derives exactly the graph's edges. The cluster is local:
