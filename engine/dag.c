@@ -2,8 +2,10 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "engine/dag.h"
 #include "engine/pool.h"
@@ -97,6 +99,7 @@ static dag_version_t *version_new(dag_t *dag, dag_data_t *d,
     v->number = d->next_version++;
     v->refs = 0;
     v->state = DAG_V_PENDING;
+    v->undefined = 0;
     for (int i = 0; i < d->rank; i++) {
         v->box[i] = box->start[i];
         v->box[d->rank + i] = box->count[i];
@@ -288,9 +291,18 @@ void dag_destroy(dag_t *dag)
     errno = saved;
 }
 
+uint64_t dag_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
 static void ready_push(dag_t *dag, dag_task_t *t)
 {
     t->state = DAG_T_READY;
+    if (!t->ready_ns)
+        t->ready_ns = dag_now_ns();
     t->next = NULL;
     dag_task_t **head = &dag->lo_head, **tail = &dag->lo_tail;
     if (t->flags & TESS_PRIORITY) {
@@ -322,6 +334,11 @@ dag_task_t *dag_pop_ready(dag_t *dag)
     t->state = DAG_T_RUNNING;
     dag->st.ready--;
     return t;
+}
+
+void dag_requeue(dag_t *dag, dag_task_t *t)
+{
+    ready_push(dag, t);
 }
 
 static int add_edge(dag_t *dag, dag_task_t *from, dag_task_t *to,
@@ -417,14 +434,6 @@ static int check_param(const dag_t *dag, int i, const tess_param_t *p,
         region_full(reg, d->rank, d->shape);
         reg->start[0] = p->start[0];
         reg->count[0] = p->count[0];
-        if (!region_within(reg, d->rank, d->shape)) {
-            errno = ERANGE;
-            return tess_errprintf(err,
-                                  "task %s: parameter %d (%s): rows %s are "
-                                  "outside the array",
-                                  kname, i, d->name,
-                                  region_format(reg, buf, sizeof(buf)));
-        }
     } else {
         if (d->kind == DAG_FILE || p->rank != d->rank) {
             errno = EINVAL;
@@ -436,14 +445,15 @@ static int check_param(const dag_t *dag, int i, const tess_param_t *p,
         reg->rank = p->rank;
         memcpy(reg->start, p->start, sizeof(int64_t) * (size_t)p->rank);
         memcpy(reg->count, p->count, sizeof(int64_t) * (size_t)p->rank);
-        if (!region_within(reg, d->rank, d->shape)) {
-            errno = ERANGE;
-            return tess_errprintf(err,
-                                  "task %s: parameter %d (%s): region %s is "
-                                  "outside the array",
-                                  kname, i, d->name,
-                                  region_format(reg, buf, sizeof(buf)));
-        }
+    }
+    if (p->rank != 0 && !region_within(reg, d->rank, d->shape)) {
+        bool rows = p->rank == TESS_ROWS_RANK;
+        errno = ERANGE;
+        return tess_errprintf(err, "task %s: parameter %d (%s): %s %s %s "
+                              "outside the array", kname, i, d->name,
+                              rows ? "rows" : "region",
+                              region_format(reg, buf, sizeof(buf)),
+                              rows ? "are" : "is");
     }
     *dout = d;
     return 0;
@@ -487,6 +497,23 @@ dag_task_t *dag_submit(dag_t *dag, uint32_t kernel, const char *kname,
             nsrc[i] = (uint32_t)dag->nscr - first_src[i];
             bytes += nsrc[i] * (sizeof(dag_src_t) +
                                 2 * sizeof(int64_t) * (size_t)datas[i]->rank);
+            /* reading what nobody wrote, of an array without an initial
+             * value, is a mistake of the program, not zeros */
+            for (uint32_t k = first_src[i]; k < dag->nscr; k++) {
+                const dag_version_t *v = dag->scr[k].v;
+                if (v->undefined) {
+                    char buf[256];
+                    errno = EINVAL;
+                    tess_errprintf(err, "task %s: parameter %d reads %s%s, "
+                                   "which no task has written, and array "
+                                   "'%s' has no initial value", kname, i,
+                                   datas[i]->name,
+                                   region_format(&dag->scr[k].piece, buf,
+                                                 sizeof(buf)),
+                                   datas[i]->name);
+                    return NULL;
+                }
+            }
         }
     }
     bytes = (bytes + 15) & ~(size_t)15;
@@ -507,6 +534,8 @@ dag_task_t *dag_submit(dag_t *dag, uint32_t kernel, const char *kname,
     t->params = (dag_param_t *)blk;
     t->params_bytes = bytes;
     t->state = DAG_T_WAITING;
+    t->attempt = 1;
+    t->submit_ns = dag_now_ns();
     dag->st.submitted++;
     if (++dag->st.live_tasks > dag->st.peak_live_tasks)
         dag->st.peak_live_tasks = dag->st.live_tasks;

@@ -56,6 +56,8 @@ struct dag_version {
     uint32_t number;              /* 0: the initial value */
     uint32_t refs;
     uint8_t state;
+    uint8_t undefined;            /* version 0 of an array without an
+                                     initial value: reading it is an error */
     int64_t box[];                /* start[rank], count[rank]: the elements
                                      this version wrote (compact: records
                                      are sized by the data's rank) */
@@ -118,6 +120,10 @@ struct dag_task {
     void *exec;                  /* executor-private */
     const struct kclass *kclass; /* constraints/implementations, NULL: none
                                     (set by the run after dag_submit) */
+    uint64_t submit_ns, ready_ns; /* CLOCK_REALTIME, for the trace */
+    int32_t avoid;               /* 1 + the worker a retry should avoid,
+                                    0: none */
+    uint8_t attempt;             /* 1, 2, ...: runs so far (retries) */
 };
 
 #define DAG_TASK_DOOMED 0x80u /* an input failed: complete without running */
@@ -164,6 +170,12 @@ dag_task_t *dag_submit(dag_t *dag, uint32_t kernel, const char *kernel_name,
 
 /* Next ready task (state becomes RUNNING), or NULL. */
 dag_task_t *dag_pop_ready(dag_t *dag);
+
+/* A RUNNING task goes back to the ready queue, as it is (a retry). */
+void dag_requeue(dag_t *dag, dag_task_t *task);
+
+/* CLOCK_REALTIME in nanoseconds (the trace's clock). */
+uint64_t dag_now_ns(void);
 
 /* A running task finished (ok != 0: success). Its versions become done or
  * failed, successors whose last predecessor this was become ready (doomed

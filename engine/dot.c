@@ -54,6 +54,8 @@ void dot_task(dot_t *g, uint64_t id, const char *kernel, int priority)
 void dot_edge(dot_t *g, uint64_t from, uint64_t to, const char *data,
               uint32_t version)
 {
+    if (!g)
+        return;
     fprintf(g->f, "  t%llu -> t%llu [label=\"", (unsigned long long)from,
             (unsigned long long)to);
     put_escaped(g->f, data);

@@ -26,17 +26,20 @@ static void kclass_free(kclass_t *c)
         free(c->impls[i].arch);
     free(c->impls);
     free(c->arch);
+    free(c->name);
     free(c);
 }
 
 void kclasses_destroy(kclasses_t *t)
 {
+    int saved = errno;
     if (!t)
         return;
     for (size_t i = 0; i < t->n; i++)
         kclass_free(t->c[i]);
     free(t->c);
     free(t);
+    errno = saved;
 }
 
 static int same_str(const char *a, const char *b)
@@ -44,33 +47,40 @@ static int same_str(const char *a, const char *b)
     return (!a && !b) || (a && b && strcmp(a, b) == 0);
 }
 
-static int matches(const kclass_t *c, uint32_t kernel, const char *arch,
-                   int cpus, int64_t mem, int nimpls, const char *const *ia,
-                   const uint32_t *ik)
+static int matches(const kclass_t *c, const kclass_t *k)
 {
-    if (c->kernel != kernel || c->cpus != cpus || c->memory_mb != mem ||
-        c->nimpls != nimpls || !same_str(c->arch, arch))
+    if (c->kernel != k->kernel || c->cpus != k->cpus ||
+        c->memory_mb != k->memory_mb || c->nimpls != k->nimpls ||
+        c->on_failure != k->on_failure || c->isolation != k->isolation ||
+        c->retries != k->retries || c->timeout_ms != k->timeout_ms ||
+        !same_str(c->arch, k->arch) || !same_str(c->name, k->name))
         return 0;
-    for (int i = 0; i < nimpls; i++)
-        if (c->impls[i].kernel != ik[i] || strcmp(c->impls[i].arch, ia[i]))
+    for (int i = 0; i < k->nimpls; i++)
+        if (c->impls[i].kernel != k->impls[i].kernel ||
+            strcmp(c->impls[i].arch, k->impls[i].arch))
             return 0;
     return 1;
 }
 
-const kclass_t *kclasses_intern(kclasses_t *t, uint32_t kernel,
-                                const char *arch, int cpus,
-                                int64_t memory_mb, int nimpls,
-                                const char *const *impl_archs,
-                                const uint32_t *impl_kernels)
+static char *dup_or_null(const char *s, int *failed)
 {
-    if (cpus < 1)
-        cpus = 1;
-    if (t->last && matches(t->last, kernel, arch, cpus, memory_mb, nimpls, impl_archs,
-                           impl_kernels))
+    char *d = s ? strdup(s) : NULL;
+    if (s && !d)
+        *failed = 1;
+    return d;
+}
+
+const kclass_t *kclasses_intern(kclasses_t *t, const kclass_t *spec)
+{
+    kclass_t k = *spec;
+    if (k.cpus < 1)
+        k.cpus = 1;
+    if (k.memory_mb < 0)
+        k.memory_mb = 0;
+    if (t->last && matches(t->last, &k))
         return t->last;
     for (size_t i = 0; i < t->n; i++)
-        if (matches(t->c[i], kernel, arch, cpus, memory_mb, nimpls, impl_archs,
-                    impl_kernels))
+        if (matches(t->c[i], &k))
             return t->last = t->c[i];
     if (t->n == t->cap) {
         size_t cap = t->cap ? t->cap * 2 : 8;
@@ -83,20 +93,20 @@ const kclass_t *kclasses_intern(kclasses_t *t, uint32_t kernel,
     kclass_t *c = calloc(1, sizeof(*c));
     if (!c)
         return NULL;
-    c->kernel = kernel;
-    c->cpus = cpus;
-    c->memory_mb = memory_mb > 0 ? memory_mb : 0;
-    c->arch = arch ? strdup(arch) : NULL;
-    c->impls = nimpls ? calloc((size_t)nimpls, sizeof(*c->impls)) : NULL;
-    if ((arch && !c->arch) || (nimpls && !c->impls)) {
+    int failed = 0;
+    *c = k;
+    c->nimpls = 0;
+    c->arch = dup_or_null(k.arch, &failed);
+    c->name = dup_or_null(k.name, &failed);
+    c->impls = k.nimpls ? calloc((size_t)k.nimpls, sizeof(*c->impls)) : NULL;
+    if (failed || (k.nimpls && !c->impls)) {
         kclass_free(c);
         errno = ENOMEM;
         return NULL;
     }
-    for (int i = 0; i < nimpls; i++) {
-        c->impls[i].kernel = impl_kernels[i];
-        if (!(c->impls[i].arch = strdup(impl_archs[i]))) {
-            c->nimpls = i;
+    for (int i = 0; i < k.nimpls; i++) {
+        c->impls[i].kernel = k.impls[i].kernel;
+        if (!(c->impls[i].arch = strdup(k.impls[i].arch))) {
             kclass_free(c);
             errno = ENOMEM;
             return NULL;

@@ -11,6 +11,8 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
+#include <sys/prctl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <mpi.h>
@@ -21,9 +23,14 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "io/rundir.h"
+#include "launcher/runconf.h"
+#include "io/runstatus.h"
 #include "runtime/run.h"
 #include "launcher/cmd.h"
 #include "launcher/launch.h"
+#include "launcher/logopts.h"
+#include "launcher/progress.h"
 #include "runtime/spmd.h"
 #include "mpi_worker/worker.h"
 
@@ -47,32 +54,20 @@ static void params_text(const wf_t *wf, char *buf, size_t len)
     }
 }
 
-/* RUN_DIR/status.txt: how the run ended, for people and for tools that
- * pick a run up again (a stopped run's fragments stay in RUN_DIR). */
-static void write_status(const char *run_dir, const wf_t *wf, int rc,
-                         const tess_stats_t *st, const char *why)
-{
-    char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/status.txt", run_dir);
-    FILE *f = fopen(path, "w");
-    if (!f)
-        return;
-    const char *state = rc == 0 ? "completed"
-                        : strstr(why, "wall-time limit") ? "stopped-wall-time"
-                                                          : "failed";
-    fprintf(f, "workflow: %s\nstate: %s\ntasks_submitted: %llu\n"
-               "tasks_completed: %llu\nexit_status: %d\nmessage: %s\n",
-            wf_name(wf), state, (unsigned long long)st->submitted,
-            (unsigned long long)st->completed, rc, why);
-    fclose(f);
-}
-
 /* Expand wf into run, write its results and destroy run (which also ends
  * the workers). 0, 1 (run failed) or 2. */
 static int execute(tess_run_t *run, wf_t *wf, const char *run_dir, double t0)
 {
     tess_error_t err;
     int rc = 0;
+    run_set_name(run, wf_name(wf));
+    /* the launcher's dry run counted the calls: progress can say how many
+     * are left */
+    const char *total = getenv("TESS_TASKS_TOTAL");
+    if (wf_call_count(wf))
+        run_set_total(run, (int64_t)wf_call_count(wf));
+    else if (total && *total)
+        run_set_total(run, strtoll(total, NULL, 10));
     wf_run_sink_t *sink = wf_run_sink_create(run, wf, &err);
     if (!sink) {
         fprintf(stderr, "%s\n", err.text);
@@ -94,11 +89,14 @@ static int execute(tess_run_t *run, wf_t *wf, const char *run_dir, double t0)
         params_text(wf, params, sizeof(params));
         for (size_t i = 0; d && i < n; i++)
             d[i] = wf_result_data(wf, i);
-        if (!d || tess_write_results(run, path, (int)n, d, wf_name(wf), params,
-                                     &err) < 0) {
+        /* the code that made the results: kernel libraries by SHA-256 */
+        char *kernels = runconf_kernels(wf);
+        if (!d || run_write_results(run, path, (int)n, d, wf_name(wf), params,
+                                    kernels, &err) < 0) {
             fprintf(stderr, "tessera: %s\n", d ? err.text : "out of memory");
             rc = 1;
         }
+        free(kernels);
         free(d);
     }
     if (rc == 0 && tess_barrier(run, &err) < 0) {
@@ -107,17 +105,22 @@ static int execute(tess_run_t *run, wf_t *wf, const char *run_dir, double t0)
     }
     tess_stats_t st;
     tess_run_stats(run, &st);
+    /* the record: how the run ended, with the first error if any */
     char why[sizeof(err.text)];
-    snprintf(why, sizeof(why), "%s", tess_run_error(run));
-    if (tess_run_destroy(run, &err) < 0) {
-        if (rc == 0)
-            fprintf(stderr, "tessera: %s\n", err.text);
-        if (rc == 0)
-            rc = 1;
+    snprintf(why, sizeof(why), "%s", rc && !tess_run_error(run)[0]
+                                         ? err.text
+                                         : tess_run_error(run));
+    const char *state = run_state(run);
+    run_write_status(run, rc == 0                       ? "completed"
+                          : strcmp(state, "running") ? state
+                                                     : "failed",
+                     rc, why);
+    if (tess_run_destroy(run, &err) < 0 && rc == 0) {
+        fprintf(stderr, "tessera: %s\n", err.text);
+        rc = 1;
     }
     wf_run_sink_destroy(sink);
-    write_status(run_dir, wf, rc, &st, why);
-    if (rc == 0)
+    if (rc == 0 && logopts_level() >= LOGOPTS_INFO)
         printf("tessera: workflow '%s': %llu tasks in %.2f s\n"
                "tessera: results: %s\n",
                wf_name(wf), (unsigned long long)st.completed, now() - t0,
@@ -133,6 +136,9 @@ static void config_for(const wfopts_t *o, const char *run_dir,
     tess_config_init(cfg);
     cfg->run_dir = run_dir;
     cfg->dot_path = o->dot;
+    /* the command runs workflows as production: a crashing kernel fails
+     * its task, also on threads (-n 0) */
+    cfg->isolation = TESS_ISOLATION_PROCESS;
     cfg->nthreads = o->slots;
     /* Set by the Slurm backend from the job's end time. */
     if (deadline)
@@ -141,10 +147,42 @@ static void config_for(const wfopts_t *o, const char *run_dir,
         cfg->deadline_margin = strtod(margin, NULL);
 }
 
+/* SIGINT/SIGTERM/SIGHUP during a run: the run stops as cancelled (at the
+ * time limit, Slurm's SIGTERM: stopped at the wall-time limit). */
+static tess_run_t *volatile cancel_target;
+static volatile sig_atomic_t cancel_pending;
+
+static void on_cancel(int sig)
+{
+    cancel_pending = sig;
+    if (cancel_target)
+        tess_run_cancel(cancel_target, sig);
+}
+
+static void catch_cancel(tess_run_t *run)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_cancel;
+    sigemptyset(&sa.sa_mask);
+    cancel_target = run;
+    if (run && cancel_pending)
+        tess_run_cancel(run, cancel_pending);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL);
+}
+
 /* Inside the MPI job: every rank comes here. */
 static int run_in_job(const wfopts_t *o)
 {
     int provided, rank, rc;
+    /* every rank dies with what started it (mpirun, which dies with the
+     * launcher): no rank outlives a killed run */
+    pid_t parent = getppid();
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        return 1;
     if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) !=
         MPI_SUCCESS) {
         fprintf(stderr, "tessera: cannot initialise MPI\n");
@@ -162,14 +200,22 @@ static int run_in_job(const wfopts_t *o)
     tess_config_t cfg;
     tess_error_t err;
     config_for(o, o->run_dir, &cfg);
+    catch_cancel(NULL);
     tess_run_t *run = wf ? spmd_run_create(&cfg, &err) : NULL;
-    if (wf && !run)
+    if (wf && !run) {
         fprintf(stderr, "tessera: %s\n", err.text);
-    rc = run ? execute(run, wf, o->run_dir, t0) : 2;
+        rc = errno == EBUSY || errno == EINVAL ? 2 : 1;
+    } else {
+        catch_cancel(run);
+        rc = run ? execute(run, wf, o->run_dir, t0) : 2;
+    }
+    cancel_target = NULL;
     wf_destroy(wf);
-    if (rc != 0 && !run) {
-        /* The workers wait for an engine that will not come. */
-        MPI_Abort(MPI_COMM_WORLD, rc);
+    if ((rc != 0 && !run) || cancel_pending) {
+        /* The workers wait for an engine that will not come, or run tasks
+         * of a cancelled run: the record is written, end the job now. */
+        fflush(NULL);
+        MPI_Abort(MPI_COMM_WORLD, rc ? rc : 1);
     }
     MPI_Finalize();
     return rc;
@@ -213,33 +259,175 @@ static char *kernel_dirs(const wf_t *wf, const char *extra)
     return s;
 }
 
+/* The run directory: the one asked for (checked; an earlier run there is
+ * resumed when it is the same workflow, parameters, inputs and kernels and
+ * did not complete, replaced with --overwrite, else refused), or a new one
+ * with a unique name; locked for this process; absolute in out (ranks may
+ * start elsewhere). *resume tells whether it continues a run. -1 after
+ * printing why. */
 static int make_run_dir(const wfopts_t *o, const wf_t *wf, char *out,
-                        size_t len)
+                        size_t len, rundir_lock_t *lock, int *resume)
 {
+    tess_error_t err;
+    const char *job = getenv("SLURM_JOB_ID");
     if (o->run_dir) {
         snprintf(out, len, "%s", o->run_dir);
+        if (rundir_prepare(out, &err) < 0)
+            goto fail;
+    } else if (job && *job) {
+        /* in a job: named after it, so the job's output finds it */
+        int k = 1;
+        for (;; k++) {
+            if (k == 1)
+                snprintf(out, len, "tessera-run.%s.%s", wf_name(wf), job);
+            else
+                snprintf(out, len, "tessera-run.%s.%s.%d", wf_name(wf), job, k);
+            if (mkdir(out, 0777) == 0)
+                break;
+            if (errno != EEXIST || k > 1000) {
+                tess_errprintf(&err, "run directory %s: %s", out,
+                               strerror(errno));
+                goto fail;
+            }
+        }
     } else {
-        char stamp[32];
-        time_t t = time(NULL);
-        strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&t));
-        snprintf(out, len, "tessera-run.%s.%s", wf_name(wf), stamp);
+        char prefix[300];
+        snprintf(prefix, sizeof(prefix), "tessera-run.%s", wf_name(wf));
+        if (rundir_make_unique(prefix, out, len, &err) < 0)
+            goto fail;
     }
-    if (mkdir(out, 0755) < 0 && errno != EEXIST) {
-        fprintf(stderr, "tessera: run directory %s: %s\n", out, strerror(errno));
-        return -1;
+    if (rundir_lock(out, lock, &err) < 0)
+        goto fail;
+    *resume = 0;
+    if (rundir_has_run(out)) {
+        /* an earlier run: replaced (--overwrite), continued (same
+         * workflow, parameters, inputs and kernels, not completed), or
+         * refused with the reason */
+        static runstatus_t st;
+        tess_error_t why;
+        int known = runstatus_read(out, &st, &why) == 0;
+        if (o->overwrite) {
+            if (rundir_clear(out, &err) < 0) {
+                rundir_unlock(lock);
+                goto fail;
+            }
+        } else if (known && strcmp(st.state, "completed") == 0) {
+            errno = EEXIST;
+            tess_errprintf(&err, "run directory %s holds a completed run of "
+                           "'%s' (results in %s/results.h5); use --overwrite "
+                           "to run it again there, or choose another "
+                           "--run-dir", out, st.workflow, out);
+            rundir_unlock(lock);
+            goto fail;
+        } else if (runconf_compare(out, wf, &why) != 0) {
+            errno = EINVAL;
+            tess_errprintf(&err, "run directory %s holds a run (%s) that "
+                           "cannot be resumed with this workflow: %s; use "
+                           "--overwrite to start over there, or choose "
+                           "another --run-dir", out,
+                           known ? st.state : "state unknown", why.text);
+            rundir_unlock(lock);
+            goto fail;
+        } else {
+            *resume = 1;
+        }
+    } else if (o->resume_only) {
+        errno = ENOENT;
+        tess_errprintf(&err, "%s holds no run to resume", out);
+        rundir_unlock(lock);
+        goto fail;
     }
-    /* Ranks may start elsewhere (srun): give them an absolute path. */
     char abs[PATH_MAX];
     if (realpath(out, abs))
         snprintf(out, len, "%s", abs);
     return 0;
+fail:
+    fprintf(stderr, "tessera: %s\n", err.text);
+    return -1;
+}
+
+/* What the launcher does every 0.25 s while the job runs. */
+struct tick {
+    rundir_lock_t *lock;
+    double last_touch;
+};
+
+static void on_tick(void *arg)
+{
+    struct tick *t = arg;
+    double n = now();
+    if (n - t->last_touch > 60) {
+        rundir_touch(t->lock);
+        t->last_touch = n;
+    }
+}
+
+/* The launcher's word on how the job ended: the engine's own final record
+ * when it wrote one, else one made here from what the job left. Returns
+ * the exit status of `tessera run`. */
+static int final_record(const char *run_dir, const wf_t *wf,
+                        const job_result_t *jr)
+{
+    static runstatus_t st;
+    tess_error_t err;
+    int have = runstatus_read(run_dir, &st, &err) == 0;
+    int code = jr->exited ? jr->status : 128 + jr->status;
+    if (have && st.exit_status >= 0 && jr->exited &&
+        (code == 0 || code == 1 || code == 2) && !jr->signal_received)
+        return code; /* the engine said it all */
+    if (have && st.exit_status >= 0 && jr->signal_received &&
+        strcmp(st.state, "cancelled") == 0)
+        return 1;
+    if (!have) {
+        runstatus_init(&st);
+        snprintf(st.run_dir, sizeof(st.run_dir), "%s", run_dir);
+        snprintf(st.workflow, sizeof(st.workflow), "%s", wf_name(wf));
+    }
+    const char *deadline = getenv("TESS_DEADLINE");
+    double dl = deadline ? strtod(deadline, NULL) : 0;
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    double t = (double)ts.tv_sec;
+    char why[700];
+    if (jr->signal_received && dl > 0 && t >= dl - 5) {
+        snprintf(st.state, sizeof(st.state), "stopped-wall-time");
+        snprintf(why, sizeof(why), "stopped at the wall-time limit (%s "
+                 "reached the launcher): %llu tasks done",
+                 strsignal(jr->signal_received),
+                 (unsigned long long)st.done);
+    } else if (jr->signal_received) {
+        snprintf(st.state, sizeof(st.state), "cancelled");
+        snprintf(why, sizeof(why), "cancelled (%s): %llu tasks done",
+                 strsignal(jr->signal_received),
+                 (unsigned long long)st.done);
+    } else {
+        snprintf(st.state, sizeof(st.state), "failed");
+        if (jr->exited)
+            snprintf(why, sizeof(why), "the MPI job ended abnormally (%s "
+                     "exited with status %d)%s%s", jr->what, jr->status,
+                     jr->why[0] ? ": " : "", jr->why);
+        else
+            snprintf(why, sizeof(why), "the MPI job ended abnormally (%s "
+                     "killed by signal %d, %s)%s%s", jr->what, jr->status,
+                     strsignal(jr->status), jr->why[0] ? ": " : "", jr->why);
+    }
+    /* keep the engine's first error when it had one */
+    if (!st.message[0] || jr->signal_received)
+        snprintf(st.message, sizeof(st.message), "%s", why);
+    st.exit_status = code == 2 && !jr->signal_received ? 2 : 1;
+    st.ended = st.updated = t;
+    st.pid = (long)getpid();
+    st.running = 0;
+    runstatus_write(run_dir, &st, &err);
+    fprintf(stderr, "tessera: %s\n", st.message);
+    return st.exit_status;
 }
 
 int cmd_run(int argc, char **argv)
 {
     wfopts_t o;
     int rc;
-    if (wfopts_parse(argc, argv, 1, &o) < 0) {
+    if (wfopts_parse(argc, argv, WFOPTS_RUN, &o) < 0) {
         wfopts_free(&o);
         return 2;
     }
@@ -272,34 +460,68 @@ int cmd_run(int argc, char **argv)
     }
     wf_t *wf = wfopts_load2(&o, WF_CHECK_ALL, archs, max_slots, max_mem);
     char run_dir[PATH_MAX];
-    if (!wf || make_run_dir(&o, wf, run_dir, sizeof(run_dir)) < 0) {
+    rundir_lock_t lock;
+    int resume = 0;
+    tess_error_t cerr;
+    if (!wf ||
+        make_run_dir(&o, wf, run_dir, sizeof(run_dir), &lock, &resume) < 0) {
         wf_destroy(wf);
         wfopts_free(&o);
         return 2;
     }
+    /* what this run is, to resume it later (kept when resuming) */
+    if (!resume && runconf_write(run_dir, wf, &o, &cerr) < 0) {
+        fprintf(stderr, "tessera: %s\n", cerr.text);
+        rundir_unlock(&lock);
+        wf_destroy(wf);
+        wfopts_free(&o);
+        return 2;
+    }
+    if (resume) {
+        setenv("TESS_RESUME", "1", 1);
+        fprintf(stderr, "tessera: resuming the run in %s\n", run_dir);
+    } else {
+        setenv("TESS_RESUME", "0", 1);
+    }
+    char ntasks[32];
+    snprintf(ntasks, sizeof(ntasks), "%llu",
+             (unsigned long long)wf_call_count(wf));
+    setenv("TESS_TASKS_TOTAL", ntasks, 1);
+    /* the job acts for this process, which owns the directory */
+    char pidtext[32];
+    snprintf(pidtext, sizeof(pidtext), "%ld", (long)getpid());
+    setenv("TESS_RUNDIR_TOKEN", lock.token, 1);
+    setenv("TESS_LAUNCHER_PID", pidtext, 1);
     if (o.workers == 0) {
         tess_config_t cfg;
         tess_error_t err;
         config_for(&o, run_dir, &cfg);
+        catch_cancel(NULL);
         tess_run_t *run = tess_run_create(&cfg, &err);
         if (!run) {
             fprintf(stderr, "tessera: %s\n", err.text);
             rc = 1;
         } else {
+            catch_cancel(run);
+            progress_t *prog = progress_start(run_dir, stderr);
             rc = execute(run, wf, run_dir, t0);
+            progress_stop(prog);
         }
+        cancel_target = NULL;
         wf_destroy(wf);
         wfopts_free(&o);
+        rundir_unlock(&lock);
         return rc;
     }
 
     char self[PATH_MAX];
     ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
     char *kpath = kernel_dirs(wf, o.kernel_path);
-    wf_destroy(wf);
     if (n <= 0 || !kpath) {
         fprintf(stderr, "tessera: cannot find my own executable\n");
         free(kpath);
+        wf_destroy(wf);
+        rundir_unlock(&lock);
         wfopts_free(&o);
         return 2;
     }
@@ -309,6 +531,8 @@ int cmd_run(int argc, char **argv)
     int na = 0;
     if (!args) {
         free(kpath);
+        wf_destroy(wf);
+        rundir_unlock(&lock);
         wfopts_free(&o);
         return 2;
     }
@@ -322,19 +546,49 @@ int cmd_run(int argc, char **argv)
     args[na++] = (char *)"--run-dir";
     args[na++] = run_dir;
     args[na] = NULL;
+    /* a record from the first moment: the engine replaces it */
+    {
+        static runstatus_t st;
+        tess_error_t ignored;
+        runstatus_init(&st);
+        snprintf(st.workflow, sizeof(st.workflow), "%s", wf_name(wf));
+        snprintf(st.run_dir, sizeof(st.run_dir), "%s", run_dir);
+        snprintf(st.state, sizeof(st.state), "running");
+        gethostname(st.host, sizeof(st.host) - 1);
+        st.pid = (long)getpid();
+        const char *job = getenv("SLURM_JOB_ID");
+        snprintf(st.job, sizeof(st.job), "%s", job ? job : "");
+        st.started = st.updated = (double)time(NULL);
+        snprintf(st.message, sizeof(st.message), "starting the MPI job");
+        runstatus_write(run_dir, &st, &ignored);
+    }
+    struct tick tk = {&lock, now()};
     launch_req_t req = {.self = self, .argc = na, .argv = args,
                         .workers = o.workers < 0 ? 0 : o.workers,
                         .slots = o.slots, .run_dir = run_dir,
-                        .kernel_path = kpath};
+                        .kernel_path = kpath, .tick = on_tick,
+                        .tick_arg = &tk};
     tess_error_t err;
-    rc = backend->run(&req, &err);
-    if (rc < 0) {
+    logopts_msg(LOGOPTS_DEBUG, "run directory %s, %s launch, %d worker%s",
+                run_dir, backend->name, req.workers ? req.workers : 1,
+                req.workers == 1 || !req.workers ? "" : "s");
+    /* the live progress line while the job runs (see progress.h) */
+    progress_t *prog = progress_start(run_dir, stderr);
+    job_result_t jr;
+    if (backend->run(&req, &jr, &err) < 0) {
         fprintf(stderr, "tessera: %s\n", err.text);
-        rc = 1;
-    } else if (rc == 0) {
+        memset(&jr, 0, sizeof(jr));
+        jr.exited = 1;
+        jr.status = 1;
+        snprintf(jr.why, sizeof(jr.why), "%s", err.text);
+    }
+    progress_stop(prog);
+    rc = final_record(run_dir, wf, &jr);
+    if (rc == 0 && logopts_level() >= LOGOPTS_INFO)
         printf("tessera: done in %.2f s (%s launch)\n", now() - t0,
                backend->name);
-    }
+    wf_destroy(wf);
+    rundir_unlock(&lock);
     free(args);
     free(kpath);
     wfopts_free(&o);

@@ -1,181 +1,42 @@
 /*
- * cmd_submit.c - `tessera submit`: write a readable sbatch script into the
- * run directory that runs `tessera run` in the allocation, and submit it.
- * Everything that can be checked is checked first (the workflow, and with
- * Slurm support that some node has the requested feature), so a job that
- * could never run is refused before it waits in the queue.
+ * cmd_submit.c - `tessera submit`: check everything that can be checked
+ * (the options, the workflow, and with Slurm support the request against
+ * the cluster's partitions and nodes: submit_check.c), so that a job that
+ * could never run is refused with exit 2 before anything is created; then
+ * make the run directory (a new unique one by default), write job.sbatch
+ * into it (submit_script.c) and submit it with sbatch. --dry-run prints
+ * the script and touches nothing.
  */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
+#include <fnmatch.h>
 #include <limits.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <spawn.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "launcher/cmd.h"
+#include "base/namelist.h"
+#include "launcher/submit.h"
 
 extern char **environ;
-#ifdef HAVE_SLURM
-#include "launcher/slurm_alloc.h"
-#endif
 
-struct sopts {
-    const char *nodes, *time, *partition, *constraint, *account, *qos;
-    int dry_run;
-};
-
-/* HH:MM:SS, MM:SS, minutes, or D-HH:MM:SS: what sbatch --time accepts,
- * checked here so a typo is not a queued job that Slurm rejects later. */
-static int valid_time(const char *t)
-{
-    int d, h, m, s;
-    char c;
-    return sscanf(t, "%d-%d:%d:%d%c", &d, &h, &m, &s, &c) == 4 ||
-           sscanf(t, "%d:%d:%d%c", &h, &m, &s, &c) == 3 ||
-           sscanf(t, "%d:%d%c", &m, &s, &c) == 2 ||
-           sscanf(t, "%d%c", &m, &c) == 1;
-}
-
-/* Split submit-only options out of argv; the rest stays for wfopts. */
-static int split(int argc, char **argv, struct sopts *so, int *nargc,
-                 char **rest)
-{
-    memset(so, 0, sizeof(*so));
-    *nargc = 0;
-    rest[(*nargc)++] = argv[0];
-    for (int i = 1; i < argc; i++) {
-        static const char *const names[] = {"--nodes", "--time", "--partition",
-                                            "--constraint", "--account",
-                                            "--qos"};
-        const char **dst[] = {&so->nodes, &so->time, &so->partition,
-                              &so->constraint, &so->account, &so->qos};
-        int k, found = 0;
-        if (strcmp(argv[i], "--dry-run") == 0) {
-            so->dry_run = 1;
-            continue;
-        }
-        for (k = 0; k < 6; k++) {
-            if (strcmp(argv[i], names[k]) == 0) {
-                if (i + 1 == argc) {
-                    fprintf(stderr, "tessera submit: %s needs a value\n",
-                            argv[i]);
-                    return -1;
-                }
-                *dst[k] = argv[++i];
-                found = 1;
-                break;
-            }
-        }
-        if (!found)
-            rest[(*nargc)++] = argv[i];
-    }
-    rest[*nargc] = NULL;
-    if (!so->nodes || !so->time) {
-        fprintf(stderr, "tessera submit: --nodes and --time are required "
-                "(see tessera submit --help)\n");
-        return -1;
-    }
-    char *end;
-    long n = strtol(so->nodes, &end, 10);
-    if (*end || n < 1) {
-        fprintf(stderr, "tessera submit: --nodes: '%s' is not a node count\n",
-                so->nodes);
-        return -1;
-    }
-    if (!valid_time(so->time)) {
-        fprintf(stderr, "tessera submit: --time: '%s' is not HH:MM:SS\n",
-                so->time);
-        return -1;
-    }
-    return 0;
-}
-
-/* Single-quote s for the shell. */
-static void shquote(FILE *f, const char *s)
-{
-    fputc('\'', f);
-    for (; *s; s++) {
-        if (*s == '\'')
-            fputs("'\\''", f);
-        else
-            fputc(*s, f);
-    }
-    fputc('\'', f);
-}
-
-static int write_script(FILE *f, const struct sopts *so, const wf_t *wf,
-                        const char *self, const char *workflow,
-                        const char *workflow_arg, const char *run_dir,
-                        int argc, char **argv)
-{
-    char stamp[64];
-    time_t t = time(NULL);
-    strftime(stamp, sizeof(stamp), "%Y-%m-%d %H:%M:%S", localtime(&t));
-    fprintf(f, "#!/bin/bash\n"
-               "# Tessera job: workflow '%s', written by `tessera submit` on "
-               "%s.\n"
-               "# Submit again with: sbatch %s/job.sbatch\n",
-            wf_name(wf), stamp, run_dir);
-    fprintf(f, "#SBATCH --job-name=tessera-%s\n", wf_name(wf));
-    fprintf(f, "#SBATCH --nodes=%s\n", so->nodes);
-    fprintf(f, "#SBATCH --time=%s\n", so->time);
-    fputs("#SBATCH --exclusive  # whole nodes: one worker uses all CPUs\n", f);
-    fprintf(f, "#SBATCH --output=%s/slurm-%%j.out\n", run_dir);
-    if (so->partition)
-        fprintf(f, "#SBATCH --partition=%s\n", so->partition);
-    if (so->constraint)
-        fprintf(f, "#SBATCH --constraint=%s\n", so->constraint);
-    if (so->account)
-        fprintf(f, "#SBATCH --account=%s\n", so->account);
-    if (so->qos)
-        fprintf(f, "#SBATCH --qos=%s\n", so->qos);
-    fputs("\nset -euo pipefail\n", f);
-    const char *env[] = {"TESS_KERNEL_PATH", "TESS_SCHEMA_DIR", "OMPI_MCA_btl",
-                         "TESS_DEADLINE_MARGIN"};
-    for (size_t i = 0; i < sizeof(env) / sizeof(env[0]); i++) {
-        const char *v = getenv(env[i]);
-        if (v) {
-            fprintf(f, "export %s=", env[i]);
-            shquote(f, v);
-            fputc('\n', f);
-        }
-    }
-    fputs("# tessera run learns the allocation from Slurm and starts the engine\n"
-          "# and one worker per node with srun --mpi=pmix.\n", f);
-    fputs("exec ", f);
-    shquote(f, self);
-    fputs(" run ", f);
-    shquote(f, workflow);
-    fputs(" --run-dir ", f);
-    shquote(f, run_dir);
-    for (int i = 1; i < argc; i++) {
-        if (argv[i] == workflow_arg)
-            continue; /* given above, as an absolute path */
-        if (strcmp(argv[i], "--run-dir") == 0 && i + 1 < argc) {
-            i++;
-            continue;
-        }
-        fputc(' ', f);
-        shquote(f, argv[i]);
-    }
-    fputc('\n', f);
-    return ferror(f) ? -1 : 0;
-}
+#define DIR_SUFFIX "XXXXXX" /* mkdtemp's unique part of a default run dir */
 
 /* Run sbatch on the script (no shell: the path may hold any character);
- * print the job id. 0, or 1. */
-static int sbatch(const char *script)
+ * its messages go to our stderr. The job id into id. 0, or -1. */
+static int sbatch(const char *script, char *id, size_t len)
 {
     int fd[2];
     if (pipe(fd) < 0) {
         fprintf(stderr, "tessera submit: %s\n", strerror(errno));
-        return 1;
+        return -1;
     }
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -191,110 +52,343 @@ static int sbatch(const char *script)
         close(fd[0]);
         fprintf(stderr, "tessera submit: cannot run sbatch: %s\n",
                 strerror(rc));
-        return 1;
+        return -1;
     }
-    char out[256];
-    ssize_t n, len = 0;
-    while (len < (ssize_t)sizeof(out) - 1 &&
-           (n = read(fd[0], out + len, sizeof(out) - 1 - (size_t)len)) > 0)
-        len += n;
-    out[len] = '\0';
+    ssize_t n;
+    size_t got = 0;
+    while (got < len - 1 &&
+           (n = read(fd[0], id + got, len - 1 - got)) > 0)
+        got += (size_t)n;
+    id[got] = '\0';
     close(fd[0]);
     int st;
     while (waitpid(pid, &st, 0) < 0 && errno == EINTR)
         ;
-    out[strcspn(out, ";\n")] = '\0';
-    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !out[0]) {
+    id[strcspn(id, ";\n")] = '\0'; /* "ID;CLUSTER" with -M */
+    if (!WIFEXITED(st) || WEXITSTATUS(st) != 0 || !id[0]) {
         fprintf(stderr, "tessera submit: sbatch failed (status %d)\n",
                 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-        return 1;
+        return -1;
     }
-    printf("tessera: submitted batch job %s\n", out);
     return 0;
 }
 
-int cmd_submit(int argc, char **argv)
+/* 1 if the directory may take a job: empty, or "prepared" (nothing but
+ * job.sbatch and job output: the run-directory contract); 0 with the
+ * first other entry named in what; -1 with errno. */
+static int dir_prepared(const char *path, char *what, size_t len)
 {
-    struct sopts so;
-    char **rest = calloc((size_t)argc + 1, sizeof(char *));
-    int nargc, rc = 2;
-    wfopts_t o;
-    memset(&o, 0, sizeof(o));
-    if (!rest || split(argc, argv, &so, &nargc, rest) < 0 ||
-        wfopts_parse(nargc, rest, 1, &o) < 0)
-        goto out;
-    /* The nodes the job may get (all, or those with --constraint): the
-     * workflow's tasks must be able to run on them. */
-    char archs[256];
-    int max_cpus = 0, known = 0;
-    int64_t max_mem = 0;
-#ifdef HAVE_SLURM
-    int simple = so.constraint && strpbrk(so.constraint, "&|[]*,") == NULL;
-    tess_error_t serr;
-    if (alloc_cluster_archs(simple ? so.constraint : NULL, archs,
-                            sizeof(archs), &max_cpus, &max_mem, &serr) == 0) {
-        if (simple && !archs[0]) {
-            fprintf(stderr, "tessera submit: --constraint %s: no node of the "
-                    "cluster has feature '%s'; the job could never start\n",
-                    so.constraint, so.constraint);
-            goto out;
-        }
-        known = !so.constraint || simple;
-    } else if (!so.dry_run) {
-        fprintf(stderr, "tessera submit: warning: %s\n", serr.text);
+    DIR *d = opendir(path);
+    if (!d)
+        return -1;
+    struct dirent *e;
+    int ok = 1;
+    while (ok && (e = readdir(d)) != NULL) {
+        const char *n = e->d_name;
+        if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0 ||
+            strcmp(n, "job.sbatch") == 0 ||
+            fnmatch("slurm-*.out", n, 0) == 0 ||
+            fnmatch("tessera-*.out", n, 0) == 0)
+            continue;
+        snprintf(what, len, "%s", n);
+        ok = 0;
     }
-#endif
-    wf_t *wf = wfopts_load2(&o, WF_CHECK_ALL, known ? archs : NULL,
-                            known ? max_cpus : 0, known ? max_mem : 0);
-    if (!wf)
-        goto out;
-    char run_dir[PATH_MAX], script[PATH_MAX + 16], self[PATH_MAX], wfabs[PATH_MAX];
-    if (o.run_dir) {
-        snprintf(run_dir, sizeof(run_dir), "%s", o.run_dir);
-    } else {
+    closedir(d);
+    return ok;
+}
+
+/* The run directory the job will use, absolute, into out: --run-dir (new,
+ * empty or prepared; its parent must exist), or by default
+ * ./tessera-run.NAME.YYYYmmdd-HHMMSS.XXXXXX, made unique when created.
+ * *exists: 1 if it is there already. 0, or -1 after a message. */
+static int plan_run_dir(const submit_opts_t *o, const wf_t *wf, char *out,
+                        size_t len, int *exists)
+{
+    struct stat st;
+    *exists = 0;
+    if (!o->wf.run_dir) {
         char stamp[32];
         time_t t = time(NULL);
         strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", localtime(&t));
-        snprintf(run_dir, sizeof(run_dir), "tessera-run.%s.%s", wf_name(wf),
-                 stamp);
+        char name[PATH_MAX];
+        snprintf(name, sizeof(name), "tessera-run.%s.%s." DIR_SUFFIX,
+                 wf_name(wf), stamp);
+        if (submit_script_abspath(name, out, len) < 0) {
+            fprintf(stderr, "tessera submit: %s: %s\n", name,
+                    strerror(errno));
+            return -1;
+        }
+        return 0;
     }
-    if ((mkdir(run_dir, 0755) < 0 && errno != EEXIST) ||
-        !realpath(run_dir, self) || !realpath(o.workflow, wfabs)) {
-        fprintf(stderr, "tessera submit: %s: %s\n", run_dir, strerror(errno));
-        wf_destroy(wf);
-        goto out;
+    const char *rd = o->wf.run_dir;
+    if (stat(rd, &st) == 0) {
+        char what[256];
+        int p = S_ISDIR(st.st_mode) ? dir_prepared(rd, what, sizeof(what))
+                                    : (errno = ENOTDIR, -1);
+        if (p < 0) {
+            fprintf(stderr, "tessera submit: --run-dir %s: %s\n", rd,
+                    strerror(errno));
+            return -1;
+        }
+        if (p == 0) {
+            fprintf(stderr, "tessera submit: --run-dir %s holds '%s': a "
+                    "run directory serves one run; give a new or empty "
+                    "one\n", rd, what);
+            return -1;
+        }
+        if (!realpath(rd, out)) {
+            fprintf(stderr, "tessera submit: --run-dir %s: %s\n", rd,
+                    strerror(errno));
+            return -1;
+        }
+        *exists = 1;
+        return 0;
     }
-    snprintf(run_dir, sizeof(run_dir), "%s", self);
-    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
-    self[n > 0 ? n : 0] = '\0';
-    snprintf(script, sizeof(script), "%s/job.sbatch", run_dir);
-    FILE *f = fopen(script, "w");
-    if (!f || write_script(f, &so, wf, self, wfabs, o.workflow, run_dir,
-                              nargc, rest) < 0 ||
-        fclose(f) != 0) {
-        fprintf(stderr, "tessera submit: %s: cannot write: %s\n", script,
+    /* A new directory: its parent must be there (no mkdir -p). */
+    char parent[PATH_MAX], real[PATH_MAX];
+    if (submit_script_abspath(rd, parent, sizeof(parent)) < 0) {
+        fprintf(stderr, "tessera submit: --run-dir %s: %s\n", rd,
                 strerror(errno));
-        wf_destroy(wf);
+        return -1;
+    }
+    char *slash = strrchr(parent, '/');
+    while (slash && slash > parent && slash[1] == '\0') {
+        *slash = '\0'; /* "dir/" */
+        slash = strrchr(parent, '/');
+    }
+    char base[NAME_MAX + 1];
+    snprintf(base, sizeof(base), "%s", slash + 1);
+    if (slash == parent)
+        snprintf(parent, sizeof(parent), "/");
+    else
+        *slash = '\0';
+    if (!realpath(parent, real) || stat(real, &st) < 0 ||
+        (!S_ISDIR(st.st_mode) && (errno = ENOTDIR))) {
+        fprintf(stderr, "tessera submit: --run-dir %s: its parent directory "
+                "%s: %s\n", rd, parent, strerror(errno));
+        return -1;
+    }
+    if (snprintf(out, len, "%s%s%s", real, strcmp(real, "/") ? "/" : "",
+                 base) >= (int)len) {
+        fprintf(stderr, "tessera submit: --run-dir %s: name too long\n", rd);
+        return -1;
+    }
+    return 0;
+}
+
+/* The script for run_dir, in memory (caller frees), or NULL after a
+ * message. */
+static char *render(const submit_opts_t *o, const wf_t *wf, const char *self,
+                    const char *workflow, const char *run_dir,
+                    const char *cwd)
+{
+    char *text = NULL;
+    size_t size = 0;
+    tess_error_t err = {.text = "out of memory"};
+    FILE *f = open_memstream(&text, &size);
+    submit_script_t s = {.o = o, .wf = wf, .self = self, .workflow = workflow,
+                         .run_dir = run_dir, .cwd = cwd};
+    int rc = f ? submit_script_write(f, &s, &err) : -1;
+    if (f && fclose(f) != 0)
+        rc = -1;
+    if (rc < 0) {
+        fprintf(stderr, "tessera submit: %s\n", err.text);
+        free(text);
+        return NULL;
+    }
+    return text;
+}
+
+/* Write text to dir/job.sbatch (temp + rename: never half a script). */
+static int write_job(const char *dir, const char *text, char *path,
+                     size_t len)
+{
+    char tmp[PATH_MAX + 32];
+    snprintf(path, len, "%s/job.sbatch", dir);
+    snprintf(tmp, sizeof(tmp), "%s/.job.sbatch.%ld", dir, (long)getpid());
+    FILE *f = fopen(tmp, "w");
+    if (!f || fputs(text, f) == EOF || fflush(f) != 0 ||
+        fchmod(fileno(f), 0755) != 0 || fclose(f) != 0 ||
+        rename(tmp, path) != 0) {
+        int e = errno;
+        if (f)
+            unlink(tmp);
+        fprintf(stderr, "tessera submit: %s: cannot write: %s\n", path,
+                strerror(e));
+        return -1;
+    }
+    return 0;
+}
+
+/* Make a new default run directory from its planned name (mkdtemp: unique
+ * even for two submissions in one second), with the usual permissions. */
+static int make_unique_dir(char *path)
+{
+    if (!mkdtemp(path)) {
+        fprintf(stderr, "tessera submit: cannot create %s: %s\n", path,
+                strerror(errno));
+        return -1;
+    }
+    mode_t mask = umask(0);
+    umask(mask);
+    chmod(path, 0777 & ~mask);
+    return 0;
+}
+
+#ifdef HAVE_SLURM
+/* The checks against the cluster: 1 with fit filled, 0 if the cluster
+ * could not be asked (warning printed), -1 after printing why the job
+ * could never start. */
+static int check_cluster(const submit_opts_t *o, slurm_alloc_cluster_t *c,
+                         submit_fit_t *fit)
+{
+    tess_error_t err;
+    if (o->other_cluster) {
+        fprintf(stderr, "tessera submit: note: --sbatch -M: the job is not "
+                "checked against that cluster\n");
+        return 0;
+    }
+    if (slurm_alloc_cluster_load(c, &err) < 0) {
+        fprintf(stderr, "tessera submit: warning: %s; the job is not "
+                "checked against the cluster\n", err.text);
+        return 0;
+    }
+    if (submit_check(c, o, fit, &err) < 0) {
+        fprintf(stderr, "tessera submit: %s\n", err.text);
+        return -1;
+    }
+    return 1;
+}
+
+/* Every architecture a task needs must be one some worker is sure to
+ * have: for each architecture that is possible but not sure, check the
+ * workflow without it. 0, or -1 after printing the task and the advice. */
+static int check_sure(const submit_opts_t *o, const slurm_alloc_cluster_t *c,
+                      const submit_fit_t *fit, wf_t *wf)
+{
+    char item[64];
+    for (const char *p = fit->archs; *p;) {
+        size_t k = strcspn(p, ",");
+        snprintf(item, sizeof(item), "%.*s", (int)k, p);
+        p += k + (p[k] == ',');
+        if (namelist_contains(fit->sure, item))
+            continue;
+        char without[sizeof(fit->archs)] = "", other[64];
+        for (const char *q = fit->archs; *q;) {
+            size_t m = strcspn(q, ",");
+            snprintf(other, sizeof(other), "%.*s", (int)m, q);
+            q += m + (q[m] == ',');
+            if (strcmp(other, item) != 0)
+                namelist_add(without, sizeof(without), other);
+        }
+        tess_error_t err;
+        if (wf_set_resources(wf, without, fit->max_cpus) == 0 &&
+            wf_validate(wf, WF_CHECK_RESOURCES, &err) < 0) {
+            char advice[512];
+            submit_check_advice(c, o, item, advice, sizeof(advice));
+            fprintf(stderr, "%s\ntessera submit: %s\n", err.text, advice);
+            return -1;
+        }
+    }
+    return 0;
+}
+#endif
+
+int cmd_submit(int argc, char **argv)
+{
+    submit_opts_t o;
+    wf_t *wf = NULL;
+    char *text = NULL;
+    int rc = 2, known = 0;
+    char cwd[PATH_MAX], self[PATH_MAX], wfabs[PATH_MAX], run_dir[PATH_MAX];
+    char archs[256] = "";
+    int max_cpus = 0;
+    int64_t max_mem = 0;
+#ifdef HAVE_SLURM
+    slurm_alloc_cluster_t cluster;
+    submit_fit_t fit;
+    memset(&cluster, 0, sizeof(cluster));
+#endif
+    if (submit_opts_parse(argc, argv, &o) < 0)
+        goto out;
+    if (!getcwd(cwd, sizeof(cwd))) {
+        fprintf(stderr, "tessera submit: the current directory: %s\n",
+                strerror(errno));
         goto out;
     }
-    chmod(script, 0755);
-    wf_destroy(wf);
-    if (so.dry_run) {
-        FILE *s = fopen(script, "r");
-        char line[4096];
-        while (s && fgets(line, sizeof(line), s))
-            fputs(line, stdout);
-        if (s)
-            fclose(s);
-        printf("# (dry run: written to %s, not submitted)\n", script);
-        rc = 0;
-    } else {
-        rc = sbatch(script);
-        if (rc == 0)
-            printf("tessera: results will be in %s/results.h5\n", run_dir);
+#ifdef HAVE_SLURM
+    if ((known = check_cluster(&o, &cluster, &fit)) < 0)
+        goto out;
+    if (known) {
+        snprintf(archs, sizeof(archs), "%s", fit.archs);
+        max_cpus = fit.max_cpus;
+        max_mem = fit.max_memory_mb;
     }
+#endif
+    /* Tasks no node the job may get can run: refused with their place. */
+    wf = wfopts_load2(&o.wf, WF_CHECK_ALL, known ? archs : NULL, max_cpus,
+                      max_mem);
+    if (!wf)
+        goto out;
+#ifdef HAVE_SLURM
+    if (known && fit.sure_known && check_sure(&o, &cluster, &fit, wf) < 0)
+        goto out;
+#endif
+    ssize_t n = readlink("/proc/self/exe", self, sizeof(self) - 1);
+    if (n <= 0 || !realpath(o.wf.workflow, wfabs)) {
+        fprintf(stderr, "tessera submit: %s: %s\n",
+                n <= 0 ? "cannot find my own executable" : o.wf.workflow,
+                strerror(errno));
+        goto out;
+    }
+    self[n] = '\0';
+    int exists;
+    if (plan_run_dir(&o, wf, run_dir, sizeof(run_dir), &exists) < 0)
+        goto out;
+    if (o.dry_run) {
+        if (!(text = render(&o, wf, self, wfabs, run_dir, cwd)))
+            goto out;
+        fputs(text, stdout);
+        printf("# (dry run: nothing was written or submitted; the run "
+               "directory would be %s%s)\n", run_dir,
+               o.wf.run_dir ? "" : ", " DIR_SUFFIX " made unique");
+        rc = 0;
+        goto out;
+    }
+
+    /* Create, write, submit; undo what was created if sbatch fails. */
+    char script[PATH_MAX + 16] = "", id[256];
+    rc = 1;
+    /* mkdir, not mkdir -p: a directory that appeared since is not ours */
+    if (!exists && (o.wf.run_dir ? mkdir(run_dir, 0777) < 0
+                                 : make_unique_dir(run_dir) < 0)) {
+        if (o.wf.run_dir)
+            fprintf(stderr, "tessera submit: cannot create %s: %s\n",
+                    run_dir, strerror(errno));
+        goto out;
+    }
+    if (!(text = render(&o, wf, self, wfabs, run_dir, cwd)) ||
+        write_job(run_dir, text, script, sizeof(script)) < 0 ||
+        sbatch(script, id, sizeof(id)) < 0) {
+        if (script[0])
+            unlink(script);
+        if (!exists)
+            rmdir(run_dir);
+        fprintf(stderr, "tessera submit: nothing was submitted%s\n",
+                exists ? "" : "; the run directory was removed");
+        goto out;
+    }
+    printf("tessera: submitted batch job %s\n"
+           "tessera: run directory: %s\n"
+           "tessera: results will be in %s/results.h5\n", id, run_dir,
+           run_dir);
+    rc = 0;
 out:
-    wfopts_free(&o);
-    free(rest);
+    free(text);
+    wf_destroy(wf);
+#ifdef HAVE_SLURM
+    slurm_alloc_cluster_free(&cluster);
+#endif
+    submit_opts_free(&o);
     return rc;
 }

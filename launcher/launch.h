@@ -7,6 +7,7 @@
 #ifndef TESS_LAUNCHER_LAUNCH_H
 #define TESS_LAUNCHER_LAUNCH_H
 
+#include "launcher/job.h"
 #include "tessera.h"
 
 typedef struct launch_req {
@@ -17,6 +18,8 @@ typedef struct launch_req {
     int slots;                /* threads per worker, 0: the node's CPUs */
     const char *run_dir;      /* absolute; launch files may go there */
     const char *kernel_path;  /* ':'-separated dirs for the workers */
+    void (*tick)(void *arg);  /* called about every 0.25 s while it runs */
+    void *tick_arg;
 } launch_req_t;
 
 typedef struct launch_ops {
@@ -29,9 +32,9 @@ typedef struct launch_ops {
     int (*resources)(const launch_req_t *req, char *archs, size_t len,
                      int *max_slots, int64_t *max_memory_mb,
                      tess_error_t *err);
-    /* Run the job to completion; returns its exit status (0, 1, 2), or -1
-     * with err filled if it could not be started. */
-    int (*run)(const launch_req_t *req, tess_error_t *err);
+    /* Run the job to its end (see job.h: signals, stderr, no process
+     * left); 0 with r filled, or -1 with err if it could not start. */
+    int (*run)(const launch_req_t *req, job_result_t *r, tess_error_t *err);
 } launch_ops_t;
 
 extern const launch_ops_t launch_local;

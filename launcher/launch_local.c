@@ -1,25 +1,18 @@
 /*
  * launch_local.c - the local backend: mpirun on this machine, one rank
  * for the engine and N worker ranks of the same tessera executable.
+ * mpirun is found in PATH, or named by TESS_MPIRUN.
  */
 #include "config.h"
 
 #include <errno.h>
-#include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "launcher/launch.h"
 
-extern char **environ;
-
-#ifndef TESS_MPIRUN
-#define TESS_MPIRUN "mpirun"
-#endif
 
 static int local_detect(void)
 {
@@ -41,26 +34,36 @@ static int local_resources(const launch_req_t *req, char *archs, size_t len,
     return 0;
 }
 
-static int local_run(const launch_req_t *req, tess_error_t *err)
+static int local_run(const launch_req_t *req, job_result_t *r,
+                     tess_error_t *err)
 {
     char np[32];
     snprintf(np, sizeof(np), "%d", (req->workers > 0 ? req->workers : 1) + 1);
     /* mpirun, options, then: self run ARGS */
-    int max = req->argc + 32, n = 0;
+    int max = req->argc + 40, n = 0;
     char **argv = calloc((size_t)max, sizeof(char *));
     if (!argv)
         return tess_errprintf(err, "out of memory");
-    argv[n++] = (char *)TESS_MPIRUN;
+    /* Found in PATH, as the site's MPI module sets it up; TESS_MPIRUN
+     * names another one (a path, or a name looked up in PATH). */
+    const char *mpirun = getenv("TESS_MPIRUN");
+    if (!mpirun || !*mpirun)
+        mpirun = "mpirun";
+    argv[n++] = (char *)mpirun;
     if (geteuid() == 0)
         argv[n++] = (char *)"--allow-run-as-root";
     argv[n++] = (char *)"--oversubscribe";  /* the engine rank mostly sleeps */
     argv[n++] = (char *)"--bind-to";
     argv[n++] = (char *)"none";             /* workers run threads */
     argv[n++] = (char *)"-q";
-    argv[n++] = (char *)"-x";
-    argv[n++] = (char *)"TESS_KERNEL_PATH";
-    argv[n++] = (char *)"-x";
-    argv[n++] = (char *)"TESS_IN_JOB";
+    static const char *const pass[] = {"TESS_KERNEL_PATH", "TESS_IN_JOB",
+                                       "TESS_RUNDIR_TOKEN",
+                                       "TESS_LAUNCHER_PID", "TESS_RESUME",
+                                       "TESS_TASKS_TOTAL"};
+    for (size_t i = 0; i < sizeof(pass) / sizeof(pass[0]); i++) {
+        argv[n++] = (char *)"-x";
+        argv[n++] = (char *)pass[i];
+    }
     argv[n++] = (char *)"-np";
     argv[n++] = np;
     argv[n++] = (char *)req->self;
@@ -75,21 +78,19 @@ static int local_run(const launch_req_t *req, tess_error_t *err)
      * containers, and the fallback costs little for our message sizes. */
     setenv("OMPI_MCA_btl_vader_single_copy_mechanism", "none", 0);
 
-    pid_t pid;
-    int rc = posix_spawnp(&pid, argv[0], NULL, NULL, argv, environ);
+    char log[4096 + 32];
+    snprintf(log, sizeof(log), "%s/logs/launch.log", req->run_dir);
+    job_spec_t spec = {.argv = argv, .what = "mpirun", .log_path = log,
+                       .tick = req->tick, .tick_arg = req->tick_arg};
+    int rc = job_run(&spec, r, err);
     free(argv);
-    if (rc != 0)
-        return tess_errprintf(err, "cannot start %s: %s (install openmpi-bin)",
-                              TESS_MPIRUN, strerror(rc));
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return tess_errprintf(err, "waiting for mpirun: %s",
-                                  strerror(errno));
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    tess_errprintf(err, "mpirun killed by signal %d", WTERMSIG(status));
-    return 1;
+    if (rc < 0) {
+        char why[sizeof(err->text)];
+        snprintf(why, sizeof(why), "%s", err->text);
+        tess_errprintf(err, "%s (is it in PATH? TESS_MPIRUN names another "
+                       "mpirun)", why);
+    }
+    return rc;
 }
 
 const launch_ops_t launch_local = {

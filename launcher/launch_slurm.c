@@ -12,18 +12,15 @@
 #include "config.h"
 
 #include <errno.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/namelist.h"
 #include "launcher/launch.h"
 #include "launcher/slurm_alloc.h"
 
-extern char **environ;
 
 static int slurm_detect(void)
 {
@@ -85,30 +82,32 @@ static int slurm_resources(const launch_req_t *req, char *archs, size_t len,
                            int *max_slots, int64_t *max_memory_mb,
                            tess_error_t *err)
 {
-    alloc_t a;
-    if (alloc_load(strtoul(getenv("SLURM_JOB_ID"), NULL, 10), &a, err) < 0)
+    slurm_alloc_t a;
+    if (slurm_alloc_load(strtoul(getenv("SLURM_JOB_ID"), NULL, 10), &a,
+                         err) < 0)
         return -1;
-    alloc_archs(&a, archs, len, max_slots);
+    slurm_alloc_archs(&a, archs, len, max_slots);
     *max_memory_mb = 0;
     for (size_t i = 0; i < a.nnodes; i++)
         if (a.nodes[i].memory_mb > *max_memory_mb)
             *max_memory_mb = a.nodes[i].memory_mb;
     if (req->slots > 0)
         *max_slots = req->slots;
-    alloc_free(&a);
+    slurm_alloc_free(&a);
     return 0;
 }
 
-static int slurm_run(const launch_req_t *req, tess_error_t *err)
+static int slurm_run(const launch_req_t *req, job_result_t *r,
+                     tess_error_t *err)
 {
-    alloc_t a;
+    slurm_alloc_t a;
     for (int i = 0; i < req->argc; i++)
         if (strchr(req->argv[i], '\'') || strchr(req->argv[i], '\n'))
             return tess_errprintf(err, "argument %s: a quote or a newline "
                                   "cannot pass through srun --multi-prog",
                                   req->argv[i]);
     unsigned long job = strtoul(getenv("SLURM_JOB_ID"), NULL, 10);
-    if (alloc_load(job, &a, err) < 0)
+    if (slurm_alloc_load(job, &a, err) < 0)
         return -1;
     int workers = req->workers > 0 ? req->workers : (int)a.nnodes;
     int *per_node = calloc(a.nnodes, sizeof(int));
@@ -122,7 +121,7 @@ static int slurm_run(const launch_req_t *req, tess_error_t *err)
             fclose(hf);
         if (cf)
             fclose(cf);
-        alloc_free(&a);
+        slurm_alloc_free(&a);
         return tess_errprintf(err, "%s: cannot write the launch files: %s",
                               req->run_dir, strerror(errno));
     }
@@ -132,7 +131,7 @@ static int slurm_run(const launch_req_t *req, tess_error_t *err)
     fprintf(hf, "%s\n", a.nodes[0].name);
     prog_line(cf, 0, req, "", 0, 0);
     for (int w = 0; w < workers; w++) {
-        const alloc_node_t *n = &a.nodes[(size_t)w % a.nnodes];
+        const slurm_alloc_node_t *n = &a.nodes[(size_t)w % a.nnodes];
         char arch[sizeof(n->features)];
         namelist_first(n->features, arch, sizeof(arch));
         int slots = req->slots > 0 ? req->slots
@@ -153,31 +152,27 @@ static int slurm_run(const launch_req_t *req, tess_error_t *err)
     setenv("TESS_IN_JOB", "1", 1);
     if (a.end_time > 0)
         setenv("TESS_DEADLINE", deadline, 1);
+    /* Workers run a thread per slot over their node's CPUs: no binding to
+     * one CPU per task. Only said where srun can bind (else it warns). */
+    if (a.binds_cpus)
+        setenv("SLURM_CPU_BIND", "none", 1);
     if (req->kernel_path)
         setenv("TESS_KERNEL_PATH", req->kernel_path, 1);
     char *argv[] = {(char *)"srun",          (char *)"--mpi=pmix",
                     (char *)"--kill-on-bad-exit=1",
-                    (char *)"--distribution=arbitrary",
-                    (char *)"--cpu-bind=none", (char *)"-n", np,
+                    (char *)"--distribution=arbitrary", (char *)"-n", np,
                     (char *)"--multi-prog", conf, NULL};
     fprintf(stderr, "tessera: Slurm job %lu (%s): %zu node%s, engine + %d "
             "worker%s, ends %s", job, a.partition, a.nnodes,
             a.nnodes == 1 ? "" : "s", workers, workers == 1 ? "" : "s",
             a.end_time ? ctime(&a.end_time) : "never\n");
-    alloc_free(&a);
+    slurm_alloc_free(&a);
 
-    pid_t pid;
-    int rc = posix_spawnp(&pid, "srun", NULL, NULL, argv, environ);
-    if (rc != 0)
-        return tess_errprintf(err, "cannot start srun: %s", strerror(rc));
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return tess_errprintf(err, "waiting for srun: %s", strerror(errno));
-    if (WIFEXITED(status))
-        return WEXITSTATUS(status);
-    tess_errprintf(err, "srun killed by signal %d", WTERMSIG(status));
-    return 1;
+    char log[4096 + 32];
+    snprintf(log, sizeof(log), "%s/logs/launch.log", req->run_dir);
+    job_spec_t spec = {.argv = argv, .what = "srun", .log_path = log,
+                       .tick = req->tick, .tick_arg = req->tick_arg};
+    return job_run(&spec, r, err);
 }
 
 const launch_ops_t launch_slurm = {

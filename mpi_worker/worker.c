@@ -3,33 +3,34 @@
 
 #include <errno.h>
 #include <limits.h>
-#include <pthread.h>
-#include <sched.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
-#include "kernels/args.h"
-#include "proto/backoff.h"
-#include "io/filever.h"
-#include "proto/proto.h"
-#include "proto/sendq.h"
 #include "base/box.h"
+#include "io/filever.h"
 #include "io/fragcache.h"
 #include "io/h5frag.h"
+#include "kernels/args.h"
+#include "kernels/runner.h"
+#include "kernels/sandbox.h"
 #include "mpi_worker/worker.h"
+#include "proto/backoff.h"
+#include "proto/comm.h"
+#include "proto/proto.h"
 
-/* One task descriptor, queued for a compute thread. */
-struct job {
-    struct job *next;
-    uint8_t *rec; /* the TASK record's payload (owned) */
+/* One task descriptor, queued for a slot. */
+struct wjob {
+    runner_job_t base;  /* first: the runner's link */
+    uint8_t *rec;       /* the TASK record's payload (owned) */
     size_t len;
     tess_kernel_f fn;   /* NULL: kernel unknown here, see kerr */
     const char *kname;
     const char *kerr;
-    pbuf_t out;         /* the DONE record, built by the compute thread */
+    pbuf_t out;         /* the DONE record, built by the slot */
 };
 
 struct kmap {
@@ -39,25 +40,23 @@ struct kmap {
 };
 
 typedef struct worker {
-    MPI_Comm comm;
+    MPI_Comm mpicomm;
     int engine;
-    sendq_t *sendq;
-    char senderr[256];
+    comm_t *comm;
     kreg_t *kernels;
     char run_dir[PATH_MAX];
+    uint32_t cfg_flags;
     fragcache_t *cache;
     struct kmap *kmap;
     size_t nk;
+    runner_t *runner;
+    sandbox_t *sandbox;
+    int isolation;
+    int rank;
+    char host[64];
 
-    pthread_mutex_t lock;
-    pthread_cond_t work_cv, done_cv;
-    struct job *work_head, *work_tail, *done_head, *done_tail;
-    int stopping;
-    int nthreads;
-    pthread_t *threads;
-
-    /* statistics, under lock */
-    uint64_t tasks, frag_bytes, inline_bytes, frag_reads, cache_reads;
+    /* statistics, from any slot */
+    atomic_ullong tasks, frag_bytes, inline_bytes, frag_reads, cache_reads;
 } worker_t;
 
 static uint64_t now_ns(void)
@@ -67,352 +66,323 @@ static uint64_t now_ns(void)
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-/* ---- executing one task (compute threads) -------------------------------- */
+/* ---- executing one task (slot threads) ------------------------------------- */
 
-struct outbuf {
-    int param;
-    uint64_t data_id;
-    uint32_t version;
-    uint8_t mode;
-    tess_type_t type;
-    int rank;
-    int64_t box[2 * TESS_MAX_RANK];
-    void *buf;
-    size_t bytes;
-};
+#define ALIGN16(n) (((n) + 15) & ~(size_t)15)
+#define MSG_LEN 512
 
 /* Copy a piece of version (data_id, version) into dst, from the cache if
- * it holds it, else from its fragment file. */
-static int read_piece(worker_t *w, uint64_t data_id, uint32_t version,
-                      tess_type_t type, int rank, const int64_t *piece,
-                      void *dst, const int64_t *dst_box, char *msg, size_t len)
+ * it holds it, else from its fragment file. 1 if the cache served it. */
+static int read_piece(worker_t *w, const proto_param_t *pp,
+                      const proto_src_t *s, void *dst, tess_error_t *err)
 {
+    int rank = pp->rank;
+    const int64_t *box = pp->box;
     int64_t dstart[TESS_MAX_RANK], vstart[TESS_MAX_RANK];
     for (int d = 0; d < rank; d++)
-        dstart[d] = piece[d] - dst_box[d];
+        dstart[d] = s->piece[d] - box[d];
     fragcache_meta_t meta;
-    const void *c = fragcache_get(w->cache, data_id, version, &meta);
+    const void *c = fragcache_get(w->cache, pp->data_id, s->version, &meta);
     if (c) {
         for (int d = 0; d < rank; d++)
-            vstart[d] = piece[d] - meta.start[d];
-        int rc = box_copy(tess_type_size(type), rank, c, meta.count, vstart,
-                          dst, dst_box + rank, dstart, piece + rank);
-        fragcache_unpin(w->cache, data_id, version);
-        pthread_mutex_lock(&w->lock);
-        w->cache_reads++;
-        pthread_mutex_unlock(&w->lock);
+            vstart[d] = s->piece[d] - meta.start[d];
+        int rc = box_copy(tess_type_size((tess_type_t)pp->type), rank, c,
+                          meta.count, vstart, dst, box + rank, dstart,
+                          s->piece + rank);
+        fragcache_unpin(w->cache, pp->data_id, s->version);
+        atomic_fetch_add(&w->cache_reads, 1);
         if (rc < 0)
-            snprintf(msg, len, "cached version %u of data %llu does not hold "
-                     "the piece read", version, (unsigned long long)data_id);
-        return rc;
+            return tess_errprintf(err, "cached version %u of data %llu does "
+                                  "not hold the piece read", s->version,
+                                  (unsigned long long)pp->data_id);
+        return 1;
     }
     char path[PATH_MAX];
-    tess_error_t err;
-    if (h5frag_path(path, sizeof(path), w->run_dir, data_id, version) < 0 ||
-        h5frag_read(path, type, rank, piece, piece + rank, dst, dst_box + rank,
-                    dstart, &err) < 0) {
-        snprintf(msg, len, "%s", err.text);
+    if (h5frag_path(path, sizeof(path), w->run_dir, pp->data_id,
+                    s->version) < 0)
+        return tess_errprintf(err, "fragment path too long");
+    if (h5frag_read(path, (tess_type_t)pp->type, rank, s->piece,
+                    s->piece + rank, dst, box + rank, dstart, err) < 0)
         return -1;
-    }
-    pthread_mutex_lock(&w->lock);
-    w->frag_reads++;
-    pthread_mutex_unlock(&w->lock);
+    atomic_fetch_add(&w->frag_reads, 1);
     return 0;
 }
 
-/* Decode one data parameter, gather its input, prepare its output. */
-static int prepare_data(worker_t *w, preader_t *r, int i, struct tess_arg *a,
-                        int64_t *boxes, void **tmp, struct outbuf *ob,
-                        int *nob, char **paths, char *msg, size_t len)
+/* Bytes of the arena a parameter needs (buffers, boxes, strings). */
+static size_t arena_bytes(const proto_param_t *pp)
 {
-    uint64_t data_id = preader_u64(r);
-    uint8_t dkind = preader_u8(r);
-    a->type = (tess_type_t)preader_u8(r);
-    a->rank = preader_u8(r);
-    int rank = a->rank;
-    if (rank > TESS_MAX_RANK || r->err) {
-        snprintf(msg, len, "corrupt task descriptor");
-        return -1;
-    }
-    int64_t *box = boxes + (size_t)i * 2 * TESS_MAX_RANK;
-    preader_i64s(r, box, 2 * (size_t)rank);
-    a->start = box;
-    a->count = box + rank;
-
-    if (dkind == 2) { /* a file: paths of the versions read and written */
-        char in[PATH_MAX] = "", out[PATH_MAX] = "";
-        if (a->dir != TESS_OUT)
-            preader_str(r, in, sizeof(in));
-        if (a->dir != TESS_IN)
-            preader_str(r, out, sizeof(out));
-        paths[i] = strdup(a->dir == TESS_IN ? in : out);
-        if (!paths[i]) {
-            snprintf(msg, len, "out of memory");
-            return -1;
-        }
-        a->path = paths[i];
-        if (a->dir == TESS_INOUT)
-            return filever_copy(in, out, msg, len);
-        if (a->dir == TESS_OUT)
-            unlink(out);
+    switch (pp->kind) {
+    case TESS_P_STRING:
+        return ALIGN16((size_t)pp->str_len + 1);
+    case TESS_P_DATA:
+        break;
+    default:
         return 0;
     }
+    if (pp->dkind == PROTO_DATA_FILE)
+        return ALIGN16((size_t)(pp->dir == TESS_IN ? pp->path_in_len
+                                                   : pp->path_out_len) + 1);
+    int r = pp->rank;
+    return ALIGN16(2 * (size_t)r * sizeof(int64_t)) +
+           ALIGN16((size_t)box_numel(r, pp->box + r) *
+                   tess_type_size((tess_type_t)pp->type));
+}
 
-    size_t elsize = tess_type_size(a->type);
-    int64_t numel = 1;
-    for (int d = 0; d < rank; d++)
-        numel *= box[rank + d];
-    size_t bytes = (size_t)numel * elsize;
-    void *buf = calloc(1, bytes ? bytes : 1);
-    if (!buf) {
-        snprintf(msg, len, "parameter %d: out of memory (%zu bytes)", i, bytes);
-        return -1;
+static char *put_string(uint8_t **at, const char *s, uint32_t n)
+{
+    char *p = (char *)*at;
+    memcpy(p, s, n);
+    p[n] = '\0';
+    *at += ALIGN16((size_t)n + 1);
+    return p;
+}
+
+/* Fill argument a from parameter pp, its storage carved from *at. */
+static int prepare_param(worker_t *w, proto_param_t *pp, struct tess_arg *a,
+                         uint8_t **at, proto_done_t *d, tess_error_t *err)
+{
+    a->kind = (tess_param_kind_t)pp->kind;
+    a->dir = (tess_dir_t)pp->dir;
+    switch (pp->kind) {
+    case TESS_P_INT:
+        a->value.i = pp->i;
+        return 0;
+    case TESS_P_DOUBLE:
+        a->value.d = pp->d;
+        return 0;
+    case TESS_P_STRING:
+        a->value.s = put_string(at, pp->str ? pp->str : "", pp->str_len);
+        return 0;
+    default:
+        break;
     }
-    a->buf = buf;
-    tmp[i] = buf;
-    uint32_t nsrc = a->dir == TESS_OUT ? 0 : preader_u32(r);
-    for (uint32_t s = 0; s < nsrc && !r->err; s++) {
-        uint32_t version = preader_u32(r);
-        int64_t piece[2 * TESS_MAX_RANK];
-        preader_i64s(r, piece, 2 * (size_t)rank);
-        uint8_t loc = preader_u8(r);
-        if (loc == PROTO_LOC_INLINE) {
-            int64_t pn = 1, zero[TESS_MAX_RANK] = {0}, dstart[TESS_MAX_RANK];
-            for (int d = 0; d < rank; d++) {
-                pn *= piece[rank + d];
-                dstart[d] = piece[d] - box[d];
-            }
-            const void *src = preader_bytes(r, (size_t)pn * elsize);
-            if (src)
-                box_copy(elsize, rank, src, piece + rank, zero, buf,
-                         box + rank, dstart, piece + rank);
-        } else if (loc == PROTO_LOC_FRAG) {
-            if (read_piece(w, data_id, version, a->type, rank, piece, buf, box,
-                           msg, len) < 0)
-                return -1;
+    if (pp->dkind == PROTO_DATA_FILE) {
+        char in[PATH_MAX], out[PATH_MAX];
+        if (pp->path_in_len >= sizeof(in) || pp->path_out_len >= sizeof(out))
+            return tess_errprintf(err, "file path too long");
+        if (pp->dir == TESS_IN) {
+            a->path = put_string(at, pp->path_in, pp->path_in_len);
+            return 0;
         }
+        a->path = put_string(at, pp->path_out, pp->path_out_len);
+        if (pp->dir == TESS_OUT) {
+            unlink(a->path);
+            return 0;
+        }
+        /* INOUT: the task updates a copy (renaming), readers of the old
+         * version keep theirs */
+        memcpy(in, pp->path_in, pp->path_in_len);
+        in[pp->path_in_len] = '\0';
+        return filever_copy(in, a->path, err);
     }
-    if (a->dir != TESS_IN) {
-        struct outbuf *o = &ob[(*nob)++];
-        o->param = i;
-        o->data_id = data_id;
-        o->version = preader_u32(r);
-        o->mode = preader_u8(r);
-        o->type = a->type;
-        o->rank = rank;
-        memcpy(o->box, box, 2 * sizeof(int64_t) * (size_t)rank);
-        o->buf = buf;
-        o->bytes = bytes;
-        tmp[i] = NULL; /* owned by the output now */
+    int r = pp->rank;
+    size_t elsize = tess_type_size((tess_type_t)pp->type);
+    a->type = (tess_type_t)pp->type;
+    a->rank = r;
+    int64_t *box = (int64_t *)(void *)*at;
+    memcpy(box, pp->box, 2 * (size_t)r * sizeof(int64_t));
+    *at += ALIGN16(2 * (size_t)r * sizeof(int64_t));
+    a->start = box;
+    a->count = box + r;
+    size_t bytes = (size_t)box_numel(r, box + r) * elsize;
+    a->buf = *at;
+    *at += ALIGN16(bytes);
+    if (pp->dir == TESS_OUT) {
+        memset(a->buf, 0, bytes); /* deterministic if the kernel skips some */
+        return 0;
     }
-    if (r->err) {
-        snprintf(msg, len, "corrupt task descriptor");
-        return -1;
+    int zeroed = 0;
+    proto_src_t s;
+    for (uint32_t k = 0; k < pp->nsrc; k++) {
+        if (proto_get_src(pp, &s) < 0)
+            return tess_errprintf(err, "corrupt task descriptor");
+        size_t pbytes = (size_t)box_numel(r, s.piece + r) * elsize;
+        d->bytes_in += pbytes;
+        if (s.loc == PROTO_LOC_ZERO) {
+            if (!zeroed)
+                memset(a->buf, 0, bytes);
+            zeroed = 1;
+        } else if (s.loc == PROTO_LOC_INLINE) {
+            int64_t zero[TESS_MAX_RANK] = {0}, dstart[TESS_MAX_RANK];
+            for (int k2 = 0; k2 < r; k2++)
+                dstart[k2] = s.piece[k2] - box[k2];
+            box_copy(elsize, r, s.bytes, s.piece + r, zero, a->buf, box + r,
+                     dstart, s.piece + r);
+        } else {
+            int hit = read_piece(w, pp, &s, a->buf, err);
+            if (hit < 0)
+                return -1;
+            d->cache_hits += (uint32_t)hit;
+        }
     }
     return 0;
 }
 
-/* Store or return the outputs of a successful task. */
-static int finish_outputs(worker_t *w, struct outbuf *ob, int nob,
-                          pbuf_t *done, char *msg, size_t len)
+/* Store the outputs of a successful task: inline ones go back in the DONE
+ * record, the others become fragment files kept in the cache. */
+static int store_outputs(worker_t *w, const proto_param_t *params, int n,
+                         const struct tess_arg *args, proto_outval_t *outs,
+                         proto_done_t *d, tess_error_t *err)
 {
-    int rc = 0;
-    for (int k = 0; k < nob; k++) {
-        struct outbuf *o = &ob[k];
-        pbuf_u16(done, (uint16_t)o->param);
-        pbuf_u8(done, o->mode);
-        if (o->mode == PROTO_OUT_INLINE) {
-            pbuf_u64(done, o->bytes);
-            pbuf_bytes(done, o->buf, o->bytes);
-            pthread_mutex_lock(&w->lock);
-            w->inline_bytes += o->bytes;
-            pthread_mutex_unlock(&w->lock);
+    unsigned flags = w->cfg_flags & PROTO_CONFIG_NOSYNC ? H5FRAG_NOSYNC : 0;
+    d->nouts = 0;
+    for (int i = 0; i < n; i++) {
+        const proto_param_t *pp = &params[i];
+        const struct tess_arg *a = &args[i];
+        if (pp->kind != TESS_P_DATA || pp->dkind != PROTO_DATA_ARRAY ||
+            pp->dir == TESS_IN)
+            continue;
+        size_t bytes = (size_t)box_numel(pp->rank, a->count) *
+                       tess_type_size(a->type);
+        proto_outval_t *o = &outs[d->nouts++];
+        o->param = (uint16_t)i;
+        o->mode = pp->out_mode;
+        d->bytes_out += bytes;
+        if (pp->out_mode == PROTO_OUT_INLINE) {
+            o->bytes = a->buf;
+            o->len = bytes;
+            atomic_fetch_add(&w->inline_bytes, bytes);
             continue;
         }
         char path[PATH_MAX];
-        tess_error_t err;
-        if (rc == 0 &&
-            (h5frag_path(path, sizeof(path), w->run_dir, o->data_id,
-                         o->version) < 0 ||
-             h5frag_write(path, o->type, o->rank, o->box, o->box + o->rank,
-                          o->buf, &err) < 0)) {
-            snprintf(msg, len, "%s", err.text);
-            rc = -1;
-            continue;
+        if (h5frag_path(path, sizeof(path), w->run_dir, pp->data_id,
+                        pp->out_version) < 0)
+            return tess_errprintf(err, "fragment path too long");
+        if (h5frag_write2(path, a->type, a->rank, a->start, a->count, a->buf,
+                          flags, err) < 0)
+            return -1;
+        atomic_fetch_add(&w->frag_bytes, bytes);
+        /* the arena is reused by the next task: the cache keeps a copy */
+        void *copy = malloc(bytes ? bytes : 1);
+        if (copy) {
+            fragcache_meta_t meta;
+            memcpy(copy, a->buf, bytes);
+            meta.type = a->type;
+            meta.rank = a->rank;
+            memcpy(meta.start, a->start, sizeof(int64_t) * (size_t)a->rank);
+            memcpy(meta.count, a->count, sizeof(int64_t) * (size_t)a->rank);
+            fragcache_put(w->cache, pp->data_id, pp->out_version, copy, bytes,
+                          &meta);
         }
-        fragcache_meta_t meta;
-        meta.type = o->type;
-        meta.rank = o->rank;
-        memcpy(meta.start, o->box, sizeof(int64_t) * (size_t)o->rank);
-        memcpy(meta.count, o->box + o->rank, sizeof(int64_t) * (size_t)o->rank);
-        fragcache_put(w->cache, o->data_id, o->version, o->buf, o->bytes, &meta);
-        o->buf = NULL; /* the cache owns it */
-        pthread_mutex_lock(&w->lock);
-        w->frag_bytes += o->bytes;
-        pthread_mutex_unlock(&w->lock);
     }
-    return rc;
+    return 0;
 }
 
-static void run_job(worker_t *w, struct job *j)
+static uint8_t state_of(int sandbox_state)
 {
+    switch (sandbox_state) {
+    case SANDBOX_OK:
+        return PROTO_ST_OK;
+    case SANDBOX_FAILED:
+        return PROTO_ST_FAILED;
+    case SANDBOX_CRASHED:
+        return PROTO_ST_CRASHED;
+    case SANDBOX_TIMEOUT:
+        return PROTO_ST_TIMEOUT;
+    }
+    return PROTO_ST_ERROR;
+}
+
+static void run_job(void *ctx, runner_job_t *rj, int slot)
+{
+    worker_t *w = ctx;
+    struct wjob *j = (struct wjob *)rj;
+    proto_task_t t;
+    proto_done_t d;
     preader_t r;
-    char msg[512] = "";
-    int ok = 0, nob = 0;
+    tess_error_t err;
+    proto_param_t *params = NULL;
+    struct tess_arg *args = NULL;
+    proto_outval_t *outs = NULL;
+    char local_msg[MSG_LEN] = "";
+    char *msg = local_msg;
+    memset(&d, 0, sizeof(d));
+    d.slot = (uint16_t)slot;
+    d.state = PROTO_ST_ERROR;
+    d.start_ns = now_ns();
+    err.text[0] = '\0';
     preader_init(&r, j->rec, j->len);
-    uint64_t cookie = preader_u64(&r);
-    uint64_t task_id = preader_u64(&r);
-    (void)preader_u32(&r); /* kernel index, resolved by the main thread */
-    int n = preader_u16(&r);
-    (void)preader_u8(&r); /* flags */
-    uint64_t t0 = now_ns(), t1;
-
-    struct tess_arg *a = calloc((size_t)n + 1, sizeof(*a));
-    void **tmp = calloc((size_t)n + 1, sizeof(*tmp));
-    char **paths = calloc((size_t)n + 1, sizeof(*paths));
-    int64_t *boxes = calloc((size_t)n + 1, 2 * TESS_MAX_RANK * sizeof(int64_t));
-    struct outbuf *ob = calloc((size_t)n + 1, sizeof(*ob));
-    pbuf_t *done = &j->out;
-    pbuf_init(done);
-    size_t rec = pbuf_begin_record(done, PROTO_DONE);
-    pbuf_u64(done, cookie);
-
-    if (!a || !tmp || !paths || !boxes || !ob) {
-        snprintf(msg, sizeof(msg), "out of memory");
+    if (proto_peek_task(&r, &t) < 0) {
+        snprintf(msg, MSG_LEN, "corrupt task descriptor");
         goto out;
     }
-    for (int i = 0; i < n; i++) {
-        a[i].kind = (tess_param_kind_t)preader_u8(&r);
-        a[i].dir = (tess_dir_t)preader_u8(&r);
-        uint32_t sl;
-        switch (a[i].kind) {
-        case TESS_P_INT:
-            a[i].value.i = (int64_t)preader_u64(&r);
-            break;
-        case TESS_P_DOUBLE:
-            a[i].value.d = preader_f64(&r);
-            break;
-        case TESS_P_STRING: {
-            const char *s = preader_strref(&r, &sl);
-            paths[i] = malloc(sl + 1);
-            if (!paths[i]) {
-                snprintf(msg, sizeof(msg), "out of memory");
-                goto out;
-            }
-            memcpy(paths[i], s ? s : "", sl);
-            paths[i][sl] = '\0';
-            a[i].value.s = paths[i];
-            break;
-        }
-        case TESS_P_DATA:
-            if (prepare_data(w, &r, i, &a[i], boxes, tmp, ob, &nob, paths, msg,
-                             sizeof(msg)) < 0)
-                goto out;
-            break;
-        default:
-            snprintf(msg, sizeof(msg), "corrupt task descriptor");
+    d.cookie = t.cookie;
+    params = calloc((size_t)t.nparams + 1, sizeof(*params));
+    args = calloc((size_t)t.nparams + 1, sizeof(*args));
+    outs = calloc((size_t)t.nparams + 1, sizeof(*outs));
+    if (!params || !args || !outs) {
+        snprintf(msg, MSG_LEN, "out of memory");
+        goto out;
+    }
+    if (proto_get_task(&r, &t, params, t.nparams) < 0) {
+        snprintf(msg, MSG_LEN, "corrupt task descriptor");
+        goto out;
+    }
+    size_t need = ALIGN16(MSG_LEN);
+    for (int i = 0; i < t.nparams; i++)
+        need += arena_bytes(&params[i]);
+    uint8_t *at = sandbox_reserve(w->sandbox, slot, need, t.nparams);
+    if (!at) {
+        snprintf(msg, MSG_LEN, "out of memory (%zu bytes of arguments)", need);
+        goto out;
+    }
+    msg = (char *)at;
+    msg[0] = '\0';
+    at += ALIGN16(MSG_LEN);
+    for (int i = 0; i < t.nparams; i++)
+        if (prepare_param(w, &params[i], &args[i], &at, &d, &err) < 0) {
+            snprintf(msg, MSG_LEN, "%s", err.text);
             goto out;
         }
-    }
-    if (r.err) {
-        snprintf(msg, sizeof(msg), "corrupt task descriptor");
-        goto out;
-    }
     if (!j->fn) {
-        snprintf(msg, sizeof(msg), "%s", j->kerr);
+        snprintf(msg, MSG_LEN, "%s", j->kerr);
         goto out;
     }
-    struct tess_args args = {.kernel = j->kname, .task_id = task_id, .n = n,
-                             .a = a, .msg = msg, .msglen = sizeof(msg)};
-    int rc = j->fn(&args);
-    ok = rc == 0;
-    if (!ok && !msg[0])
-        snprintf(msg, sizeof(msg), "kernel returned %d", rc);
-
+    struct tess_args ta = {.kernel = j->kname, .task_id = t.id,
+                           .n = t.nparams, .a = args, .msg = msg,
+                           .msglen = MSG_LEN};
+    int isolate = (t.flags & PROTO_TASK_ISOLATE) || t.timeout_ms > 0 ||
+                  (w->isolation && !(t.flags & PROTO_TASK_INPROC));
+    sandbox_call_t call = {.kernel = j->kname, .fn = j->fn, .args = &ta,
+                           .isolate = isolate, .timeout_ms = t.timeout_ms,
+                           .memory_mb = t.memory_mb};
+    sandbox_result_t res;
+    d.start_ns = now_ns();
+    sandbox_run(w->sandbox, slot, &call, &res);
+    d.end_ns = now_ns();
+    d.state = state_of(res.state);
+    d.code = res.code;
+    if (d.state == PROTO_ST_OK &&
+        store_outputs(w, params, t.nparams, args, outs, &d, &err) < 0) {
+        d.state = PROTO_ST_ERROR;
+        snprintf(msg, MSG_LEN, "%s", err.text);
+    }
 out:
-    t1 = now_ns();
-    {
-        /* Outputs are encoded after the status: build them aside first. */
-        pbuf_t outs;
-        pbuf_init(&outs);
-        if (ok && finish_outputs(w, ob, nob, &outs, msg, sizeof(msg)) < 0)
-            ok = 0;
-        pbuf_u8(done, (uint8_t)ok);
-        pbuf_str(done, ok ? "" : msg);
-        pbuf_u64(done, t0);
-        pbuf_u64(done, t1);
-        pbuf_u16(done, (uint16_t)(ok ? nob : 0));
-        if (ok)
-            pbuf_bytes(done, outs.data, outs.len);
-        pbuf_free(&outs);
-    }
-    pbuf_end_record(done, rec);
-    for (int i = 0; i < n; i++) {
-        if (tmp)
-            free(tmp[i]);
-        if (paths)
-            free(paths[i]);
-        if (ob && i < nob)
-            free(ob[i].buf);
-    }
-    free(a);
-    free(tmp);
-    free(paths);
-    free(boxes);
-    free(ob);
+    if (!d.end_ns)
+        d.end_ns = now_ns();
+    d.msg = d.state == PROTO_ST_OK ? "" : msg;
+    pbuf_init(&j->out);
+    proto_put_done(&j->out, &d, outs);
+    atomic_fetch_add(&w->tasks, 1);
+    free(params);
+    free(args);
+    free(outs);
     free(j->rec);
     j->rec = NULL;
 }
 
-static void *compute_main(void *arg)
-{
-    worker_t *w = arg;
-    pthread_mutex_lock(&w->lock);
-    for (;;) {
-        while (!w->work_head && !w->stopping)
-            pthread_cond_wait(&w->work_cv, &w->lock);
-        struct job *j = w->work_head;
-        if (!j)
-            break;
-        w->work_head = j->next;
-        if (!w->work_head)
-            w->work_tail = NULL;
-        pthread_mutex_unlock(&w->lock);
-
-        run_job(w, j);
-
-        pthread_mutex_lock(&w->lock);
-        w->tasks++;
-        j->next = NULL;
-        /* The main thread takes the whole list: wake it only for the
-         * first completion it has not seen. */
-        if (w->done_tail) {
-            w->done_tail->next = j;
-        } else {
-            w->done_head = j;
-            pthread_cond_signal(&w->done_cv);
-        }
-        w->done_tail = j;
-    }
-    pthread_mutex_unlock(&w->lock);
-    return NULL;
-}
-
-/* ---- the main thread: MPI --------------------------------------------- */
-
-static int mpi_fail(int rc, const char *what, tess_error_t *err)
-{
-    char s[MPI_MAX_ERROR_STRING];
-    int n = 0;
-    MPI_Error_string(rc, s, &n);
-    return tess_errprintf(err, "worker: %s: %s", what, s);
-}
+/* ---- the main thread: MPI ---------------------------------------------------- */
 
 static int handle_kernel(worker_t *w, preader_t *p)
 {
-    uint32_t idx = preader_u32(p);
+    uint32_t idx, n;
+    const char *s;
     char name[1024];
-    preader_str(p, name, sizeof(name));
+    if (proto_get_kernel(p, &idx, &s, &n) < 0 || n >= sizeof(name) ||
+        idx > (1u << 24))
+        return -1;
+    memcpy(name, s, n);
+    name[n] = '\0';
     if (idx >= w->nk) {
         size_t nk = idx + 16;
         struct kmap *m = realloc(w->kmap, nk * sizeof(*m));
@@ -425,144 +395,82 @@ static int handle_kernel(worker_t *w, preader_t *p)
     tess_error_t err;
     struct kmap *k = &w->kmap[idx];
     k->ok = kreg_resolve(w->kernels, name, &k->local, &err) == 0;
-    if (!k->ok) {
-        char host[64] = "?";
-        gethostname(host, sizeof(host));
-        snprintf(k->err, sizeof(k->err), "on %s: %s", host, err.text);
-    }
+    if (!k->ok)
+        snprintf(k->err, sizeof(k->err), "on %s: %s", w->host, err.text);
     return 0;
 }
 
-/* Jobs decoded from one message, queued for the compute threads at once. */
+/* Jobs decoded from one message, queued for the slots at once. */
 struct batch {
-    struct job *head, *tail;
-    int n;
+    runner_job_t *head, *tail;
 };
-
-static void batch_flush(worker_t *w, struct batch *b)
-{
-    if (!b->head)
-        return;
-    pthread_mutex_lock(&w->lock);
-    if (w->work_tail)
-        w->work_tail->next = b->head;
-    else
-        w->work_head = b->head;
-    w->work_tail = b->tail;
-    if (b->n == 1)
-        pthread_cond_signal(&w->work_cv);
-    else
-        pthread_cond_broadcast(&w->work_cv);
-    pthread_mutex_unlock(&w->lock);
-    b->head = b->tail = NULL;
-    b->n = 0;
-}
 
 static int handle_task(worker_t *w, preader_t *p, struct batch *b)
 {
-    struct job *j = calloc(1, sizeof(*j));
-    if (!j || !(j->rec = malloc(p->len ? p->len : 1))) {
+    struct wjob *j = calloc(1, sizeof(*j));
+    proto_task_t t;
+    if (!j || proto_peek_task(p, &t) < 0 ||
+        !(j->rec = malloc(p->len ? p->len : 1))) {
         free(j);
         return -1;
     }
     memcpy(j->rec, p->p, p->len);
     j->len = p->len;
-    (void)preader_u64(p); /* cookie */
-    (void)preader_u64(p); /* task id */
-    uint32_t k = preader_u32(p);
-    if (k < w->nk && w->kmap[k].ok) {
-        j->fn = kreg_fn(w->kernels, w->kmap[k].local);
-        j->kname = kreg_name(w->kernels, w->kmap[k].local);
+    if (t.kernel < w->nk && w->kmap[t.kernel].ok) {
+        j->fn = kreg_fn(w->kernels, w->kmap[t.kernel].local);
+        j->kname = kreg_name(w->kernels, w->kmap[t.kernel].local);
     } else {
         j->kname = "?";
-        j->kerr = k < w->nk ? w->kmap[k].err : "kernel never announced";
+        j->kerr = t.kernel < w->nk ? w->kmap[t.kernel].err
+                                   : "kernel never announced";
     }
     if (b->tail)
-        b->tail->next = j;
+        b->tail->next = &j->base;
     else
-        b->head = j;
-    b->tail = j;
-    b->n++;
+        b->head = &j->base;
+    b->tail = &j->base;
     return 0;
 }
 
-/* Send msg to the engine without blocking (see sendq.h); msg is emptied. */
-static int send_simple(worker_t *w, pbuf_t *msg, tess_error_t *err)
+/* Every finished task's DONE record in one message. */
+static int flush_done(worker_t *w, runner_job_t *list, pbuf_t *msg,
+                      tess_error_t *err)
 {
-    if (sendq_post(w->sendq, msg, w->engine, w->senderr,
-                   sizeof(w->senderr)) < 0)
-        return tess_errprintf(err, "worker: %s", w->senderr);
-    return 0;
-}
-
-/* Send every finished task's DONE record in one message. */
-static int flush_done(worker_t *w, pbuf_t *msg, tess_error_t *err)
-{
-    pthread_mutex_lock(&w->lock);
-    struct job *list = w->done_head;
-    w->done_head = w->done_tail = NULL;
-    pthread_mutex_unlock(&w->lock);
     if (!list)
         return 0;
     pbuf_reset(msg);
     while (list) {
-        struct job *j = list;
-        list = j->next;
+        struct wjob *j = (struct wjob *)list;
+        list = list->next;
         pbuf_bytes(msg, j->out.data, j->out.len);
         pbuf_free(&j->out);
+        free(j->rec);
         free(j);
     }
-    if (msg->err)
-        return tess_errprintf(err, "worker: out of memory");
-    return send_simple(w, msg, err);
+    return comm_send(w->comm, msg, w->engine, err);
 }
 
-/* Wait for a completion or a message: sleep on the done queue with a
- * growing timeout between probes (see backoff.h). */
-static void idle_wait(worker_t *w, backoff_t *b)
+/* Tasks given back without running (CANCEL), reported as NOT_RUN. */
+static void not_run(runner_job_t *list)
 {
-    long ns = backoff_next(b);
-    if (ns == 0) {
-        sched_yield();
-        return;
+    for (runner_job_t *q = list; q; q = q->next) {
+        struct wjob *j = (struct wjob *)q;
+        proto_task_t t;
+        preader_t r;
+        preader_init(&r, j->rec, j->len);
+        proto_done_t d;
+        memset(&d, 0, sizeof(d));
+        d.cookie = proto_peek_task(&r, &t) == 0 ? t.cookie : 0;
+        d.state = PROTO_ST_NOT_RUN;
+        d.msg = "not run: the run was stopped";
+        pbuf_init(&j->out);
+        proto_put_done(&j->out, &d, NULL);
     }
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    ts.tv_nsec += ns;
-    if (ts.tv_nsec >= 1000000000L) {
-        ts.tv_sec++;
-        ts.tv_nsec -= 1000000000L;
-    }
-    pthread_mutex_lock(&w->lock);
-    if (!w->done_head)
-        pthread_cond_timedwait(&w->done_cv, &w->lock, &ts);
-    pthread_mutex_unlock(&w->lock);
 }
 
-static int serve(worker_t *w, const worker_config_t *cfg, tess_error_t *err)
+/* The memory tasks may use on this worker, MiB. */
+static int64_t worker_memory_mb(const worker_config_t *cfg)
 {
-    pbuf_t out;
-    uint8_t *in = NULL;
-    size_t incap = 0;
-    int rc = 0, running = 1;
-    backoff_t b;
-    pbuf_init(&out);
-    backoff_reset(&b);
-
-    /* HELLO: byte order, slots, host, arch. */
-    char host[256] = "?";
-    gethostname(host, sizeof(host));
-    size_t rec = pbuf_begin_record(&out, PROTO_HELLO);
-    pbuf_u32(&out, PROTO_BOM);
-    pbuf_u32(&out, (uint32_t)w->nthreads);
-    pbuf_str(&out, host);
-    pbuf_str(&out, cfg->arch ? cfg->arch : "");
-    const char *node = getenv("SLURMD_NODENAME");
-    pbuf_str(&out, node ? node : host);
-    char exe[PATH_MAX];
-    ssize_t exelen = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
-    exe[exelen > 0 ? exelen : 0] = '\0';
-    pbuf_str(&out, exe); /* which build runs here, for the record */
     int64_t mem = cfg->memory_mb;
     const char *env = getenv("TESS_MEMORY_MB"); /* set by the Slurm backend */
     if (mem <= 0 && env)
@@ -571,134 +479,176 @@ static int serve(worker_t *w, const worker_config_t *cfg, tess_error_t *err)
         long pages = sysconf(_SC_PHYS_PAGES), size = sysconf(_SC_PAGESIZE);
         mem = pages > 0 && size > 0 ? (int64_t)pages * size / (1024 * 1024) : 0;
     }
-    pbuf_u64(&out, (uint64_t)mem);
-    pbuf_end_record(&out, rec);
-    if (send_simple(w, &out, err) < 0)
-        goto done;
+    return mem;
+}
 
-    while (running) {
-        int flag = 0;
-        MPI_Status st;
-        sendq_progress(w->sendq);
-        int mrc = MPI_Iprobe(w->engine, PROTO_TAG, w->comm, &flag, &st);
-        if (mrc != MPI_SUCCESS) {
-            rc = mpi_fail(mrc, "probe", err);
+static void hello(worker_t *w, const worker_config_t *cfg, pbuf_t *out)
+{
+    proto_hello_t h;
+    memset(&h, 0, sizeof(h));
+    h.slots = (uint32_t)runner_slots(w->runner);
+    snprintf(h.host, sizeof(h.host), "%s", w->host);
+    snprintf(h.arch, sizeof(h.arch), "%s", cfg->arch ? cfg->arch : "");
+    const char *node = getenv("SLURMD_NODENAME");
+    snprintf(h.node, sizeof(h.node), "%s", node ? node : w->host);
+    ssize_t n = readlink("/proc/self/exe", h.exe, sizeof(h.exe) - 1);
+    h.exe[n > 0 ? n : 0] = '\0'; /* which build runs here, for the record */
+    h.memory_mb = worker_memory_mb(cfg);
+    h.pid = getpid();
+    proto_put_hello(out, &h);
+}
+
+/* Handle every record of one message from the engine. 1 when SHUTDOWN
+ * came, 0, or -1 with err. */
+static int handle_message(worker_t *w, const uint8_t *buf, size_t len,
+                          tess_error_t *err)
+{
+    preader_t r, p;
+    uint8_t type = 0;
+    int more, shutdown = 0;
+    struct batch batch = {NULL, NULL};
+    preader_init(&r, buf, len);
+    while ((more = preader_record(&r, &type, &p)) > 0) {
+        int hrc = 0;
+        switch (type) {
+        case PROTO_CONFIG: {
+            proto_config_t c;
+            hrc = proto_get_config(&p, &c);
+            if (hrc == 0) {
+                snprintf(w->run_dir, sizeof(w->run_dir), "%s", c.run_dir);
+                w->cfg_flags = c.flags;
+                char dir[PATH_MAX + 8], prefix[32];
+                snprintf(dir, sizeof(dir), "%s/logs", w->run_dir);
+                snprintf(prefix, sizeof(prefix), "worker%d.", w->rank);
+                /* no log directory: executors keep the worker's stderr */
+                if (w->run_dir[0])
+                    sandbox_set_log(w->sandbox, dir, prefix);
+            }
             break;
         }
-        if (flag) {
-            int count;
-            MPI_Get_count(&st, MPI_BYTE, &count);
-            if ((size_t)count > incap) {
-                uint8_t *n = realloc(in, (size_t)count);
-                if (!n) {
-                    rc = tess_errprintf(err, "worker: out of memory");
-                    break;
-                }
-                in = n;
-                incap = (size_t)count;
-            }
-            mrc = MPI_Recv(in, count, MPI_BYTE, w->engine, PROTO_TAG, w->comm,
-                           MPI_STATUS_IGNORE);
-            if (mrc != MPI_SUCCESS) {
-                rc = mpi_fail(mrc, "receive", err);
+        case PROTO_KERNEL:
+            hrc = handle_kernel(w, &p);
+            break;
+        case PROTO_TASK:
+            hrc = handle_task(w, &p, &batch);
+            break;
+        case PROTO_DROP: {
+            uint64_t id;
+            uint32_t v;
+            int g;
+            while ((g = proto_get_drop(&p, &id, &v)) > 0)
+                fragcache_drop(w->cache, id, v);
+            hrc = g < 0 ? -1 : 0;
+            break;
+        }
+        case PROTO_CANCEL:
+            not_run(runner_take_queued(w->runner));
+            runner_kick(w->runner);
+            break;
+        case PROTO_SHUTDOWN:
+            shutdown = 1;
+            break;
+        default:
+            hrc = -1;
+        }
+        if (hrc < 0) {
+            more = -1;
+            break;
+        }
+    }
+    runner_push(w->runner, batch.head);
+    if (more < 0)
+        return tess_errprintf(err, "worker: corrupt message from the engine "
+                              "(record type %u)", type);
+    return shutdown;
+}
+
+static int serve(worker_t *w, const worker_config_t *cfg, tess_error_t *err)
+{
+    pbuf_t out;
+    int rc = 0, running = 1;
+    backoff_t b;
+    pbuf_init(&out);
+    backoff_reset(&b);
+    hello(w, cfg, &out);
+    if (comm_send(w->comm, &out, w->engine, err) < 0)
+        goto done;
+    while (running) {
+        const uint8_t *buf;
+        size_t len;
+        int src, got = comm_recv(w->comm, w->engine, &src, &buf, &len, err);
+        if (got < 0) {
+            rc = -1;
+            break;
+        }
+        if (got) {
+            int h = handle_message(w, buf, len, err);
+            if (h < 0) {
+                rc = -1;
                 break;
             }
-            preader_t r, p;
-            uint8_t type;
-            int more;
-            struct batch batch = {NULL, NULL, 0};
-            preader_init(&r, in, (size_t)count);
-            while ((more = preader_record(&r, &type, &p)) > 0) {
-                int hrc = 0;
-                switch (type) {
-                case PROTO_CONFIG:
-                    preader_str(&p, w->run_dir, sizeof(w->run_dir));
-                    break;
-                case PROTO_KERNEL:
-                    hrc = handle_kernel(w, &p);
-                    break;
-                case PROTO_TASK:
-                    hrc = handle_task(w, &p, &batch);
-                    break;
-                case PROTO_DROP:
-                    while (p.off < p.len && !p.err) {
-                        uint64_t id = preader_u64(&p);
-                        uint32_t v = preader_u32(&p);
-                        fragcache_drop(w->cache, id, v);
-                    }
-                    break;
-                case PROTO_SHUTDOWN:
-                    running = 0;
-                    break;
-                default:
-                    hrc = -1;
-                }
-                if (hrc < 0) {
-                    more = -1;
-                    break;
-                }
-            }
-            batch_flush(w, &batch);
-            if (more < 0) {
-                rc = tess_errprintf(err, "worker: corrupt message from the "
-                                    "engine (record type %u)", type);
-                break;
-            }
+            running = !h;
             backoff_reset(&b);
         }
-        int had_done;
-        pthread_mutex_lock(&w->lock);
-        had_done = w->done_head != NULL;
-        pthread_mutex_unlock(&w->lock);
-        if (had_done) {
-            if (flush_done(w, &out, err) < 0) {
+        /* an inline slot: run the next task here, between polls */
+        int ran = running && runner_run_next(w->runner);
+        runner_job_t *list = runner_take_done(w->runner);
+        if (list) {
+            if (flush_done(w, list, &out, err) < 0) {
                 rc = -1;
                 break;
             }
             backoff_reset(&b);
-        } else if (!flag) {
-            idle_wait(w, &b);
+        } else if (!got && !ran) {
+            long ns = backoff_next(&b);
+            runner_wait_done(w->runner, ns);
         }
     }
-
-    /* Drain: the engine sends SHUTDOWN only when no task is out, but stay
-     * correct if one still runs. */
+    /* SHUTDOWN comes when no task is out; stay correct if one still runs */
     for (;;) {
-        pthread_mutex_lock(&w->lock);
-        int busy = w->work_head != NULL;
-        pthread_mutex_unlock(&w->lock);
-        if (!busy)
+        size_t queued, busy;
+        while (runner_run_next(w->runner))
+            ; /* an inline slot finishes what it has */
+        runner_counts(w->runner, &queued, &busy);
+        if (rc == 0 && flush_done(w, runner_take_done(w->runner), &out,
+                                  err) < 0)
+            rc = -1;
+        if (queued + busy == 0)
             break;
-        idle_wait(w, &b);
+        runner_wait_done(w->runner, 100000000L);
     }
-    pthread_mutex_lock(&w->lock);
-    w->stopping = 1;
-    pthread_cond_broadcast(&w->work_cv);
-    pthread_mutex_unlock(&w->lock);
-    for (int i = 0; i < w->nthreads; i++)
-        pthread_join(w->threads[i], NULL);
-    w->nthreads = 0;
-    if (rc == 0 && flush_done(w, &out, err) < 0)
+    if (rc == 0 && flush_done(w, runner_take_done(w->runner), &out, err) < 0)
         rc = -1;
     if (rc == 0) {
         fragcache_stats_t cs;
         fragcache_stats(w->cache, &cs);
+        proto_bye_t y = {atomic_load(&w->tasks), atomic_load(&w->frag_bytes),
+                         atomic_load(&w->inline_bytes), cs.peak_bytes,
+                         atomic_load(&w->cache_reads),
+                         atomic_load(&w->frag_reads),
+                         sandbox_crashes(w->sandbox)};
         pbuf_reset(&out);
-        rec = pbuf_begin_record(&out, PROTO_BYE);
-        pbuf_u64(&out, w->tasks);
-        pbuf_u64(&out, w->frag_bytes);
-        pbuf_u64(&out, w->inline_bytes);
-        pbuf_u64(&out, cs.peak_bytes);
-        pbuf_u64(&out, w->cache_reads);
-        pbuf_u64(&out, w->frag_reads);
-        pbuf_end_record(&out, rec);
-        rc = send_simple(w, &out, err);
+        proto_put_bye(&out, &y);
+        rc = comm_send(w->comm, &out, w->engine, err);
     }
-    sendq_drain(w->sendq);
 done:
     pbuf_free(&out);
-    free(in);
     return rc;
+}
+
+/* Tell the engine this worker cannot serve, so that it does not wait. */
+static void fatal(worker_t *w, const char *why)
+{
+    pbuf_t out;
+    tess_error_t ignored;
+    char msg[700];
+    pbuf_init(&out);
+    snprintf(msg, sizeof(msg), "worker rank %d on %s cannot start: %s",
+             w->rank, w->host, why);
+    proto_put_fatal(&out, msg);
+    if (comm_send(w->comm, &out, w->engine, &ignored) == 0)
+        comm_drain(w->comm, 5);
+    pbuf_free(&out);
 }
 
 int worker_serve(MPI_Comm comm, int engine, kreg_t *kernels,
@@ -706,54 +656,59 @@ int worker_serve(MPI_Comm comm, int engine, kreg_t *kernels,
 {
     worker_t w;
     memset(&w, 0, sizeof(w));
-    /* kernel modules: this architecture's build first */
-    if (kreg_set_arch(kernels, cfg->arch) < 0)
-        return tess_errprintf(err, "worker: architecture name too long");
-    w.comm = comm;
+    w.mpicomm = comm;
     w.engine = engine;
     w.kernels = kernels;
+    MPI_Comm_rank(comm, &w.rank);
+    gethostname(w.host, sizeof(w.host) - 1);
+    w.comm = comm_create(comm);
+    if (!w.comm)
+        return tess_errprintf(err, "worker: out of memory");
     int slots = cfg->slots;
     if (slots <= 0) {
         long n = sysconf(_SC_NPROCESSORS_ONLN);
         slots = n > 0 ? (int)n : 1;
     }
-    w.cache = fragcache_create(cfg->cache_bytes ? cfg->cache_bytes
-                                                : (size_t)512 << 20);
-    w.threads = calloc((size_t)slots, sizeof(pthread_t));
-    w.sendq = sendq_create(comm);
-    if (!w.cache || !w.threads || !w.sendq) {
-        sendq_destroy(w.sendq);
-        fragcache_destroy(w.cache);
-        free(w.threads);
-        return tess_errprintf(err, "worker: out of memory");
-    }
-    pthread_mutex_init(&w.lock, NULL);
-    pthread_cond_init(&w.work_cv, NULL);
-    pthread_cond_init(&w.done_cv, NULL);
+    const char *iso = getenv("TESS_ISOLATION");
+    int inproc = cfg->inproc || (iso && strcmp(iso, "none") == 0);
+    w.isolation = !inproc;
+    long spin_ns = backoff_spin_ns();
     int rc = 0;
-    for (int i = 0; i < slots; i++) {
-        if (pthread_create(&w.threads[i], NULL, compute_main, &w) != 0) {
-            rc = tess_errprintf(err, "worker: cannot start thread");
-            break;
-        }
-        w.nthreads++;
+    /* kernel modules: this architecture's build first */
+    if (kreg_set_arch(kernels, cfg->arch) < 0) {
+        rc = tess_errprintf(err, "worker: architecture name '%.40s...' too "
+                            "long (at most 63 characters)", cfg->arch);
     }
+    /* The executors' fork server first, before any thread of ours. */
+    /* a task that states no memory need gets its slot's share (at least
+     * 1 GiB): a runaway allocation fails it, not the node */
+    int64_t share = worker_memory_mb(cfg) / slots;
+    sandbox_config_t sc = {.nslots = slots, .kernels = kernels,
+                           .processes = !inproc, .spin_ns = spin_ns,
+                           .memory_mb = share > 1024 ? share : 1024};
+    if (rc == 0 && !(w.sandbox = sandbox_create(&sc, err)))
+        rc = -1;
+    if (rc == 0 && !(w.cache = fragcache_create(cfg->cache_bytes
+                                                    ? cfg->cache_bytes
+                                                    : (size_t)512 << 20)))
+        rc = tess_errprintf(err, "worker: out of memory");
+    /* one slot: the MPI thread runs the tasks itself (TESS_WORKER_INLINE=0
+     * to use a slot thread anyway) */
+    const char *inl = getenv("TESS_WORKER_INLINE");
+    int inline_slot = slots == 1 && !(inl && strcmp(inl, "0") == 0);
+    if (rc == 0 &&
+        !(w.runner = inline_slot
+                         ? runner_create_inline(run_job, &w, err)
+                         : runner_create(slots, run_job, &w, spin_ns, err)))
+        rc = -1;
     if (rc == 0)
         rc = serve(&w, cfg, err);
-    else {
-        pthread_mutex_lock(&w.lock);
-        w.stopping = 1;
-        pthread_cond_broadcast(&w.work_cv);
-        pthread_mutex_unlock(&w.lock);
-        for (int i = 0; i < w.nthreads; i++)
-            pthread_join(w.threads[i], NULL);
-    }
-    pthread_mutex_destroy(&w.lock);
-    pthread_cond_destroy(&w.work_cv);
-    pthread_cond_destroy(&w.done_cv);
-    sendq_destroy(w.sendq);
+    else
+        fatal(&w, err->text);
+    runner_destroy(w.runner);
+    sandbox_destroy(w.sandbox);
+    comm_destroy(w.comm, 10);
     fragcache_destroy(w.cache);
-    free(w.threads);
     free(w.kmap);
     return rc;
 }

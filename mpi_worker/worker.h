@@ -2,11 +2,14 @@
  * worker.h - a Tessera worker: runs the tasks an engine sends it.
  *
  * The worker's main thread alone talks MPI (MPI_THREAD_FUNNELED is enough):
- * it receives batches of task descriptors, queues them for `slots` compute
- * threads, and sends completions back in batches. Compute threads gather
- * their inputs (from the fragment cache, the fragment files or the message
- * itself), run the kernel, and write outputs as HDF5 fragment files (kept
- * in the cache) or return small ones inline. Idle, every thread sleeps.
+ * it receives batches of task descriptors, queues them for `slots` slot
+ * threads (kernels/runner.h), and sends completions back in batches. A slot
+ * thread gathers a task's inputs (from the fragment cache, the fragment
+ * files or the message itself) into its slot's arena, runs the kernel
+ * there, in the slot's executor process unless the task says otherwise
+ * (kernels/sandbox.h: a crash, exit() or time-out fails the task, not the
+ * worker), and writes outputs as HDF5 fragment files (kept in the cache) or
+ * returns small ones inline. Idle, every thread sleeps.
  */
 #ifndef TESS_MPI_WORKER_WORKER_H
 #define TESS_MPI_WORKER_WORKER_H
@@ -18,24 +21,30 @@
 #include "tessera.h"
 
 typedef struct worker_config {
-    int slots;            /* compute threads (0: cores of the process) */
-    size_t cache_bytes;   /* fragment cache capacity */
+    int slots;            /* slot threads (0: cores of the process) */
+    size_t cache_bytes;   /* fragment cache capacity (0: 512 MiB) */
     const char *arch;     /* architecture name reported to the engine */
     int64_t memory_mb;    /* memory tasks may use here (0: TESS_MEMORY_MB,
                              else the machine's physical memory) */
+    int inproc;           /* 1: every task runs on its slot thread, no
+                             executor processes (also TESS_ISOLATION=none);
+                             0: tasks run in executor processes unless
+                             they ask otherwise */
 } worker_config_t;
 
 /* Serve the engine at rank `engine` of comm until it says SHUTDOWN.
- * kernels: resolves kernel names (borrowed). Returns 0, or -1 with err
- * (a protocol or MPI failure; task failures are reported to the engine,
- * not here). */
+ * kernels: resolves kernel names (borrowed). A worker that cannot start
+ * tells the engine why (FATAL) before returning -1. Returns 0, or -1 with
+ * err (start-up, protocol or MPI failure; task failures are reported to
+ * the engine, not here). */
 int worker_serve(MPI_Comm comm, int engine, kreg_t *kernels,
                  const worker_config_t *cfg, tess_error_t *err);
 
 /* What a program serving as a worker may set; zeros/NULL take the
  * defaults: slots the cores, cache TESS_CACHE_MB (else 512 MiB), arch
  * TESS_ARCH (else the architecture of this build, else none), kernels
- * searched in kernel_path then TESS_KERNEL_PATH. */
+ * searched in kernel_path then TESS_KERNEL_PATH, isolation from
+ * TESS_ISOLATION ("process", the default, or "none"). */
 typedef struct worker_opts {
     int slots;
     size_t cache_bytes;

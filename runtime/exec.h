@@ -16,9 +16,62 @@
 
 typedef struct exec exec_t;
 
-/* A finished task: ok != 0 on success; msg (borrowed until the callback
- * returns) says why it failed. */
-typedef void (*exec_done_f)(void *ctx, dag_task_t *t, int ok, const char *msg);
+/* How a task ended (the values of proto.h's enum proto_state). */
+enum exec_state {
+    EXEC_OK = 1,      /* ran, outputs stored */
+    EXEC_FAILED = 2,  /* the kernel returned non-zero */
+    EXEC_CRASHED = 3, /* its executor process died (signal, exit) */
+    EXEC_TIMEOUT = 4, /* killed at its time limit */
+    EXEC_ERROR = 5,   /* could not be run (inputs, outputs, kernel) */
+    EXEC_NOT_RUN = 6, /* given back without starting */
+};
+
+/* What an executor reports about a finished task. Strings are borrowed
+ * until the callback returns. */
+typedef struct exec_result {
+    int state;            /* enum exec_state */
+    int32_t code;         /* see proto_done_t */
+    const char *msg;      /* why it failed ("" if ok) */
+    int worker;           /* MPI rank, 0 for threads, -1 never started */
+    int windex;           /* the executor's index of that worker (retries
+                             avoid it), -1 never started */
+    int slot;
+    const char *node;     /* where it ran */
+    const char *arch;
+    const char *kernel;   /* what ran (the architecture's implementation) */
+    uint64_t start_ns, end_ns; /* CLOCK_REALTIME on the worker */
+    uint64_t bytes_in, bytes_out;
+    uint32_t cache_hits;
+} exec_result_t;
+
+typedef void (*exec_done_f)(void *ctx, dag_task_t *t, const exec_result_t *r);
+
+/* Where the payload of a complete version is (the journal records it; a
+ * replayed task's outputs get it back). Kinds are journal_kind's. */
+enum exec_vkind {
+    EXEC_V_ZERO = 0,   /* no payload: zeros */
+    EXEC_V_FRAG = 1,   /* its fragment file RUN_DIR/frags/d<id>/v<n>.h5 */
+    EXEC_V_INLINE = 2, /* bytes held by the engine */
+    EXEC_V_FILE = 3,   /* a file version at path */
+};
+
+typedef struct exec_vloc {
+    int kind;
+    const void *bytes;  /* INLINE (borrowed) */
+    size_t len;
+    const char *path;   /* FILE (borrowed) */
+} exec_vloc_t;
+
+/* A worker of an executor, for status reports. */
+typedef struct exec_worker {
+    int rank;
+    char node[64];
+    char arch[32];
+    int slots;
+    int running;          /* tasks running now */
+    uint64_t done;        /* tasks it finished */
+    int64_t pid;
+} exec_worker_t;
 
 typedef struct exec_ops {
     const char *name;
@@ -30,7 +83,7 @@ typedef struct exec_ops {
      * least one finishes. Returns the number reported, -1 on error. */
     int (*poll)(exec_t *x, int block, exec_done_f done, void *ctx);
     /* Give back the dispatched tasks that have not started (reported
-     * through done() as not run, with msg). Returns how many. */
+     * through done() as EXEC_NOT_RUN, with msg). Returns how many. */
     int (*unqueue)(exec_t *x, exec_done_f done, void *ctx, const char *msg);
     /* Copy the elements piece of version v into dst (dense, of shape
      * dst_shape, piece placed at dst_start). v is complete. */
@@ -51,17 +104,45 @@ typedef struct exec_ops {
      * 0: unknown) of a worker. */
     void (*describe)(exec_t *x, char *archs, size_t len, int *max_slots,
                      int64_t *max_memory_mb);
+    /* Worker i (0-based): where it is and what it does now; -1 past the
+     * last worker. */
+    int (*worker_info)(exec_t *x, int i, struct exec_worker *out);
+    /* Task t failed and its failure is ignored: make its outputs read as
+     * their defaults (arrays: zeros; files: the version it read, or an
+     * empty file). Called before dag_complete(t, ok). */
+    int (*fill_defaults)(exec_t *x, dag_task_t *t, tess_error_t *err);
+    /* Where the payload of complete version v is (see exec_vloc_t). */
+    void (*locate)(exec_t *x, const dag_version_t *v, exec_vloc_t *loc);
+    /* Give version v of a task replayed from the journal the payload loc
+     * describes (reading a fragment if the executor keeps values in
+     * memory). */
+    int (*adopt)(exec_t *x, dag_version_t *v, const exec_vloc_t *loc,
+                 tess_error_t *err);
+    /* The file holding version v (its fragment, or a file version), into
+     * buf; -1 if it has none. */
+    int (*version_path)(exec_t *x, const dag_version_t *v, char *buf,
+                        size_t len);
     /* Stop threads/ranks (all tasks are finished) and free x. */
     void (*destroy)(exec_t *x);
 } exec_ops_t;
 
 struct exec {
     const exec_ops_t *ops;
+    int keep_files; /* files of versions > 0 stay when the versions are
+                       freed: the run removes them (journal) or keeps them
+                       (a stopped run, to resume) */
 };
 
-/* The local executor: nthreads threads running kernels in this process.
- * workdir holds versions of files (renamed writes); it must exist. */
+/* The local executor: nthreads slots running kernels in this process, or
+ * in executor processes (isolation: the default of tasks that say
+ * nothing; TESS_ISOLATION_NONE: no executor processes at all). workdir
+ * holds versions of files (renamed writes); it must exist. log_dir (NULL:
+ * none) receives the executors' stderr. With a run_dir, outputs larger
+ * than 64 KiB are also written as fragment files there (a journaled run
+ * resumes from them). */
 exec_t *exec_threads_create(int nthreads, const kreg_t *kernels,
-                            const char *workdir, tess_error_t *err);
+                            const char *workdir, tess_isolation_t isolation,
+                            const char *log_dir, const char *run_dir,
+                            tess_error_t *err);
 
 #endif

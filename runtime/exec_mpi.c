@@ -6,11 +6,12 @@
  * here and shipped inside task descriptors), or in its HDF5 fragment file
  * under RUN_DIR/frags (large values, written by the worker that produced
  * them and cached in that worker's memory; the scheduler prefers that
- * worker for the readers). Files are paths (see filever.h).
+ * worker for the readers). Files are paths (see io/filever.h).
  *
  * Messages are batched: one MPI message per worker per dispatch round
  * carries every task descriptor for it, one message per worker wake-up
- * carries every completion. See docs/design.md, "Protocol".
+ * carries every completion. See docs/design.md, "Protocol"; every record
+ * is encoded and decoded by proto/proto.c.
  */
 #include "config.h"
 
@@ -18,24 +19,23 @@
 #include <inttypes.h>
 #include <limits.h>
 #include <mpi.h>
-#include <sched.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "base/box.h"
 #include "base/namelist.h"
+#include "engine/kclass.h"
+#include "io/filever.h"
+#include "io/h5frag.h"
 #include "proto/backoff.h"
+#include "proto/comm.h"
+#include "proto/proto.h"
 #include "runtime/exec.h"
 #include "runtime/exec_mpi.h"
-#include "io/filever.h"
-#include "engine/kclass.h"
-#include "proto/proto.h"
 #include "runtime/sched.h"
-#include "proto/sendq.h"
-#include "base/box.h"
-#include "io/h5frag.h"
 
 enum { LOC_INLINE = 1, LOC_FRAG = 2, LOC_PATH = 3 };
 
@@ -48,48 +48,56 @@ struct mver {
 };
 
 struct mworker {
+    proto_hello_t hello; /* slots 0: not heard from yet */
     int rank;
-    int slots;
-    int64_t memory_mb; /* what the worker may use, 0: not known */
-    char host[64], node[64], arch[32], exe[256];
+    int hello_ok;
     pbuf_t out;       /* records to send */
     pbuf_t drops;     /* (id, version) pairs to forget */
     uint8_t *known;   /* kernels announced */
     size_t nknown;
-    uint64_t tasks, frag_bytes, inline_bytes, cache_peak, cache_reads,
-        frag_reads;
-    int bye;
+    int running;
+    uint64_t done;
+    proto_bye_t bye;
+    int got_bye;
+    /* the tasks out on this worker and when each should end (dispatch +
+     * its kernel's typical duration): when the engine may sleep */
+    struct outtask {
+        const dag_task_t *t;
+        double expect; /* monotonic seconds, 0: no estimate */
+    } *out_tasks;
+    int nout, outcap;
 };
 
 typedef struct xmpi {
     exec_t base;
-    MPI_Comm comm;
+    MPI_Comm mpicomm;
     int nw;
     struct mworker *w;
     sched_t *sched;
-    sendq_t *sendq;
+    comm_t *comm;
     const kreg_t *kernels;
     char *run_dir, *workdir;
     size_t inline_max;
-    uint8_t *in;
-    size_t incap;
-    FILE *trace;
+    uint8_t default_flags; /* PROTO_TASK_* for tasks of the default class */
     exec_done_f done;
     void *done_ctx;
     int ndone;
-    char err[512];
+    double *kdur;          /* per kernel: typical duration (EWMA), s */
+    size_t nkdur;
+    double queue_ahead_s;  /* tasks shorter than this may queue on a busy
+                              worker (TESS_QUEUE_AHEAD_US) */
+    char fatal[700];       /* a worker could not serve */
+    tess_error_t err;
 } xmpi_t;
 
-static int mpi_err(xmpi_t *x, int rc, const char *what)
+static double mono_now(void)
 {
-    char s[MPI_MAX_ERROR_STRING];
-    int n = 0;
-    MPI_Error_string(rc, s, &n);
-    snprintf(x->err, sizeof(x->err), "MPI %s: %s", what, s);
-    return -1;
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* ---- locality ------------------------------------------------------------ */
+/* ---- scheduling hooks ------------------------------------------------------ */
 
 static uint64_t locality(void *ctx, const dag_task_t *t, int w)
 {
@@ -108,7 +116,7 @@ static uint64_t locality(void *ctx, const dag_task_t *t, int w)
 
 static const char *arch_of(const struct mworker *w)
 {
-    return w->arch[0] ? w->arch : "default";
+    return w->hello.arch[0] ? w->hello.arch : "default";
 }
 
 static int eligible(void *ctx, const dag_task_t *t, int w)
@@ -129,28 +137,47 @@ static int64_t memory(void *ctx, const dag_task_t *t)
     return t->kclass ? t->kclass->memory_mb : 0;
 }
 
-static const sched_ops_t sched_ops = {locality, eligible, cost, memory};
-
-/* ---- encoding tasks ---------------------------------------------------- */
-
-static size_t elsize_of(const dag_data_t *d)
+static double kernel_duration(const xmpi_t *x, uint32_t k)
 {
-    return tess_type_size(d->type);
+    return k < x->nkdur ? x->kdur[k] : 0;
 }
+
+/* Tasks known to be short wait in a busy worker's queue, enough of them
+ * to cover a round trip to the engine (queue_ahead_s of work, at least
+ * one); longer or unknown ones never (a queued long task could wait while
+ * another worker idles). */
+static int queue_ahead(void *ctx, const dag_task_t *t)
+{
+    const xmpi_t *x = ctx;
+    double d = kernel_duration(x, t->kernel);
+    if (d <= 0 || d >= x->queue_ahead_s)
+        return 0;
+    double n = x->queue_ahead_s / d;
+    return n > 256 ? 256 : n < 1 ? 1 : (int)n;
+}
+
+static const sched_ops_t sched_ops = {locality, eligible, cost, memory,
+                                      queue_ahead};
+
+/* ---- encoding tasks ------------------------------------------------------- */
 
 static int encode_data(xmpi_t *x, pbuf_t *b, dag_param_t *dp)
 {
     dag_data_t *d = dp->data;
     int r = dp->rank;
-    pbuf_u64(b, d->id);
-    pbuf_u8(b, (uint8_t)d->kind);
-    pbuf_u8(b, (uint8_t)d->type);
-    pbuf_u8(b, (uint8_t)r);
-    pbuf_i64s(b, dp->box, 2 * (size_t)r);
+    proto_param_t p;
+    memset(&p, 0, sizeof(p));
+    p.kind = TESS_P_DATA;
+    p.dir = dp->dir;
+    p.data_id = d->id;
+    p.dkind = d->kind == DAG_FILE ? PROTO_DATA_FILE : PROTO_DATA_ARRAY;
+    p.type = (uint8_t)d->type;
+    p.rank = (uint8_t)r;
+    memcpy(p.box, dp->box, 2 * sizeof(int64_t) * (size_t)r);
     if (d->kind == DAG_FILE) {
         if (dp->dir != TESS_OUT) {
             const struct mver *m = dp->src[0].v->payload;
-            pbuf_str(b, m ? m->path : d->name);
+            p.path_in = m ? m->path : d->name;
         }
         if (dp->dir != TESS_IN) {
             struct mver *m = calloc(1, sizeof(*m));
@@ -162,45 +189,48 @@ static int encode_data(xmpi_t *x, pbuf_t *b, dag_param_t *dp)
             m->loc = LOC_PATH;
             m->owner = -1;
             dp->out->payload = m;
-            pbuf_str(b, m->path);
+            p.path_out = m->path;
         }
+        proto_put_param(b, &p);
         return 0;
     }
-    if (dp->dir != TESS_OUT) {
-        pbuf_u32(b, dp->nsrc);
-        for (uint32_t s = 0; s < dp->nsrc; s++) {
-            const dag_src_t *src = &dp->src[s];
-            const struct mver *m = src->v->payload;
-            pbuf_u32(b, src->v->number);
-            pbuf_i64s(b, src->box, 2 * (size_t)r);
-            if (!m) {
-                pbuf_u8(b, PROTO_LOC_ZERO);
-            } else if (m->loc == LOC_INLINE) {
-                pbuf_u8(b, PROTO_LOC_INLINE);
-                int64_t n = 1, vstart[TESS_MAX_RANK], zero[TESS_MAX_RANK] = {0};
-                for (int k = 0; k < r; k++) {
-                    n *= src->box[r + k];
-                    vstart[k] = src->box[k] - src->v->box[k];
-                }
-                void *dst = pbuf_grow(b, (size_t)n * elsize_of(d));
-                if (!dst)
-                    return -1;
-                box_copy(elsize_of(d), r, m->data, src->v->box + r, vstart, dst,
-                         src->box + r, zero, src->box + r);
-            } else {
-                pbuf_u8(b, PROTO_LOC_FRAG);
-            }
-        }
-    }
+    p.nsrc = dp->dir != TESS_OUT ? dp->nsrc : 0;
     if (dp->dir != TESS_IN) {
         int64_t n = 1;
         for (int k = 0; k < r; k++)
             n *= dp->box[r + k];
-        pbuf_u32(b, dp->out->number);
-        pbuf_u8(b, (size_t)n * elsize_of(d) <= x->inline_max ? PROTO_OUT_INLINE
-                                                               : PROTO_OUT_FRAG);
+        p.out_version = dp->out->number;
+        p.out_mode = (size_t)n * tess_type_size(d->type) <= x->inline_max
+                         ? PROTO_OUT_INLINE
+                         : PROTO_OUT_FRAG;
     }
+    proto_put_param(b, &p);
+    for (uint32_t s = 0; s < p.nsrc; s++) {
+        const dag_src_t *src = &dp->src[s];
+        const struct mver *m = src->v->payload;
+        proto_src_t ps;
+        ps.version = src->v->number;
+        memcpy(ps.piece, src->box, 2 * sizeof(int64_t) * (size_t)r);
+        ps.loc = !m ? PROTO_LOC_ZERO
+                    : m->loc == LOC_INLINE ? PROTO_LOC_INLINE : PROTO_LOC_FRAG;
+        ps.bytes = NULL;
+        proto_put_src(b, &p, &ps, m ? m->data : NULL, src->v->box);
+    }
+    proto_put_out(b, &p);
     return 0;
+}
+
+/* The wire flags, time limit and memory limit of a task's class. */
+static void task_limits(const xmpi_t *x, const dag_task_t *t, proto_task_t *pt)
+{
+    const kclass_t *c = t->kclass;
+    pt->flags = x->default_flags;
+    if (c && c->isolation == TESS_ISOLATION_PROCESS)
+        pt->flags = PROTO_TASK_ISOLATE;
+    else if (c && c->isolation == TESS_ISOLATION_NONE)
+        pt->flags = PROTO_TASK_INPROC;
+    pt->timeout_ms = c ? c->timeout_ms : 0;
+    pt->memory_mb = c ? c->memory_mb : 0;
 }
 
 static int encode_task(xmpi_t *x, int wi, dag_task_t *t)
@@ -220,57 +250,57 @@ static int encode_task(xmpi_t *x, int wi, dag_task_t *t)
         w->nknown = n;
     }
     if (!w->known[kernel]) {
-        size_t rec = pbuf_begin_record(b, PROTO_KERNEL);
-        pbuf_u32(b, kernel);
-        pbuf_str(b, kreg_name(x->kernels, kernel));
-        pbuf_end_record(b, rec);
+        proto_put_kernel(b, kernel, kreg_name(x->kernels, kernel));
         w->known[kernel] = 1;
     }
-    size_t rec = pbuf_begin_record(b, PROTO_TASK);
-    pbuf_u64(b, (uint64_t)(uintptr_t)t);
-    pbuf_u64(b, t->id);
-    pbuf_u32(b, kernel);
-    pbuf_u16(b, t->nparams);
-    pbuf_u8(b, t->flags);
+    proto_task_t pt = {.cookie = (uint64_t)(uintptr_t)t, .id = t->id,
+                       .kernel = kernel, .nparams = t->nparams,
+                       .attempt = t->attempt};
+    task_limits(x, t, &pt);
+    size_t rec = proto_put_task_begin(b, &pt);
     for (int i = 0; i < t->nparams; i++) {
         dag_param_t *dp = &t->params[i];
-        pbuf_u8(b, dp->kind);
-        pbuf_u8(b, dp->dir);
-        switch (dp->kind) {
-        case TESS_P_INT:
-            pbuf_u64(b, (uint64_t)dp->value.i);
-            break;
-        case TESS_P_DOUBLE:
-            pbuf_f64(b, dp->value.d);
-            break;
-        case TESS_P_STRING:
-            pbuf_str(b, dp->value.s);
-            break;
-        default:
+        if (dp->kind == TESS_P_DATA) {
             if (encode_data(x, b, dp) < 0)
                 return -1;
+            continue;
         }
+        proto_param_t p;
+        memset(&p, 0, sizeof(p));
+        p.kind = dp->kind;
+        p.dir = dp->dir;
+        p.i = dp->value.i;
+        if (dp->kind == TESS_P_DOUBLE)
+            p.d = dp->value.d;
+        if (dp->kind == TESS_P_STRING)
+            p.str = dp->value.s;
+        proto_put_param(b, &p);
     }
-    pbuf_end_record(b, rec);
+    proto_put_task_end(b, rec);
     t->exec = (void *)(uintptr_t)(wi + 1);
+    w->running++;
+    if (w->nout == w->outcap) {
+        int cap = w->outcap ? w->outcap * 2 : 16;
+        struct outtask *o = realloc(w->out_tasks, (size_t)cap * sizeof(*o));
+        if (!o)
+            return -1;
+        w->out_tasks = o;
+        w->outcap = cap;
+    }
+    double d = kernel_duration(x, t->kernel);
+    w->out_tasks[w->nout++] = (struct outtask){t, d > 0 ? mono_now() + d : 0};
     return b->err ? -1 : 0;
 }
 
 static int flush_worker(xmpi_t *x, struct mworker *w)
 {
     if (w->drops.len) {
-        size_t rec = pbuf_begin_record(&w->out, PROTO_DROP);
-        pbuf_bytes(&w->out, w->drops.data, w->drops.len);
-        pbuf_end_record(&w->out, rec);
+        proto_put_drops(&w->out, &w->drops);
         pbuf_reset(&w->drops);
     }
     if (!w->out.len)
         return 0;
-    if (w->out.err) {
-        snprintf(x->err, sizeof(x->err), "out of memory encoding tasks");
-        return -1;
-    }
-    return sendq_post(x->sendq, &w->out, w->rank, x->err, sizeof(x->err));
+    return comm_send(x->comm, &w->out, w->rank, &x->err);
 }
 
 /* Place every queued task that has a free slot, then send the batches. */
@@ -280,7 +310,7 @@ static int assign(xmpi_t *x)
     int wi, rc = 0;
     while ((t = sched_pick(x->sched, &wi)) != NULL)
         if (encode_task(x, wi, t) < 0) {
-            snprintf(x->err, sizeof(x->err), "out of memory encoding tasks");
+            tess_errprintf(&x->err, "out of memory encoding tasks");
             rc = -1;
         }
     for (int i = 0; i < x->nw; i++)
@@ -300,7 +330,7 @@ static int xm_dispatch(exec_t *e, dag_task_t *list)
     return assign(x);
 }
 
-/* ---- receiving ----------------------------------------------------------- */
+/* ---- receiving ------------------------------------------------------------- */
 
 static int worker_of_rank(const xmpi_t *x, int rank)
 {
@@ -310,135 +340,187 @@ static int worker_of_rank(const xmpi_t *x, int rank)
     return -1;
 }
 
+/* What a task of kernel k took (worker clock): the kernel's typical
+ * duration, an exponentially weighted mean. */
+static void learn_duration(xmpi_t *x, uint32_t k, uint64_t start,
+                           uint64_t end)
+{
+    if (end < start)
+        return;
+    if (k >= x->nkdur) {
+        size_t n = k + 64;
+        double *d = realloc(x->kdur, n * sizeof(*d));
+        if (!d)
+            return;
+        memset(d + x->nkdur, 0, (n - x->nkdur) * sizeof(*d));
+        x->kdur = d;
+        x->nkdur = n;
+    }
+    double s = (double)(end - start) * 1e-9;
+    x->kdur[k] = x->kdur[k] > 0 ? 0.8 * x->kdur[k] + 0.2 * s : s;
+}
+
+/* How long the engine may sleep before a completion is expected: until
+ * shortly before the earliest expected end of a task out (a margin of the
+ * spin time and 5% of the task's length), 0 if one is due or unknown. */
+static double sleep_hint(const xmpi_t *x, double now)
+{
+    double earliest = 0, margin = 0;
+    for (int i = 0; i < x->nw; i++)
+        for (int k = 0; k < x->w[i].nout; k++) {
+            double e = x->w[i].out_tasks[k].expect;
+            if (e <= 0)
+                return 0; /* no estimate: wait the usual way */
+            if (earliest == 0 || e < earliest) {
+                earliest = e;
+                margin = 0.05 * kernel_duration(x, x->w[i].out_tasks[k].t->kernel);
+            }
+        }
+    if (earliest == 0)
+        return 0;
+    double hint = earliest - now - margin - 1e-9 * (double)backoff_spin_ns();
+    return hint > 0 ? hint : 0;
+}
+
 static void handle_done(xmpi_t *x, int wi, preader_t *p)
 {
-    dag_task_t *t = (dag_task_t *)(uintptr_t)preader_u64(p);
-    int ok = preader_u8(p);
-    char msg[512];
-    preader_str(p, msg, sizeof(msg));
-    uint64_t t0 = preader_u64(p), t1 = preader_u64(p);
-    int nouts = preader_u16(p);
-    for (int k = 0; k < nouts && !p->err; k++) {
-        int pi = preader_u16(p);
-        uint8_t mode = preader_u8(p);
-        if (pi >= t->nparams || !t->params[pi].out) {
-            p->err = 1;
+    struct mworker *w = &x->w[wi];
+    proto_done_t d;
+    char msg[600];
+    int bad = proto_get_done(p, &d) < 0;
+    dag_task_t *t = bad ? NULL : (dag_task_t *)(uintptr_t)d.cookie;
+    if (!t) {
+        snprintf(x->fatal, sizeof(x->fatal),
+                 "corrupt completion from worker rank %d", w->rank);
+        return;
+    }
+    snprintf(msg, sizeof(msg), "%.*s", (int)d.msg_len, d.msg ? d.msg : "");
+    int state = d.state;
+    proto_outval_t o;
+    for (uint16_t k = 0; state == PROTO_ST_OK && k < d.nouts; k++) {
+        if (proto_get_outval(&d, &o) < 0 || o.param >= t->nparams ||
+            !t->params[o.param].out) {
+            state = PROTO_ST_ERROR;
+            snprintf(msg, sizeof(msg), "corrupt completion from rank %d",
+                     w->rank);
             break;
         }
-        dag_version_t *v = t->params[pi].out;
+        dag_version_t *v = t->params[o.param].out;
         struct mver *m = calloc(1, sizeof(*m));
         if (!m) {
-            ok = 0;
+            state = PROTO_ST_ERROR;
             snprintf(msg, sizeof(msg), "engine: out of memory");
             break;
         }
         m->owner = wi;
-        if (mode == PROTO_OUT_INLINE) {
-            uint64_t n = preader_u64(p);
-            const void *src = preader_bytes(p, n);
+        if (o.mode == PROTO_OUT_INLINE) {
             m->loc = LOC_INLINE;
-            m->bytes = n;
-            m->data = malloc(n ? n : 1);
-            if (m->data && src)
-                memcpy(m->data, src, n);
+            m->bytes = o.len;
+            m->data = malloc(o.len ? o.len : 1);
+            if (m->data && o.len)
+                memcpy(m->data, o.bytes, o.len);
         } else {
             int64_t n = 1;
-            for (int d = 0; d < v->data->rank; d++)
-                n *= v->box[v->data->rank + d];
+            for (int k2 = 0; k2 < v->data->rank; k2++)
+                n *= v->box[v->data->rank + k2];
             m->loc = LOC_FRAG;
             m->bytes = (size_t)n * tess_type_size(v->data->type);
         }
         v->payload = m;
     }
-    if (p->err) {
-        ok = 0;
-        snprintf(msg, sizeof(msg), "corrupt completion from rank %d",
-                 x->w[wi].rank);
+    uint32_t k = t->kclass ? kclass_kernel_for(t->kclass, arch_of(w))
+                           : t->kernel;
+    w->running--;
+    if (state != PROTO_ST_NOT_RUN) {
+        w->done++;
+        learn_duration(x, t->kernel, d.start_ns, d.end_ns);
     }
-    if (x->trace) {
-        uint32_t k = t->kclass ? kclass_kernel_for(t->kclass, arch_of(&x->w[wi]))
-                               : t->kernel;
-        fprintf(x->trace, "%" PRIu64 ",%s,%d,%s,%s,%" PRIu64 ",%" PRIu64 ",%d\n",
-                t->id, kreg_name(x->kernels, k), x->w[wi].rank, x->w[wi].node,
-                arch_of(&x->w[wi]), t0, t1, ok);
-    }
+    for (int i = 0; i < w->nout; i++)
+        if (w->out_tasks[i].t == t) {
+            w->out_tasks[i] = w->out_tasks[--w->nout];
+            break;
+        }
     sched_release(x->sched, wi, t);
-    x->done(x->done_ctx, t, ok, ok ? NULL : msg);
+    t->exec = NULL;
+    exec_result_t r = {.state = state, .code = d.code, .msg = msg,
+                       .worker = state == PROTO_ST_NOT_RUN ? -1 : w->rank,
+                       .windex = state == PROTO_ST_NOT_RUN ? -1 : wi,
+                       .slot = d.slot, .node = w->hello.node,
+                       .arch = arch_of(w), .kernel = kreg_name(x->kernels, k),
+                       .start_ns = d.start_ns, .end_ns = d.end_ns,
+                       .bytes_in = d.bytes_in, .bytes_out = d.bytes_out,
+                       .cache_hits = d.cache_hits};
+    x->done(x->done_ctx, t, &r);
     x->ndone++;
 }
 
 static void handle_hello(xmpi_t *x, int wi, preader_t *p)
 {
     struct mworker *w = &x->w[wi];
-    uint32_t bom = preader_u32(p);
-    w->slots = (int)preader_u32(p);
-    preader_str(p, w->host, sizeof(w->host));
-    preader_str(p, w->arch, sizeof(w->arch));
-    preader_str(p, w->node, sizeof(w->node));
-    preader_str(p, w->exe, sizeof(w->exe));
-    w->memory_mb = (int64_t)preader_u64(p);
-    if (bom != PROTO_BOM || p->err)
-        w->slots = -1;
-}
-
-static void handle_bye(xmpi_t *x, int wi, preader_t *p)
-{
-    struct mworker *w = &x->w[wi];
-    w->tasks = preader_u64(p);
-    w->frag_bytes = preader_u64(p);
-    w->inline_bytes = preader_u64(p);
-    w->cache_peak = preader_u64(p);
-    w->cache_reads = preader_u64(p);
-    w->frag_reads = preader_u64(p);
-    w->bye = 1;
+    if (proto_get_hello(p, &w->hello) < 0 || w->hello.bom != PROTO_BOM) {
+        snprintf(x->fatal, sizeof(x->fatal), "worker rank %d speaks another "
+                 "protocol or byte order", w->rank);
+        return;
+    }
+    if (w->hello.slots < 1)
+        w->hello.slots = 1;
+    w->hello_ok = 1;
 }
 
 /* Receive and handle one message if one is there (or wait for one when
- * block). Returns 1 if a message was handled, 0 if none, -1 on error. */
-static int receive(xmpi_t *x, int block)
+ * block, but at most until the monotonic time `until` when non-zero).
+ * 1 if a message was handled, 0 if none, -1 on error (x->err). */
+static int receive(xmpi_t *x, int block, double until)
 {
     backoff_t b;
     backoff_reset(&b);
     for (;;) {
-        int flag = 0;
-        MPI_Status st;
-        sendq_progress(x->sendq);
-        int rc = MPI_Iprobe(MPI_ANY_SOURCE, PROTO_TAG, x->comm, &flag, &st);
-        if (rc != MPI_SUCCESS)
-            return mpi_err(x, rc, "probe");
-        if (flag) {
-            int count;
-            MPI_Get_count(&st, MPI_BYTE, &count);
-            if ((size_t)count > x->incap) {
-                uint8_t *n = realloc(x->in, (size_t)count);
-                if (!n) {
-                    snprintf(x->err, sizeof(x->err), "out of memory");
-                    return -1;
-                }
-                x->in = n;
-                x->incap = (size_t)count;
-            }
-            rc = MPI_Recv(x->in, count, MPI_BYTE, st.MPI_SOURCE, PROTO_TAG,
-                          x->comm, MPI_STATUS_IGNORE);
-            if (rc != MPI_SUCCESS)
-                return mpi_err(x, rc, "receive");
-            int wi = worker_of_rank(x, st.MPI_SOURCE);
+        const uint8_t *buf;
+        size_t len;
+        int src;
+        int got = comm_recv(x->comm, MPI_ANY_SOURCE, &src, &buf, &len, &x->err);
+        if (got < 0)
+            return -1;
+        if (got) {
+            int wi = worker_of_rank(x, src);
             preader_t r, p;
             uint8_t type;
-            int more;
-            preader_init(&r, x->in, (size_t)count);
-            while (wi >= 0 && (more = preader_record(&r, &type, &p)) > 0) {
-                if (type == PROTO_DONE)
+            preader_init(&r, buf, len);
+            while (wi >= 0 && preader_record(&r, &type, &p) > 0) {
+                if (type == PROTO_DONE) {
                     handle_done(x, wi, &p);
-                else if (type == PROTO_HELLO)
+                } else if (type == PROTO_HELLO) {
                     handle_hello(x, wi, &p);
-                else if (type == PROTO_BYE)
-                    handle_bye(x, wi, &p);
+                } else if (type == PROTO_BYE) {
+                    x->w[wi].got_bye = proto_get_bye(&p, &x->w[wi].bye) == 0;
+                } else if (type == PROTO_FATAL) {
+                    char m[600];
+                    proto_get_fatal(&p, m, sizeof(m));
+                    snprintf(x->fatal, sizeof(x->fatal), "%s", m);
+                }
+            }
+            if (x->fatal[0]) {
+                tess_errprintf(&x->err, "%s", x->fatal);
+                return -1;
             }
             return 1;
         }
         if (!block)
             return 0;
+        double now = mono_now();
+        if (until > 0 && now >= until)
+            return 0;
+        /* asleep while no completion is due, spinning when one is */
+        double hint = sleep_hint(x, now);
+        if (hint > 0) {
+            if (until > 0 && now + hint > until)
+                hint = until - now;
+            if (hint > 0.02)
+                hint = 0.02;
+            backoff_sleep((long)(hint * 1e9));
+            backoff_reset(&b);
+            continue;
+        }
         backoff_pause(&b);
     }
 }
@@ -451,10 +533,16 @@ static int xm_poll(exec_t *e, int block, exec_done_f done, void *ctx)
     x->ndone = 0;
     int rc;
     /* Everything already arrived, then (if asked) wait for a completion. */
-    while ((rc = receive(x, 0)) > 0)
+    while ((rc = receive(x, 0, 0)) > 0)
         ;
-    while (rc == 0 && block && x->ndone == 0)
-        rc = receive(x, 1);
+    /* bounded: the run looks at its deadline, cancellation and status
+     * file between waits */
+    double until = mono_now() + 0.5;
+    while (rc == 0 && block && x->ndone == 0) {
+        rc = receive(x, 1, until);
+        if (rc == 0 && mono_now() >= until)
+            break;
+    }
     if (rc < 0)
         return -1;
     if (x->ndone && assign(x) < 0)
@@ -468,13 +556,23 @@ static int xm_unqueue(exec_t *e, exec_done_f done, void *ctx, const char *msg)
     dag_task_t *t;
     int n = 0;
     while ((t = sched_take(x->sched)) != NULL) {
-        done(ctx, t, 0, msg);
+        exec_result_t r = {.state = EXEC_NOT_RUN, .msg = msg, .worker = -1,
+                           .windex = -1,
+                           .node = "", .arch = "",
+                           .kernel = kreg_name(x->kernels, t->kernel)};
+        done(ctx, t, &r);
         n++;
     }
+    /* tasks waiting in workers' queues come back as NOT_RUN completions */
+    for (int i = 0; i < x->nw; i++)
+        if (x->w[i].running > 0 && x->w[i].hello_ok) {
+            proto_put_empty(&x->w[i].out, PROTO_CANCEL);
+            flush_worker(x, &x->w[i]);
+        }
     return n;
 }
 
-/* ---- versions ------------------------------------------------------------- */
+/* ---- versions ----------------------------------------------------------------- */
 
 static int xm_read(exec_t *e, const dag_version_t *v, const region_t *piece,
                    void *dst, const int64_t *dst_shape,
@@ -504,13 +602,10 @@ static int xm_publish_file(exec_t *e, const dag_version_t *v,
                            tess_error_t *err)
 {
     (void)e;
-    char msg[512];
     const struct mver *m = v->payload;
     if (v->number == 0 || !m || !m->path)
         return 0;
-    if (filever_publish(m->path, v->data->name, msg, sizeof(msg)) < 0)
-        return tess_errprintf(err, "file %s: %s", v->data->name, msg);
-    return 0;
+    return filever_publish(m->path, v->data->name, err);
 }
 
 static int xm_init_version(exec_t *e, dag_version_t *v, void *buf,
@@ -568,16 +663,15 @@ static void xm_version_free(exec_t *e, dag_version_t *v)
     struct mver *m = v->payload;
     if (!m)
         return;
+    int keep = e->keep_files && v->number > 0;
     if (m->loc == LOC_FRAG) {
         char path[PATH_MAX];
-        if (h5frag_path(path, sizeof(path), x->run_dir, v->data->id,
-                        v->number) == 0)
+        if (!keep && h5frag_path(path, sizeof(path), x->run_dir, v->data->id,
+                                 v->number) == 0)
             h5frag_remove(path);
-        if (m->owner >= 0) {
-            pbuf_u64(&x->w[m->owner].drops, v->data->id);
-            pbuf_u32(&x->w[m->owner].drops, v->number);
-        }
-    } else if (m->loc == LOC_PATH && v->number > 0) {
+        if (m->owner >= 0)
+            proto_drop_pair(&x->w[m->owner].drops, v->data->id, v->number);
+    } else if (m->loc == LOC_PATH && v->number > 0 && !keep) {
         unlink(m->path);
     }
     free(m->data);
@@ -586,7 +680,103 @@ static void xm_version_free(exec_t *e, dag_version_t *v)
     v->payload = NULL;
 }
 
-/* ---- life cycle ------------------------------------------------------------- */
+static int xm_fill_defaults(exec_t *e, dag_task_t *t, tess_error_t *err)
+{
+    (void)e;
+    for (int i = 0; i < t->nparams; i++) {
+        dag_param_t *dp = &t->params[i];
+        if (dp->kind != TESS_P_DATA || !dp->out)
+            continue;
+        struct mver *m = dp->out->payload;
+        if (dp->data->kind != DAG_FILE) {
+            /* the task's outputs it may have reported are dropped: zeros */
+            continue;
+        }
+        if (!m || !m->path)
+            continue;
+        if (dp->dir == TESS_INOUT) {
+            const struct mver *in = dp->src[0].v->payload;
+            if (filever_copy(in ? in->path : dp->data->name, m->path, err) < 0)
+                return -1;
+        } else if (filever_copy("/dev/null", m->path, err) < 0) {
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static void xm_locate(exec_t *e, const dag_version_t *v, exec_vloc_t *loc)
+{
+    (void)e;
+    const struct mver *m = v->payload;
+    memset(loc, 0, sizeof(*loc));
+    if (!m)
+        loc->kind = EXEC_V_ZERO;
+    else if (m->loc == LOC_INLINE) {
+        loc->kind = EXEC_V_INLINE;
+        loc->bytes = m->data;
+        loc->len = m->bytes;
+    } else if (m->loc == LOC_FRAG)
+        loc->kind = EXEC_V_FRAG;
+    else {
+        loc->kind = EXEC_V_FILE;
+        loc->path = m->path;
+    }
+}
+
+static int xm_adopt(exec_t *e, dag_version_t *v, const exec_vloc_t *loc,
+                    tess_error_t *err)
+{
+    (void)e;
+    if (loc->kind == EXEC_V_ZERO) {
+        v->payload = NULL;
+        return 0;
+    }
+    struct mver *m = calloc(1, sizeof(*m));
+    if (!m)
+        return tess_errprintf(err, "out of memory");
+    m->owner = -1; /* in no worker's cache: read from its file */
+    if (loc->kind == EXEC_V_INLINE) {
+        m->loc = LOC_INLINE;
+        m->bytes = loc->len;
+        if (!(m->data = malloc(loc->len ? loc->len : 1))) {
+            free(m);
+            return tess_errprintf(err, "out of memory");
+        }
+        memcpy(m->data, loc->bytes, loc->len);
+    } else if (loc->kind == EXEC_V_FRAG) {
+        int64_t n = 1;
+        for (int k = 0; k < v->data->rank; k++)
+            n *= v->box[v->data->rank + k];
+        m->loc = LOC_FRAG;
+        m->bytes = (size_t)n * tess_type_size(v->data->type);
+    } else {
+        m->loc = LOC_PATH;
+        if (!(m->path = strdup(loc->path ? loc->path : ""))) {
+            free(m);
+            return tess_errprintf(err, "out of memory");
+        }
+    }
+    v->payload = m;
+    return 0;
+}
+
+static int xm_version_path(exec_t *e, const dag_version_t *v, char *buf,
+                           size_t len)
+{
+    xmpi_t *x = (xmpi_t *)e;
+    const struct mver *m = v->payload;
+    if (!m)
+        return -1;
+    if (m->loc == LOC_FRAG)
+        return h5frag_path(buf, len, x->run_dir, v->data->id, v->number);
+    if (m->loc == LOC_PATH && m->path &&
+        snprintf(buf, len, "%s", m->path) < (int)len)
+        return 0;
+    return -1;
+}
+
+/* ---- life cycle ------------------------------------------------------------------ */
 
 static void write_stats(xmpi_t *x)
 {
@@ -596,15 +786,18 @@ static void write_stats(xmpi_t *x)
     if (!f)
         return;
     fprintf(f, "# rank node host arch slots memory_mb tasks frag_bytes_written "
-               "inline_bytes cache_peak_bytes cache_reads frag_reads exe\n");
+               "inline_bytes cache_peak_bytes cache_reads frag_reads "
+               "executor_crashes pid exe\n");
     for (int i = 0; i < x->nw; i++) {
         struct mworker *w = &x->w[i];
-        fprintf(f, "%d %s %s %s %d %lld %" PRIu64 " %" PRIu64 " %" PRIu64
-                   " %" PRIu64 " %" PRIu64 " %" PRIu64 " %s\n",
-                w->rank, w->node, w->host, arch_of(w), w->slots,
-                (long long)w->memory_mb, w->tasks,
-                w->frag_bytes, w->inline_bytes, w->cache_peak, w->cache_reads,
-                w->frag_reads, w->exe[0] ? w->exe : "-");
+        fprintf(f, "%d %s %s %s %u %lld %" PRIu64 " %" PRIu64 " %" PRIu64
+                   " %" PRIu64 " %" PRIu64 " %" PRIu64 " %" PRIu64 " %lld %s\n",
+                w->rank, w->hello.node[0] ? w->hello.node : "-",
+                w->hello.host[0] ? w->hello.host : "-", arch_of(w),
+                w->hello.slots, (long long)w->hello.memory_mb, w->bye.tasks,
+                w->bye.frag_bytes, w->bye.inline_bytes, w->bye.cache_peak,
+                w->bye.cache_reads, w->bye.frag_reads, w->bye.crashes,
+                (long long)w->hello.pid, w->hello.exe[0] ? w->hello.exe : "-");
     }
     fclose(f);
 }
@@ -614,35 +807,36 @@ static void xm_destroy(exec_t *e)
     xmpi_t *x = (xmpi_t *)e;
     if (!x)
         return;
-    /* Every task is finished: tell the workers, collect their statistics. */
+    /* Every task is finished: tell the workers, collect their statistics
+     * (bounded: a worker that does not answer is not waited for). */
     int nbye = 0;
-    for (int i = 0; i < x->nw; i++) {
-        if (x->w[i].slots < 0)
+    for (int i = 0; x->comm && i < x->nw; i++) {
+        if (!x->w[i].hello_ok)
             continue;
-        size_t rec = pbuf_begin_record(&x->w[i].out, PROTO_SHUTDOWN);
-        pbuf_end_record(&x->w[i].out, rec);
+        proto_put_empty(&x->w[i].out, PROTO_SHUTDOWN);
         if (flush_worker(x, &x->w[i]) == 0)
             nbye++;
     }
+    double until = mono_now() + 30;
     for (int got = 0; got < nbye;) {
-        if (receive(x, 1) < 0)
+        if (receive(x, 1, until) <= 0)
             break;
         got = 0;
         for (int i = 0; i < x->nw; i++)
-            got += x->w[i].bye;
+            got += x->w[i].got_bye;
     }
-    sendq_destroy(x->sendq);
-    write_stats(x);
-    if (x->trace)
-        fclose(x->trace);
-    for (int i = 0; i < x->nw; i++) {
+    comm_destroy(x->comm, 10);
+    if (x->run_dir)
+        write_stats(x);
+    for (int i = 0; x->w && i < x->nw; i++) {
         pbuf_free(&x->w[i].out);
         pbuf_free(&x->w[i].drops);
         free(x->w[i].known);
+        free(x->w[i].out_tasks);
     }
+    free(x->kdur);
     sched_destroy(x->sched);
     free(x->w);
-    free(x->in);
     free(x->run_dir);
     free(x->workdir);
     free(x);
@@ -656,12 +850,28 @@ static void xm_describe(exec_t *e, char *archs, size_t len, int *max_slots,
     *max_slots = 0;
     *max_memory_mb = 0;
     for (int i = 0; i < x->nw; i++) {
-        if (x->w[i].slots > *max_slots)
-            *max_slots = x->w[i].slots;
-        if (x->w[i].memory_mb > *max_memory_mb)
-            *max_memory_mb = x->w[i].memory_mb;
+        if ((int)x->w[i].hello.slots > *max_slots)
+            *max_slots = (int)x->w[i].hello.slots;
+        if (x->w[i].hello.memory_mb > *max_memory_mb)
+            *max_memory_mb = x->w[i].hello.memory_mb;
         namelist_add(archs, len, arch_of(&x->w[i]));
     }
+}
+
+static int xm_worker_info(exec_t *e, int i, exec_worker_t *out)
+{
+    xmpi_t *x = (xmpi_t *)e;
+    if (i < 0 || i >= x->nw)
+        return -1;
+    const struct mworker *w = &x->w[i];
+    out->rank = w->rank;
+    snprintf(out->node, sizeof(out->node), "%s", w->hello.node);
+    snprintf(out->arch, sizeof(out->arch), "%s", arch_of(w));
+    out->slots = (int)w->hello.slots;
+    out->running = w->running;
+    out->done = w->done;
+    out->pid = w->hello.pid;
+    return 0;
 }
 
 static const exec_ops_t mpi_ops = {
@@ -674,8 +884,44 @@ static const exec_ops_t mpi_ops = {
     .init_version = xm_init_version,
     .version_free = xm_version_free,
     .describe = xm_describe,
+    .worker_info = xm_worker_info,
+    .fill_defaults = xm_fill_defaults,
+    .locate = xm_locate,
+    .adopt = xm_adopt,
+    .version_path = xm_version_path,
     .destroy = xm_destroy,
 };
+
+/* Every worker says HELLO (or FATAL) first; one that says nothing within
+ * the start-up time ends the run with its rank named. */
+static int wait_hellos(xmpi_t *x, double timeout_s, tess_error_t *err)
+{
+    double until = mono_now() + timeout_s;
+    for (;;) {
+        int got = 0;
+        for (int i = 0; i < x->nw; i++)
+            got += x->w[i].hello_ok;
+        if (got == x->nw)
+            return 0;
+        int rc = receive(x, 1, until);
+        if (rc < 0)
+            return tess_errprintf(err, "%s", x->err.text);
+        if (rc == 0 && mono_now() >= until) {
+            char missing[256] = "";
+            for (int i = 0; i < x->nw; i++)
+                if (!x->w[i].hello_ok) {
+                    char r[16];
+                    snprintf(r, sizeof(r), "%d", x->w[i].rank);
+                    namelist_add(missing, sizeof(missing), r);
+                }
+            errno = ETIMEDOUT;
+            return tess_errprintf(err, "worker rank%s %s did not report within "
+                                  "%.0f s of the start (TESS_START_TIMEOUT)",
+                                  strchr(missing, ',') ? "s" : "", missing,
+                                  timeout_s);
+        }
+    }
+}
 
 exec_t *exec_mpi_create(MPI_Comm comm, const kreg_t *kernels,
                         const char *run_dir, const char *workdir,
@@ -690,15 +936,18 @@ exec_t *exec_mpi_create(MPI_Comm comm, const kreg_t *kernels,
         return NULL;
     }
     x->base.ops = &mpi_ops;
-    x->comm = comm;
+    x->mpicomm = comm;
     x->kernels = kernels;
     x->inline_max = cfg && cfg->inline_max ? cfg->inline_max : 64 * 1024;
+    x->default_flags = cfg && cfg->isolation == TESS_ISOLATION_NONE
+                           ? PROTO_TASK_INPROC
+                           : 0; /* workers isolate by default */
     x->nw = size - 1;
     x->w = calloc((size_t)(x->nw > 0 ? x->nw : 1), sizeof(*x->w));
     x->run_dir = strdup(run_dir);
     x->workdir = strdup(workdir);
-    x->sendq = sendq_create(comm);
-    if (!x->w || !x->run_dir || !x->workdir || !x->sendq)
+    x->comm = comm_create(comm);
+    if (!x->w || !x->run_dir || !x->workdir || !x->comm)
         goto nomem;
     for (int r = 0, i = 0; r < size; r++) {
         if (r == me)
@@ -708,16 +957,10 @@ exec_t *exec_mpi_create(MPI_Comm comm, const kreg_t *kernels,
         pbuf_init(&x->w[i].drops);
         i++;
     }
-    /* Every worker says HELLO first. */
-    for (int got = 0; got < x->nw;) {
-        if (receive(x, 1) < 0) {
-            tess_errprintf(err, "waiting for workers: %s", x->err);
-            goto fail;
-        }
-        got = 0;
-        for (int i = 0; i < x->nw; i++)
-            got += x->w[i].slots != 0;
-    }
+    const char *t = getenv("TESS_START_TIMEOUT");
+    double timeout = t ? strtod(t, NULL) : 0;
+    if (wait_hellos(x, timeout > 0 ? timeout : 60, err) < 0)
+        goto fail;
     int *slots = calloc((size_t)x->nw + 1, sizeof(int));
     int64_t *mem = calloc((size_t)x->nw + 1, sizeof(int64_t));
     if (!slots || !mem) {
@@ -725,28 +968,31 @@ exec_t *exec_mpi_create(MPI_Comm comm, const kreg_t *kernels,
         free(mem);
         goto nomem;
     }
+    proto_config_t pc;
+    memset(&pc, 0, sizeof(pc));
+    snprintf(pc.run_dir, sizeof(pc.run_dir), "%s", run_dir);
+    pc.flags = cfg && cfg->nosync ? PROTO_CONFIG_NOSYNC : 0;
     for (int i = 0; i < x->nw; i++) {
-        if (x->w[i].slots < 0) {
-            free(slots);
-            free(mem);
-            tess_errprintf(err, "worker rank %d speaks another protocol or "
-                           "byte order", x->w[i].rank);
-            goto fail;
-        }
-        slots[i] = x->w[i].slots;
-        mem[i] = x->w[i].memory_mb;
-        size_t rec = pbuf_begin_record(&x->w[i].out, PROTO_CONFIG);
-        pbuf_str(&x->w[i].out, run_dir);
-        pbuf_end_record(&x->w[i].out, rec);
+        slots[i] = (int)x->w[i].hello.slots;
+        mem[i] = x->w[i].hello.memory_mb;
+        proto_put_config(&x->w[i].out, &pc);
         if (flush_worker(x, &x->w[i]) < 0) {
             free(slots);
             free(mem);
-            tess_errprintf(err, "%s", x->err);
+            tess_errprintf(err, "%s", x->err.text);
             goto fail;
         }
     }
-    x->sched = sched_create(x->nw, slots, mem, cfg ? cfg->policy : NULL,
-                            &sched_ops, x);
+    /* short tasks may wait in a worker's queue: up to 1 ms of work
+     * (TESS_QUEUE_AHEAD_US), at most 256 tasks */
+    const char *qa = getenv("TESS_QUEUE_AHEAD_US");
+    x->queue_ahead_s = (qa && *qa ? strtod(qa, NULL) : 1000) * 1e-6;
+    int *ahead = calloc((size_t)x->nw + 1, sizeof(int));
+    for (int i = 0; ahead && i < x->nw; i++)
+        ahead[i] = 256;
+    x->sched = sched_create(x->nw, slots, mem, ahead,
+                            cfg ? cfg->policy : NULL, &sched_ops, x);
+    free(ahead);
     free(slots);
     free(mem);
     if (!x->sched) {
@@ -754,11 +1000,6 @@ exec_t *exec_mpi_create(MPI_Comm comm, const kreg_t *kernels,
                        cfg && cfg->policy ? cfg->policy : "?");
         goto fail;
     }
-    char path[PATH_MAX];
-    snprintf(path, sizeof(path), "%s/trace.csv", run_dir);
-    x->trace = fopen(path, "w");
-    if (x->trace)
-        fputs("task,kernel,rank,node,arch,start_ns,end_ns,ok\n", x->trace);
     return &x->base;
 nomem:
     tess_errprintf(err, "out of memory");

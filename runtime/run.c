@@ -1,8 +1,9 @@
-/* run.c - tess_run: submission, progress, waits, and the public API. */
-#define _POSIX_C_SOURCE 200809L
+/* run.c - tess_run: submission, progress, failures, waits, the public API. */
+#define _GNU_SOURCE
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,9 +14,18 @@
 #include "base/namelist.h"
 #include "engine/dot.h"
 #include "engine/kclass.h"
+#include "io/h5frag.h"
 #include "io/h5input.h"
 #include "io/h5result.h"
+#include "io/h5trace.h"
+#include "io/rundir.h"
+#include "io/runstatus.h"
+#include "runtime/journal.h"
+#include "runtime/record.h"
 #include "runtime/run.h"
+
+/* Why nothing new starts any more. */
+enum stop_reason { RUN_GOING = 0, STOP_FAILURE, STOP_DEADLINE, STOP_CANCEL };
 
 struct tess_run {
     tess_config_t cfg;
@@ -23,6 +33,7 @@ struct tess_run {
     kreg_t *kernels;
     exec_t *exec;
     dot_t *dot;
+    record_t *record;
     kclasses_t *classes;
     char archs[256];  /* the executor's workers' architectures */
     int max_slots;
@@ -31,12 +42,28 @@ struct tess_run {
     int own_workdir;
     uint64_t in_flight; /* submitted, not yet completed */
     uint64_t running;   /* handed to the executor, not yet completed */
-    uint64_t done_ok;   /* completed successfully */
-    uint64_t not_run;   /* given up because the run was stopped */
-    int stopped;        /* past the deadline: no task starts any more */
-    int failed;
-    char error[512];
+    /* how tasks ended */
+    uint64_t done_ok, failed, cancelled, not_run, ignored, retried, replayed;
+    int stop;           /* enum stop_reason: no task starts any more */
+    volatile sig_atomic_t cancel_signal; /* tess_run_cancel() (any thread,
+                                            signal handlers): the signal */
+    int status_final;   /* the last status was written */
+    char name[256];     /* for the record: workflow or program */
+    int64_t total;      /* tasks the program will submit, -1 unknown */
+    double started;     /* wall clock */
+    double next_status; /* monotonic: when to rewrite status.txt */
+    double rate_t0;     /* tasks per second over the last period */
+    uint64_t rate_n0;
+    double rate;
+    rundir_lock_t lock; /* when the run owns its directory itself */
+    journal_t *journal; /* completed tasks, with a run directory */
+    int replaying;      /* the journal has tasks of an earlier run */
+    int keep_outputs;   /* destroying a run that did not complete: its
+                           files stay for a resume */
+    char error[1024];
 };
+
+const char tess_undefined[] = "undefined";
 
 void tess_config_init(tess_config_t *cfg)
 {
@@ -51,11 +78,32 @@ static void run_fail(tess_run_t *run, const char *fmt, const char *detail)
     snprintf(run->error, sizeof(run->error), fmt, detail);
 }
 
+static double wall_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static double mono_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
 /* ---- dag hooks ---------------------------------------------------------- */
 
 static void hook_version_free(void *ctx, dag_version_t *v)
 {
     tess_run_t *run = ctx;
+    char path[4096 + 64];
+    /* Versions die when no task needs them any more: their files go once
+     * the journal says so durably. When a run that did not complete is
+     * torn down, its files stay for a resume. */
+    if (run->journal && v->number > 0 && !run->keep_outputs &&
+        run->exec->ops->version_path(run->exec, v, path, sizeof(path)) == 0)
+        journal_drop(run->journal, v->data->id, v->number, path);
     run->exec->ops->version_free(run->exec, v);
 }
 
@@ -71,6 +119,7 @@ static void hook_trace_edge(void *ctx, uint64_t from, const dag_task_t *to,
 {
     tess_run_t *run = ctx;
     dot_edge(run->dot, from, to->id, v->data->name, v->number);
+    record_edge(run->record, from, to->id, v->data->name, v->number);
 }
 
 /* ---- life cycle --------------------------------------------------------- */
@@ -81,11 +130,18 @@ static int make_workdir(tess_run_t *run, tess_error_t *err)
         size_t n = strlen(run->cfg.run_dir) + 16;
         if (!(run->workdir = malloc(n)))
             return tess_errprintf(err, "out of memory");
-        mkdir(run->cfg.run_dir, 0755);
+        if (mkdir(run->cfg.run_dir, 0755) < 0 && errno != EEXIST)
+            return tess_errprintf(err, "run directory %s: cannot create: %s",
+                                  run->cfg.run_dir, strerror(errno));
         snprintf(run->workdir, n, "%s/files", run->cfg.run_dir);
         if (mkdir(run->workdir, 0755) < 0 && errno != EEXIST)
             return tess_errprintf(err, "%s: cannot create: %s", run->workdir,
                                   strerror(errno));
+        snprintf(run->workdir, n, "%s/logs", run->cfg.run_dir);
+        if (mkdir(run->workdir, 0755) < 0 && errno != EEXIST)
+            return tess_errprintf(err, "%s: cannot create: %s", run->workdir,
+                                  strerror(errno));
+        snprintf(run->workdir, n, "%s/files", run->cfg.run_dir);
         return 0;
     }
     const char *tmp = getenv("TMPDIR");
@@ -100,11 +156,39 @@ static int make_workdir(tess_run_t *run, tess_error_t *err)
     return 0;
 }
 
+static int run_resuming(const tess_run_t *run)
+{
+    const char *r = getenv("TESS_RESUME");
+    return run->cfg.resume || (r && strcmp(r, "1") == 0);
+}
+
+/* The journal: a new one, or the one of the run being resumed (whose
+ * half-written files are removed first: every file left is complete). */
+static int open_journal(tess_run_t *run, tess_error_t *err)
+{
+    char path[4096 + 16];
+    snprintf(path, sizeof(path), "%s/journal", run->cfg.run_dir);
+    int resume = run_resuming(run) && access(path, F_OK) == 0;
+    if (resume && rundir_clean_temps(run->cfg.run_dir, err) < 0)
+        return -1;
+    if (!(run->journal = journal_open(run->cfg.run_dir, resume, err)))
+        return -1;
+    journal_stats_t st;
+    journal_stats(run->journal, &st);
+    run->replaying = resume && st.tasks > 0;
+    return 0;
+}
+
 static exec_t *make_threads(void *arg, tess_run_t *run, tess_error_t *err)
 {
     (void)arg;
+    char logs[4096 + 8];
+    if (run->cfg.run_dir)
+        snprintf(logs, sizeof(logs), "%s/logs", run->cfg.run_dir);
     return exec_threads_create(run->cfg.nthreads, run->kernels, run->workdir,
-                               err);
+                               run->cfg.isolation,
+                               run->cfg.run_dir ? logs : NULL,
+                               run->cfg.run_dir, err);
 }
 
 tess_run_t *tess_run_create(const tess_config_t *cfg, tess_error_t *err)
@@ -132,6 +216,16 @@ exec_t *run_exec(tess_run_t *run)
     return run->exec;
 }
 
+void run_set_name(tess_run_t *run, const char *name)
+{
+    snprintf(run->name, sizeof(run->name), "%s", name ? name : "");
+}
+
+void run_set_total(tess_run_t *run, int64_t total)
+{
+    run->total = total;
+}
+
 tess_run_t *run_create(const tess_config_t *cfg, run_exec_f make_exec,
                        void *arg, tess_error_t *err)
 {
@@ -152,6 +246,17 @@ tess_run_t *run_create(const tess_config_t *cfg, run_exec_f make_exec,
         run->cfg.max_in_flight = 1u << 16;
     if (run->cfg.deadline_margin <= 0)
         run->cfg.deadline_margin = 30;
+    run->total = -1;
+    run->lock.fd = -1;
+    run->started = wall_now();
+    run->rate_t0 = mono_now();
+    /* the program's name until the caller gives a better one */
+    FILE *comm = fopen("/proc/self/comm", "r");
+    if (comm) {
+        if (fgets(run->name, sizeof(run->name), comm))
+            run->name[strcspn(run->name, "\n")] = '\0';
+        fclose(comm);
+    }
     /* Strings in the config are borrowed by the caller only until here. */
     run->cfg.dot_path = NULL;
     run->cfg.run_dir = NULL;
@@ -165,10 +270,34 @@ tess_run_t *run_create(const tess_config_t *cfg, run_exec_f make_exec,
         if (!(run->dot = dot_open(cfg->dot_path, err)))
             goto error;
         hooks.trace_task = hook_trace_task;
-        hooks.trace_edge = hook_trace_edge;
+    }
+    if (run->cfg.run_dir && rundir_token_ok(run->cfg.run_dir) &&
+        getenv("TESS_RUNDIR_TOKEN") &&
+        rundir_lock_engine(run->cfg.run_dir, &run->lock, err) < 0)
+        goto error; /* run by `tessera run`: the engine's own lock */
+    if (run->cfg.run_dir && !rundir_token_ok(run->cfg.run_dir)) {
+        /* a program run directly (not by `tessera run`): it owns the
+         * directory itself */
+        if (rundir_prepare(run->cfg.run_dir, err) < 0 ||
+            rundir_lock(run->cfg.run_dir, &run->lock, err) < 0)
+            goto error;
+        if (rundir_has_run(run->cfg.run_dir) && !run_resuming(run)) {
+            errno = EEXIST;
+            tess_errprintf(err, "run directory %s holds an earlier run: "
+                           "choose another one or remove it",
+                           run->cfg.run_dir);
+            goto error;
+        }
     }
     if (make_workdir(run, err) < 0)
         goto error;
+    if (run->cfg.run_dir && open_journal(run, err) < 0)
+        goto error;
+    if (run->cfg.run_dir &&
+        !(run->record = record_open(run->cfg.run_dir, run->replaying, err)))
+        goto error;
+    if (run->dot || run->record)
+        hooks.trace_edge = hook_trace_edge;
     run->kernels = kreg_create();
     run->dag = dag_create(&hooks);
     run->classes = kclasses_create();
@@ -180,10 +309,15 @@ tess_run_t *run_create(const tess_config_t *cfg, run_exec_f make_exec,
     run->exec = make_exec(arg, run, err);
     if (!run->exec)
         goto error;
+    /* with a journal, files of dead versions go through it */
+    run->exec->keep_files = run->journal != NULL;
     run->exec->ops->describe(run->exec, run->archs, sizeof(run->archs),
                              &run->max_slots, &run->max_memory_mb);
+    if (run->cfg.run_dir)
+        run_write_status(run, "running", -1, "");
     return run;
 error:
+    run->status_final = 1; /* nothing ran: the caller reports */
     tess_run_destroy(run, NULL);
     return NULL;
 }
@@ -201,10 +335,34 @@ int tess_run_destroy(tess_run_t *run, tess_error_t *err)
         if (publish_files(run, rc ? NULL : err) < 0)
             rc = -1;
     }
+    if (record_close(run->record) < 0 && rc == 0) {
+        tess_errprintf(err, "%s: writing trace.csv failed", run->cfg.run_dir);
+        rc = -1;
+    }
+    if (run->record) {
+        /* the trace as an HDF5 table too (a copy: trace.csv stays the
+         * record, so a failure here only costs the copy) */
+        tess_error_t terr;
+        if (h5trace_write(run->cfg.run_dir, &terr) < 0)
+            fprintf(stderr, "tessera: %s\n", terr.text);
+    }
+    run->record = NULL;
+    if (run->cfg.run_dir && run->dag && !run->status_final)
+        run_write_status(run, rc == 0 ? "completed" : run_state(run),
+                         rc == 0 ? 0 : 1, run->error);
+    run->keep_outputs = rc != 0 || run_failed(run);
     /* The dag frees versions through the executor: dag first. */
     dag_destroy(run->dag);
+    run->dag = NULL;
     if (run->exec)
         run->exec->ops->destroy(run->exec);
+    run->exec = NULL;
+    if (journal_close(run->journal) < 0 && rc == 0) {
+        tess_errprintf(err, "%s: writing the journal failed",
+                       run->cfg.run_dir);
+        rc = -1;
+    }
+    run->journal = NULL;
     kreg_destroy(run->kernels);
     kclasses_destroy(run->classes);
     if (dot_close(run->dot) < 0 && rc == 0) {
@@ -215,6 +373,7 @@ int tess_run_destroy(tess_run_t *run, tess_error_t *err)
         rmdir(run->workdir);
     free(run->workdir);
     free((char *)run->cfg.run_dir);
+    rundir_unlock(&run->lock);
     free(run);
     errno = saved;
     return rc;
@@ -235,6 +394,11 @@ const char *tess_run_error(const tess_run_t *run)
     return run->error;
 }
 
+void tess_run_cancel(tess_run_t *run, int signal)
+{
+    run->cancel_signal = signal > 0 ? signal : SIGTERM;
+}
+
 void tess_run_stats(const tess_run_t *run, tess_stats_t *st)
 {
     dag_stats_t ds;
@@ -249,89 +413,418 @@ void tess_run_stats(const tess_run_t *run, tess_stats_t *st)
     st->engine_bytes = ds.bytes;
 }
 
-/* ---- progress ----------------------------------------------------------- */
+/* ---- the record ------------------------------------------------------------ */
 
-/* Why tasks end without running once the deadline stopped the run. */
-static const char not_run_msg[] = "not run: the run was stopped";
-
-/* A task is over, run or not: the dag learns it, the counters follow. */
-static void task_over(tess_run_t *run, dag_task_t *t, int ok, const char *msg)
+const char *run_state(const tess_run_t *run)
 {
-    if (!ok) {
-        run->failed = 1;
-        /* Tasks not run because of the deadline are reported by its own
-         * message (stop_at_deadline), not as failures. */
-        if (msg != not_run_msg && !(run->stopped && !msg)) {
-            char buf[400];
-            snprintf(buf, sizeof(buf), "task %llu (%s) failed: %s",
-                     (unsigned long long)t->id,
-                     kreg_name(run->kernels, t->kernel),
-                     msg ? msg : "cancelled");
-            run_fail(run, "%s", buf);
-        }
+    switch (run->stop) {
+    case STOP_DEADLINE:
+        return "stopped-wall-time";
+    case STOP_CANCEL:
+        return "cancelled";
+    case STOP_FAILURE:
+        return "failed";
     }
+    return run->failed || run->cancelled || run->not_run ? "failed"
+                                                         : "running";
+}
+
+int run_write_status(tess_run_t *run, const char *state, int exit_status,
+                     const char *message)
+{
+    static runstatus_t s; /* large: not on the stack; engine thread only */
+    tess_error_t err;
+    if (!run->cfg.run_dir)
+        return 0;
+    runstatus_init(&s);
+    snprintf(s.workflow, sizeof(s.workflow), "%s", run->name);
+    snprintf(s.run_dir, sizeof(s.run_dir), "%s", run->cfg.run_dir);
+    snprintf(s.state, sizeof(s.state), "%s", state);
+    gethostname(s.host, sizeof(s.host) - 1);
+    const char *lp = getenv("TESS_LAUNCHER_PID"), *job = getenv("SLURM_JOB_ID");
+    s.pid = lp ? strtol(lp, NULL, 10) : (long)getpid();
+    snprintf(s.job, sizeof(s.job), "%s", job ? job : "");
+    s.started = run->started;
+    s.updated = wall_now();
+    if (exit_status >= 0)
+        s.ended = s.updated;
+    dag_stats_t ds;
+    dag_get_stats(run->dag, &ds);
+    s.submitted = ds.submitted;
+    s.total = run->total;
+    s.done = run->done_ok;
+    s.running = run->running;
+    s.ready = ds.ready;
+    s.waiting = run->in_flight - run->running - ds.ready;
+    s.failed = run->failed;
+    s.cancelled = run->cancelled;
+    s.not_run = run->not_run;
+    s.ignored = run->ignored;
+    s.retried = run->retried;
+    s.replayed = run->replayed;
+    s.rate = run->rate;
+    s.exit_status = exit_status;
+    exec_worker_t w;
+    for (int i = 0; run->exec && i < RUNSTATUS_MAX_WORKERS &&
+                    run->exec->ops->worker_info(run->exec, i, &w) == 0;
+         i++) {
+        runstatus_worker_t *o = &s.workers[s.nworkers++];
+        o->rank = w.rank;
+        snprintf(o->node, sizeof(o->node), "%s", w.node);
+        snprintf(o->arch, sizeof(o->arch), "%s", w.arch);
+        o->slots = w.slots;
+        o->running = w.running;
+        o->done = w.done;
+    }
+    snprintf(s.message, sizeof(s.message), "%s", message ? message : "");
+    if (exit_status >= 0)
+        run->status_final = 1;
+    return runstatus_write(run->cfg.run_dir, &s, &err);
+}
+
+static void stop_run(tess_run_t *run, int reason);
+
+/* Every second: the rate, status.txt, the trace's buffers. */
+static void periodic(tess_run_t *run)
+{
+    double now = mono_now();
+    tess_error_t err;
+    record_tick(run->record, now);
+    if (run->journal && journal_flush(run->journal, 0, &err) < 0 &&
+        !run->stop) {
+        /* what completes cannot be recorded: stop while the record holds */
+        run_fail(run, "%s", err.text);
+        stop_run(run, STOP_FAILURE);
+    }
+    if (now < run->next_status)
+        return;
+    run->next_status = now + 1.0;
+    uint64_t n = run->done_ok + run->failed + run->ignored;
+    if (now - run->rate_t0 >= 5.0) {
+        run->rate = (double)(n - run->rate_n0) / (now - run->rate_t0);
+        run->rate_t0 = now;
+        run->rate_n0 = n;
+    } else if (run->rate == 0 && now > run->rate_t0) {
+        run->rate = (double)(n - run->rate_n0) / (now - run->rate_t0);
+    }
+    if (run->cfg.run_dir && !run->status_final)
+        run_write_status(run, "running", -1, run->error);
+}
+
+/* ---- how a task ended ---------------------------------------------------------- */
+
+static const char *task_name(const tess_run_t *run, const dag_task_t *t)
+{
+    return t->kclass && t->kclass->name ? t->kclass->name
+                                        : kreg_name(run->kernels, t->kernel);
+}
+
+static const char *state_word(int state)
+{
+    switch (state) {
+    case EXEC_OK: return "ok";
+    case EXEC_TIMEOUT: return "timeout";
+    case EXEC_CRASHED: return "crashed";
+    case EXEC_NOT_RUN: return "not-run";
+    }
+    return "failed";
+}
+
+/* Stop: nothing new starts; tasks dispatched but not started come back. */
+static void stop_run(tess_run_t *run, int reason)
+{
+    if (run->stop)
+        return;
+    run->stop = reason;
+    static const char not_run_msg[] = "not run: the run was stopped";
+    run->exec->ops->unqueue(run->exec, run_on_done, run, not_run_msg);
+    if (reason == STOP_CANCEL) {
+        char buf[300];
+        snprintf(buf, sizeof(buf), "cancelled (%s): %llu tasks done, %llu "
+                 "running were stopped", strsignal(run->cancel_signal),
+                 (unsigned long long)run->done_ok,
+                 (unsigned long long)run->running);
+        run_fail(run, "%s", buf);
+        run->next_status = 0; /* say it at once */
+    }
+}
+
+/* A task is over for good: the dag learns it, the counters follow. */
+static void task_final(tess_run_t *run, dag_task_t *t, int ok)
+{
     dag_complete(run->dag, t, ok);
     run->in_flight--;
-    run->done_ok += ok != 0;
-    run->not_run += msg == not_run_msg;
 }
 
-/* Completion of a task the executor ran. */
-static void on_done(void *ctx, dag_task_t *t, int ok, const char *msg)
+/* ---- the journal: identity, completion, replay ------------------------------- */
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    while (n--)
+        h = (h ^ *b++) * 0x100000001b3ull;
+    return h;
+}
+
+/* A task's identity across runs of one program: its sequence number (the
+ * journal's key), its kernel, and every parameter: values, the data named
+ * (handle and name), the region, and for what it reads the version and
+ * piece of every source. A program that submits the same calls in the
+ * same order gives every task the same identity. */
+static uint64_t task_ident(const tess_run_t *run, const dag_task_t *t)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    const char *k = kreg_name(run->kernels, t->kernel);
+    h = fnv(h, k, strlen(k) + 1);
+    h = fnv(h, &t->nparams, sizeof(t->nparams));
+    for (int i = 0; i < t->nparams; i++) {
+        const dag_param_t *dp = &t->params[i];
+        h = fnv(h, &dp->kind, 1);
+        h = fnv(h, &dp->dir, 1);
+        if (dp->kind == TESS_P_INT)
+            h = fnv(h, &dp->value.i, sizeof(dp->value.i));
+        else if (dp->kind == TESS_P_DOUBLE)
+            h = fnv(h, &dp->value.d, sizeof(dp->value.d));
+        else if (dp->kind == TESS_P_STRING)
+            h = fnv(h, dp->value.s, strlen(dp->value.s) + 1);
+        if (dp->kind != TESS_P_DATA)
+            continue;
+        h = fnv(h, &dp->data->id, sizeof(dp->data->id));
+        h = fnv(h, dp->data->name, strlen(dp->data->name) + 1);
+        h = fnv(h, dp->box, 2 * sizeof(int64_t) * (size_t)dp->rank);
+        for (uint32_t src = 0; src < dp->nsrc; src++) {
+            h = fnv(h, &dp->src[src].v->number, sizeof(uint32_t));
+            h = fnv(h, dp->src[src].box,
+                    2 * sizeof(int64_t) * (size_t)dp->rank);
+        }
+        if (dp->out)
+            h = fnv(h, &dp->out->number, sizeof(uint32_t));
+    }
+    return h;
+}
+
+/* Task t completed (or its failure is ignored): what it produced goes into
+ * the journal. */
+static void journal_done(tess_run_t *run, dag_task_t *t)
+{
+    journal_out_t outs[64], *o = outs;
+    int n = 0;
+    for (int i = 0; i < t->nparams; i++)
+        n += t->params[i].kind == TESS_P_DATA && t->params[i].out;
+    if (n > 64 && !(o = calloc((size_t)n, sizeof(*o))))
+        return; /* the task will run again at a resume */
+    n = 0;
+    for (int i = 0; i < t->nparams; i++) {
+        dag_param_t *dp = &t->params[i];
+        if (dp->kind != TESS_P_DATA || !dp->out)
+            continue;
+        exec_vloc_t loc;
+        run->exec->ops->locate(run->exec, dp->out, &loc);
+        o[n++] = (journal_out_t){.param = (uint16_t)i,
+                                 .data_id = dp->data->id,
+                                 .version = dp->out->number,
+                                 .kind = (uint8_t)loc.kind,
+                                 .bytes = loc.bytes, .len = loc.len,
+                                 .path = loc.path};
+    }
+    journal_task(run->journal, t->id, task_ident(run, t), t->attempt, n, o);
+    if (o != outs)
+        free(o);
+}
+
+/* Task t is ready: if the journal of the run being resumed has it, with
+ * every output still there, it completes now without running (1); 0 if it
+ * must run; -1 if it is not the task the journal recorded (the program or
+ * its inputs changed: continuing would mix two runs). */
+static int replay(tess_run_t *run, dag_task_t *t)
+{
+    journal_task_t jt;
+    int found = journal_lookup(run->journal, t->id, &jt);
+    if (found <= 0)
+        return 0;
+    if (jt.hash != task_ident(run, t)) {
+        char buf[400];
+        snprintf(buf, sizeof(buf), "task %llu (%s) is not the task the "
+                 "journal of this run recorded: the program, its parameters "
+                 "or its inputs changed since the run stopped; resume with "
+                 "the same ones, or start a new run",
+                 (unsigned long long)t->id, task_name(run, t));
+        run_fail(run, "%s", buf);
+        return -1;
+    }
+    /* every output must still exist (or have been dropped because no
+     * later task needs it) */
+    char path[4096 + 64];
+    for (int k = 0; k < jt.nouts; k++) {
+        const journal_out_t *o = &jt.outs[k];
+        if (o->param >= t->nparams || !t->params[o->param].out ||
+            t->params[o->param].out->number != o->version)
+            return 0;
+        int have = 1;
+        if (o->kind == JOURNAL_FRAG)
+            have = h5frag_path(path, sizeof(path), run->cfg.run_dir,
+                               o->data_id, o->version) == 0 &&
+                   access(path, F_OK) == 0;
+        else if (o->kind == JOURNAL_FILE)
+            have = o->path && access(o->path, F_OK) == 0;
+        if (!have && !journal_dropped(run->journal, o->data_id, o->version))
+            return 0;
+    }
+    tess_error_t err;
+    for (int k = 0; k < jt.nouts; k++) {
+        const journal_out_t *o = &jt.outs[k];
+        exec_vloc_t loc = {.kind = o->kind, .bytes = o->bytes,
+                           .len = (size_t)o->len, .path = o->path};
+        if (run->exec->ops->adopt(run->exec, t->params[o->param].out, &loc,
+                                  &err) < 0) {
+            /* a dropped fragment no later task reads: nothing to adopt */
+            if (journal_dropped(run->journal, o->data_id, o->version))
+                continue;
+            return 0;
+        }
+    }
+    t->attempt = jt.attempt ? jt.attempt : 1;
+    record_task(run->record, t, task_name(run, t), "replayed", NULL, "");
+    run->replayed++;
+    run->done_ok++;
+    task_final(run, t, 1);
+    return 1;
+}
+
+void run_on_done(void *ctx, dag_task_t *t, const exec_result_t *r)
 {
     tess_run_t *run = ctx;
+    const kclass_t *c = t->kclass;
+    int policy = c ? c->on_failure : TESS_ON_FAILURE_FAIL;
+    const char *name = task_name(run, t);
     run->running--;
-    task_over(run, t, ok, msg);
+    if (r->state == EXEC_OK) {
+        record_task(run->record, t, name, "ok", r, "");
+        journal_done(run, t);
+        run->done_ok++;
+        task_final(run, t, 1);
+        return;
+    }
+    if (r->state == EXEC_NOT_RUN) {
+        record_task(run->record, t, name, "not-run", r, r->msg);
+        run->not_run++;
+        task_final(run, t, 0);
+        return;
+    }
+    char why[700], what[300], where[128] = "";
+    if (r->kernel && strcmp(r->kernel, name) != 0)
+        snprintf(what, sizeof(what), "%s: %s", name, r->kernel);
+    else
+        snprintf(what, sizeof(what), "%s", name);
+    if (r->worker > 0 && r->node && r->node[0])
+        snprintf(where, sizeof(where), " on %s (rank %d)", r->node, r->worker);
+    else if (r->worker >= 0 && r->node && r->node[0])
+        snprintf(where, sizeof(where), " on %s", r->node);
+    snprintf(why, sizeof(why), "task %llu (%s) failed%s%s: %s",
+             (unsigned long long)t->id, what, where,
+             t->attempt > 1 ? " again" : "",
+             r->msg && r->msg[0] ? r->msg : "error");
+    record_task(run->record, t, name, state_word(r->state), r, r->msg);
+    if (policy == TESS_ON_FAILURE_RETRY && !run->stop &&
+        t->attempt <= (c->retries > 0 ? c->retries : 1) && t->attempt < 255) {
+        /* run it again, elsewhere if possible */
+        t->attempt++;
+        t->avoid = r->windex >= 0 ? r->windex + 1 : 0;
+        run->retried++;
+        dag_requeue(run->dag, t);
+        return;
+    }
+    if (policy == TESS_ON_FAILURE_IGNORE) {
+        tess_error_t err;
+        if (run->exec->ops->fill_defaults(run->exec, t, &err) == 0) {
+            run->ignored++;
+            journal_done(run, t);
+            task_final(run, t, 1);
+            return;
+        }
+        snprintf(why + strlen(why), sizeof(why) - strlen(why),
+                 "; its outputs could not take their defaults: %s", err.text);
+    }
+    run->failed++;
+    run_fail(run, "%s", why);
+    if (policy != TESS_ON_FAILURE_CANCEL_SUCCESSORS)
+        stop_run(run, STOP_FAILURE); /* its results are unusable anyway */
+    task_final(run, t, 0);
 }
 
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-/* Stopped (deadline or failure), once nothing runs: every remaining task
- * is reported as not run (their successors follow as their inputs fail).
- * After a failure, the failure stays the run's message. */
-static void stop_at_deadline(tess_run_t *run)
+/* Stopped, once nothing runs: every remaining task is reported as not run
+ * (their successors follow as their inputs fail). */
+static void drain_stopped(tess_run_t *run)
 {
     dag_task_t *t;
-    run->failed = 1;
-    while ((t = dag_pop_ready(run->dag)) != NULL)
-        task_over(run, t, 0, not_run_msg);
-    char buf[300];
-    snprintf(buf, sizeof(buf),
-             "stopped %.0f s before the wall-time limit: %llu tasks done, "
-             "%llu not run; the results are incomplete",
-             run->cfg.deadline - wall_now(), (unsigned long long)run->done_ok,
-             (unsigned long long)run->not_run);
-    run_fail(run, "%s", buf); /* unless a task failed first */
+    while ((t = dag_pop_ready(run->dag)) != NULL) {
+        record_task(run->record, t, task_name(run, t),
+                    t->flags & DAG_TASK_DOOMED ? "cancelled" : "not-run", NULL,
+                    "not run: the run was stopped");
+        if (t->flags & DAG_TASK_DOOMED)
+            run->cancelled++;
+        else
+            run->not_run++;
+        task_final(run, t, 0);
+    }
+    char buf[400];
+    if (run->stop == STOP_DEADLINE) {
+        snprintf(buf, sizeof(buf),
+                 "stopped %.0f s before the wall-time limit: %llu tasks done, "
+                 "%llu not run; the results are incomplete",
+                 run->cfg.deadline - wall_now(),
+                 (unsigned long long)run->done_ok,
+                 (unsigned long long)(run->not_run + run->cancelled));
+        run_fail(run, "%s", buf); /* unless a task failed first */
+    } else if (run->stop == STOP_CANCEL) {
+        snprintf(buf, sizeof(buf),
+                 "cancelled (%s): %llu tasks done, %llu not run",
+                 strsignal(run->cancel_signal),
+                 (unsigned long long)run->done_ok,
+                 (unsigned long long)(run->not_run + run->cancelled));
+        run_fail(run, "%s", buf);
+    }
 }
 
 /* Hand every ready task to the executor; doomed ones (an input failed)
- * complete as failed here without running. */
+ * complete as cancelled here without running. */
 static int dispatch_ready(tess_run_t *run)
 {
     dag_task_t *head = NULL, *tail = NULL, *t;
-    /* A failed task stops the run (its results are unusable anyway), as
-     * does the approaching wall-time limit: nothing new starts. */
-    if (!run->stopped &&
-        (run->failed || (run->cfg.deadline > 0 &&
-                         wall_now() >= run->cfg.deadline -
-                                           run->cfg.deadline_margin))) {
-        run->stopped = 1;
-        /* Dispatched but not started: they will not start now. */
-        run->exec->ops->unqueue(run->exec, on_done, run, not_run_msg);
+    if (!run->stop) {
+        if (run->cancel_signal && run->cfg.deadline > 0 &&
+            wall_now() >= run->cfg.deadline - 10)
+            stop_run(run, STOP_DEADLINE); /* the time limit's SIGTERM */
+        else if (run->cancel_signal)
+            stop_run(run, STOP_CANCEL);
+        else if (run->cfg.deadline > 0 &&
+                 wall_now() >= run->cfg.deadline - run->cfg.deadline_margin)
+            stop_run(run, STOP_DEADLINE);
     }
-    if (run->stopped) {
+    if (run->stop) {
         if (run->running == 0)
-            stop_at_deadline(run);
+            drain_stopped(run);
         return 0;
     }
     while ((t = dag_pop_ready(run->dag)) != NULL) {
+        if (run->replaying && !(t->flags & DAG_TASK_DOOMED)) {
+            int rp = replay(run, t);
+            if (rp == 1)
+                continue;
+            if (rp < 0) {
+                /* not this program's journal: stop, keep the old record */
+                run->keep_outputs = 1;
+                run->stop = STOP_FAILURE;
+                run->failed++;
+                task_final(run, t, 0);
+                continue;
+            }
+        }
         if (t->flags & DAG_TASK_DOOMED) {
-            task_over(run, t, 0, "an input could not be computed");
+            record_task(run->record, t, task_name(run, t), "cancelled", NULL,
+                        "cancelled: an input could not be computed");
+            run->cancelled++;
+            task_final(run, t, 0);
             continue;
         }
         run->running++;
@@ -343,8 +836,8 @@ static int dispatch_ready(tess_run_t *run)
         tail = t;
     }
     if (head && run->exec->ops->dispatch(run->exec, head) < 0) {
-        run->failed = 1;
         run_fail(run, "%s", "executor: cannot dispatch tasks (out of memory)");
+        stop_run(run, STOP_FAILURE);
         return -1;
     }
     return 0;
@@ -354,15 +847,29 @@ int run_progress(tess_run_t *run, int block)
 {
     if (dispatch_ready(run) < 0)
         return -1;
+    if (run->stop == STOP_CANCEL) {
+        /* cancelled: no waiting for the running tasks */
+        periodic(run);
+        return -1;
+    }
+    periodic(run);
     if (run->in_flight == 0)
         return 0;
     /* Only sleep when something runs that will wake us. */
     int n = run->exec->ops->poll(run->exec, block && run->running > 0,
-                                 on_done, run);
-    if (n < 0)
+                                 run_on_done, run);
+    if (n < 0) {
+        run_fail(run, "%s", "executor: lost its workers");
+        stop_run(run, STOP_FAILURE);
         return -1;
+    }
     /* Completions may have made tasks ready. */
     return dispatch_ready(run);
+}
+
+int run_failed(const tess_run_t *run)
+{
+    return run->stop || run->failed || run->cancelled || run->not_run;
 }
 
 /* ---- data ---------------------------------------------------------------- */
@@ -381,7 +888,9 @@ tess_data_t tess_array(tess_run_t *run, const char *name, tess_type_t type,
     if (!d)
         return 0;
     void *copy = NULL;
-    if (init) {
+    if (init == TESS_UNDEFINED) {
+        v0->undefined = 1;
+    } else if (init) {
         region_t full;
         region_full(&full, rank, shape);
         size_t bytes = (size_t)region_volume(&full) * tess_type_size(type);
@@ -470,8 +979,17 @@ static const kclass_t *task_class(tess_run_t *run, const char *kernel,
                        (long long)run->max_memory_mb);
         return NULL;
     }
-    const char *archs[64];
-    uint32_t kernels[64];
+    if ((unsigned)o->on_failure > TESS_ON_FAILURE_IGNORE ||
+        (unsigned)o->isolation > TESS_ISOLATION_NONE || o->retries < 0 ||
+        o->retries > 100 || !(o->timeout >= 0) || o->timeout > 4e6) {
+        errno = EINVAL;
+        tess_errprintf(err, "task %s: bad options (on_failure %d, isolation "
+                       "%d, retries %d, timeout %g)", kernel,
+                       (int)o->on_failure, (int)o->isolation, o->retries,
+                       o->timeout);
+        return NULL;
+    }
+    kclass_impl_t impls[64];
     for (int i = 0; i < o->nimpls; i++) {
         if (!o->impls[i].arch || !o->impls[i].kernel) {
             errno = EINVAL;
@@ -479,13 +997,21 @@ static const kclass_t *task_class(tess_run_t *run, const char *kernel,
                            "kernel", kernel, i);
             return NULL;
         }
-        archs[i] = o->impls[i].arch;
-        if (kreg_resolve(run->kernels, o->impls[i].kernel, &kernels[i], err) < 0)
+        impls[i].arch = (char *)o->impls[i].arch; /* copied by intern */
+        if (kreg_resolve(run->kernels, o->impls[i].kernel, &impls[i].kernel,
+                         err) < 0)
             return NULL;
     }
-    const kclass_t *c = kclasses_intern(run->classes, k, o->arch, cpus,
-                                        o->memory_mb, o->nimpls, archs,
-                                        kernels);
+    kclass_t spec = {.kernel = k, .arch = (char *)o->arch, .cpus = cpus,
+                     .memory_mb = o->memory_mb, .nimpls = o->nimpls,
+                     .impls = impls, .name = (char *)o->name,
+                     .on_failure = (uint8_t)o->on_failure,
+                     .isolation = (uint8_t)o->isolation,
+                     .retries = (uint16_t)o->retries,
+                     .timeout_ms = (uint32_t)(o->timeout * 1000 + 0.5)};
+    if (o->timeout > 0 && spec.timeout_ms == 0)
+        spec.timeout_ms = 1;
+    const kclass_t *c = kclasses_intern(run->classes, &spec);
     if (!c) {
         errno = ENOMEM;
         tess_errprintf(err, "task %s: out of memory", kernel);
@@ -510,7 +1036,8 @@ uint64_t tess_submit2(tess_run_t *run, const char *kernel,
         return 0;
     }
     if (opts && (opts->arch || opts->cpus > 1 || opts->memory_mb > 0 ||
-                 opts->nimpls) &&
+                 opts->nimpls || opts->name || opts->on_failure ||
+                 opts->retries || opts->timeout != 0 || opts->isolation) &&
         !(kc = task_class(run, kernel, k, opts, err))) {
         run_fail(run, "%s", err->text);
         return 0;
@@ -543,13 +1070,17 @@ uint64_t tess_submit(tess_run_t *run, const char *kernel, unsigned flags,
 /* ---- waits ---------------------------------------------------------------- */
 
 struct scan {
-    int pending, failed, zeros;
+    int pending, failed, zeros, undefined;
+    region_t undef; /* the first piece nobody wrote */
 };
 
 static int scan_piece(void *ctx, dag_version_t *v, const region_t *piece)
 {
-    (void)piece;
     struct scan *s = ctx;
+    if (v->undefined && !s->undefined) {
+        s->undefined = 1;
+        s->undef = *piece;
+    }
     if (v->state == DAG_V_PENDING)
         s->pending = 1;
     else if (v->state == DAG_V_FAILED)
@@ -568,8 +1099,19 @@ static int wait_data(tess_run_t *run, dag_data_t *d, struct scan *s,
         dag_current(run->dag, d, NULL, scan_piece, s);
         if (s->failed) {
             errno = EIO;
-            return tess_errprintf(err, "%s: its value could not be computed: %s",
+            if (run->stop == STOP_DEADLINE || run->stop == STOP_CANCEL)
+                return tess_errprintf(err, "%s", run->error);
+            return tess_errprintf(err, "%s could not be computed: %s",
                                   d->name, run->error);
+        }
+        if (s->undefined) {
+            char buf[256];
+            errno = EINVAL;
+            return tess_errprintf(err, "%s%s was never written by a task, "
+                                  "and array '%s' has no initial value",
+                                  d->name, region_format(&s->undef, buf,
+                                                         sizeof(buf)),
+                                  d->name);
         }
         if (!s->pending)
             return 0;
@@ -654,7 +1196,7 @@ int tess_barrier(tess_run_t *run, tess_error_t *err)
     while (run->in_flight > 0)
         if (run_progress(run, 1) < 0)
             break;
-    if (run->failed) {
+    if (run_failed(run)) {
         errno = EIO;
         return tess_errprintf(err, "%s", run->error);
     }
@@ -742,6 +1284,14 @@ int tess_write_results(tess_run_t *run, const char *path, int n,
                        const tess_data_t *data, const char *workflow,
                        const char *params, tess_error_t *err)
 {
+    return run_write_results(run, path, n, data, workflow, params, NULL, err);
+}
+
+int run_write_results(tess_run_t *run, const char *path, int n,
+                      const tess_data_t *data, const char *workflow,
+                      const char *params, const char *kernels,
+                      tess_error_t *err)
+{
     struct scan s;
     for (int i = 0; i < n; i++) {
         dag_data_t *d = dag_data_get(run->dag, data[i]);
@@ -757,7 +1307,12 @@ int tess_write_results(tess_run_t *run, const char *path, int n,
     if (!res)
         return -1;
     if (h5result_set_provenance(res, workflow ? workflow : "", params ? params : "",
-                                err) < 0)
+                                err) < 0 ||
+        (kernels && h5result_set_attr_string(res, "kernel_libraries", kernels,
+                                             err) < 0) ||
+        (run->replayed &&
+         h5result_set_attr_int(res, "tasks_replayed", (int64_t)run->replayed,
+                               err) < 0))
         goto fail;
     for (int i = 0; i < n; i++) {
         dag_data_t *d = dag_data_get(run->dag, data[i]);

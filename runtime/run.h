@@ -31,6 +31,36 @@ exec_t *run_exec(tess_run_t *run);
  * at least one task finishes (if any is in flight). */
 int run_progress(tess_run_t *run, int block);
 
+/* The completion callback executors report to (exec_done_f). */
+void run_on_done(void *ctx, dag_task_t *t, const exec_result_t *r);
+
+/* 1 if the run failed: a task failed (not ignored), tasks were cancelled
+ * or not run, or it was stopped. */
+int run_failed(const tess_run_t *run);
+
+/* The run's state word for status.txt: running, failed, cancelled,
+ * stopped-wall-time (completed is the caller's to say). */
+const char *run_state(const tess_run_t *run);
+
+/* tess_write_results() with the kernel libraries that ran (text: "lib path
+ * sha256" lines, NULL: none) in the file's provenance. */
+int run_write_results(tess_run_t *run, const char *path, int n,
+                      const tess_data_t *data, const char *workflow,
+                      const char *params, const char *kernels,
+                      tess_error_t *err);
+
+/* The name in the record (workflow or program), and how many tasks the
+ * program will submit (-1: unknown), for progress reports. */
+void run_set_name(tess_run_t *run, const char *name);
+void run_set_total(tess_run_t *run, int64_t total);
+
+/* Write RUN_DIR/status.txt now: state, exit_status (-1 while running) and
+ * message, with the run's counts and workers. A status with an exit status
+ * is final: tess_run_destroy() then does not write its own. No-op without
+ * a run directory. -1 if the file could not be written. */
+int run_write_status(tess_run_t *run, const char *state, int exit_status,
+                     const char *message);
+
 /* The run's registry (to add search directories, register kernels). */
 kreg_t *run_kernels(tess_run_t *run);
 

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io/rundir.h"
 #include "runtime/exec_mpi.h"
 #include "runtime/run.h"
 #include "mpi_worker/worker.h"
@@ -24,8 +25,11 @@ struct mk {
 static exec_t *make_mpi(void *arg, tess_run_t *run, tess_error_t *err)
 {
     const struct mk *m = arg;
+    const char *sync = getenv("TESS_FSYNC");
     exec_mpi_config_t xc = {.inline_max = m->cfg->inline_max,
-                            .policy = m->cfg->policy};
+                            .policy = m->cfg->policy,
+                            .isolation = m->cfg->isolation,
+                            .nosync = sync && strcmp(sync, "0") == 0};
     return exec_mpi_create(MPI_COMM_WORLD, run_kernels(run), run_dir(run),
                            run_workdir(run), &xc, err);
 }
@@ -37,9 +41,19 @@ tess_run_t *spmd_run_create(const tess_config_t *cfg, tess_error_t *err)
     if (size == 1)
         return tess_run_create(cfg, err);
     tess_config_t c = *cfg;
-    char dir[64];
+    char dir[512];
     if (!c.run_dir) {
-        snprintf(dir, sizeof(dir), "tessera-run.%ld", (long)getpid());
+        /* a new directory of its own, whatever runs beside it */
+        char prefix[300] = "tessera-run", comm[64] = "";
+        FILE *f = fopen("/proc/self/comm", "r");
+        if (f && fgets(comm, sizeof(comm), f))
+            comm[strcspn(comm, "\n")] = '\0';
+        if (f)
+            fclose(f);
+        if (comm[0])
+            snprintf(prefix, sizeof(prefix), "tessera-run.%s", comm);
+        if (rundir_make_unique(prefix, dir, sizeof(dir), err) < 0)
+            return NULL;
         c.run_dir = dir;
     }
     struct mk m = {&c};

@@ -9,7 +9,7 @@
 
 /* On rank 0 of MPI_COMM_WORLD (MPI initialised): a run whose executor is
  * the other ranks (threads if there are none). cfg->run_dir NULL:
- * ./tessera-run.PID. */
+ * a new ./tessera-run.PROGRAM.TIMESTAMP.XXXXXX. */
 tess_run_t *spmd_run_create(const tess_config_t *cfg, tess_error_t *err);
 
 #endif

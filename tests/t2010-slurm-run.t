@@ -1,34 +1,17 @@
 #!/bin/sh
 # tessera on a real Slurm cluster (4 emulated nodes, n4 with feature mic):
 # the neurons workflow submitted with `tessera submit` on 4 nodes gives the
-# results of the local run, one worker per node; the hand-written sbatch
-# template works; a constraint no node meets is refused before submission;
+# results of the local run, one worker per node (the installed sbatch
+# template: t2060); a constraint no node meets is refused before submission;
 # a job that reaches its time limit stops cleanly with a message.
 set -eu
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
-[ "$(id -u)" -eq 0 ] || { echo "t2010: skipped (needs root)"; exit 77; }
-grep -q HAVE_SLURM "$TOP_BUILDDIR/config.h" || { echo "t2010: skipped (no libslurm)"; exit 77; }
-scratch
-cluster="$TOP_SRCDIR/scripts/slurm-cluster.sh"
-sdir="$SCRATCH/slurm"
-trap 'sh "$cluster" stop "$sdir" >/dev/null 2>&1 || true; rm -rf "$SCRATCH"' EXIT INT TERM
-for v in $(env | sed -n 's/^\(SLURM_[A-Z_]*\)=.*/\1/p'); do unset "$v"; done
-eval "$(sh "$cluster" start "$sdir")"
-export SLURM_CONF
+. "$TOP_SRCDIR/tests/slurm-lib.sh"
+slurm_test t2010
 # emulated nodes share one host: TCP between ranks (see docs/slurm.md)
 export OMPI_MCA_btl=self,tcp
 export PATH="$TOP_BUILDDIR/launcher:$PATH"
 cd "$SCRATCH"
-
-# wait_job ID: until Slurm no longer lists the job (bounded)
-wait_job() {
-    i=0
-    while squeue -h -j "$1" 2>/dev/null | grep -q .; do
-        i=$((i + 1))
-        [ $i -le 240 ] || fail "job $1 still in the queue after 120 s"
-        sleep 0.5
-    done
-}
 
 wf="$TOP_SRCDIR/examples/neurons/cc_surrogates.xml"
 "$TOP_BUILDDIR/examples/neurons/tessera-gen-spikes" spikes.h5 --neurons 16 --bins 100 --rate 0.1 --seed 5 >/dev/null
@@ -58,7 +41,7 @@ if [ -x "$TOP_BUILDDIR/mpi_worker/tessera-worker-mic" ]; then
         fail "n4 did not run tessera-worker-mic: $(cat sub/workers.txt)"
     awk '$2 != "n4" && !/^#/ {print $NF}' sub/workers.txt | grep -q "tessera-worker-mic" &&
         fail "the mic build ran on a plain node: $(cat sub/workers.txt)"
-    grep -q ",n4,mic," sub/trace.csv || fail "no task ran on n4 (mic): $(head sub/trace.csv)"
+    grep -q ",n4,[0-9]*,mic," sub/trace.csv || fail "no task ran on n4 (mic): $(head sub/trace.csv)"
 fi
 
 # a feature no node has: refused before anything is queued
@@ -79,24 +62,16 @@ f = h5py.File("archs/results.h5", "r")
 assert list(f["on_mic"][:]) == [2] * 8, list(f["on_mic"][:])
 assert set(f["where"][:]) <= {1, 2}, list(f["where"][:])
 PY
-n=$(grep -c ",archs_kernels:which_mic,[0-9]*,n4,mic," archs/trace.csv)
+# trace.csv: task,name,kernel,worker,node,slot,arch,...
+n=$(grep -c ",archs_kernels:which_mic,[0-9]*,n4,[0-9]*,mic," archs/trace.csv)
 [ "$n" -ge 8 ] || fail "mic implementation ran $n times on n4: $(cat archs/trace.csv)"
-grep ",archs_kernels:which_mic," archs/trace.csv | grep -qv ",n4,mic," &&
+grep ",archs_kernels:which_mic," archs/trace.csv | grep -qv ",n4,[0-9]*,mic," &&
     fail "the mic implementation ran off the mic node: $(cat archs/trace.csv)"
 
 # a task no node of the cluster can run: refused with its place, not queued
 expect_exit 2 tessera submit "$TOP_SRCDIR/tests/wfrun/gpu.xml" --nodes 1 --time 00:05:00 --run-dir gpu
 expect_text "gpu.xml:8:3: task 'render' needs architecture 'gpu' but the workers have: default,mic"
 [ ! -e gpu/job.sbatch ] || fail "a job script was written for an impossible job"
-
-# the user template, as a user would submit it (the workflow's defaults:
-# maxlag 200 needs 500 bins)
-cp "$TOP_SRCDIR/scripts/tessera.sbatch" .
-"$TOP_BUILDDIR/examples/neurons/tessera-gen-spikes" spikes500.h5 --neurons 8 --bins 500 --seed 6 >/dev/null
-job=$(WORKFLOW="$wf" SPIKES="$SCRATCH/spikes500.h5" RUN_DIR="$SCRATCH/tmpl" \
-    sbatch --parsable --nodes 2 tessera.sbatch)
-wait_job "$job"
-[ -f tmpl/results.h5 ] || fail "template job made no results: $(cat tessera-$job.out)"
 
 # the time limit: 1 minute, tasks of 1 s, no task starts in the last 50 s
 TESS_DEADLINE_MARGIN=50 expect_exit 0 tessera submit "$TOP_SRCDIR/tests/wfrun/naps.xml" \

@@ -12,6 +12,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "workflow/wf_private.h"
@@ -172,15 +173,15 @@ static int run_array(void *ctx, const wf_array_decl_t *d, tess_data_t *out,
                      tess_error_t *err)
 {
     wf_run_sink_t *s = ctx;
-    size_t bytes = wf_type_size(d->type);
+    size_t bytes = tess_type_size(d->type);
     for (int k = 0; k < d->rank; k++)
         bytes *= (size_t)d->shape[k];
     if (d->source_file) /* wf_validate() checked its shape and type */
         *out = tess_array_h5(s->run, d->name, d->source_file,
                              d->source_dataset, err);
     else
-        *out = tess_array(s->run, d->name, d->type, d->rank, d->shape, NULL,
-                          err);
+        *out = tess_array(s->run, d->name, d->type, d->rank, d->shape,
+                          d->zero ? NULL : TESS_UNDEFINED, err);
     if (*out == 0)
         return -1;
     if (map_put(s, *out, bytes) < 0) {
@@ -204,9 +205,24 @@ static int run_task(void *ctx, const wf_task_call_t *c, tess_error_t *err)
     tess_task_opts_t opts = {.flags = c->flags, .arch = c->arch,
                              .cpus = c->cpus, .memory_mb = c->memory_mb,
                              .nimpls = c->nimpls,
-                             .impls = c->impls};
-    return tess_submit2(s->run, c->kernel, &opts, c->nparams, c->params,
-                        err) ? 0 : -1;
+                             .impls = c->impls, .name = c->task,
+                             .on_failure = c->on_failure,
+                             .retries = c->retries, .timeout = c->timeout,
+                             .isolation = c->isolation};
+    /* A library named by a path relative to the workflow resolves the same
+     * on every rank, whatever its current directory: name it absolutely. */
+    const char *kernel = c->kernel;
+    char abs[4096 + 256];
+    const char *colon = strrchr(c->kernel, ':');
+    if (c->kernel_lib && c->kernel_lib[0] == '/' && colon &&
+        memchr(c->kernel, '/', (size_t)(colon - c->kernel)) &&
+        c->kernel[0] != '/' &&
+        snprintf(abs, sizeof(abs), "%s%s", c->kernel_lib, colon) <
+            (int)sizeof(abs))
+        kernel = abs;
+    return tess_submit2(s->run, kernel, &opts, c->nparams, c->params, err)
+               ? 0
+               : -1;
 }
 
 static int run_barrier(void *ctx, tess_error_t *err)

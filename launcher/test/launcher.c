@@ -1,5 +1,5 @@
 /* test_launcher - option parsing of the workflow commands, the local launch
- * backend's view of the workers, Slurm node features. */
+ * backend's view of the workers, Slurm node features and cpu binding. */
 #include "config.h"
 
 #include <stdlib.h>
@@ -88,29 +88,44 @@ static void test_local_backend(void)
 #ifdef HAVE_SLURM
 static void test_features(void)
 {
-    alloc_node_t n;
+    slurm_alloc_node_t n;
     memset(&n, 0, sizeof(n));
     strcpy(n.features, "mic,bigmem");
-    CU_ASSERT_EQUAL(alloc_node_has(&n, "mic"), 1);
-    CU_ASSERT_EQUAL(alloc_node_has(&n, "bigmem"), 1);
-    CU_ASSERT_EQUAL(alloc_node_has(&n, "mi"), 0);
-    CU_ASSERT_EQUAL(alloc_node_has(&n, "bigmemory"), 0);
+    CU_ASSERT_EQUAL(slurm_alloc_node_has(&n, "mic"), 1);
+    CU_ASSERT_EQUAL(slurm_alloc_node_has(&n, "bigmem"), 1);
+    CU_ASSERT_EQUAL(slurm_alloc_node_has(&n, "mi"), 0);
+    CU_ASSERT_EQUAL(slurm_alloc_node_has(&n, "bigmemory"), 0);
     n.features[0] = '\0';
-    CU_ASSERT_EQUAL(alloc_node_has(&n, "mic"), 0);
+    CU_ASSERT_EQUAL(slurm_alloc_node_has(&n, "mic"), 0);
 
-    alloc_node_t nodes[3];
+    slurm_alloc_node_t nodes[3];
     memset(nodes, 0, sizeof(nodes));
     nodes[0].cpus = 4;
     strcpy(nodes[1].features, "mic");
     nodes[1].cpus = 48;
     strcpy(nodes[2].features, "mic,knl");
     nodes[2].cpus = 8;
-    alloc_t a = {.nnodes = 3, .nodes = nodes};
+    slurm_alloc_t a = {.nnodes = 3, .nodes = nodes};
     char archs[64];
     int max = 0;
-    alloc_archs(&a, archs, sizeof(archs), &max);
+    slurm_alloc_archs(&a, archs, sizeof(archs), &max);
     CU_ASSERT_STRING_EQUAL(archs, "default,mic");
     CU_ASSERT_EQUAL(max, 48);
+    char arch[16];
+    CU_ASSERT_STRING_EQUAL(slurm_alloc_node_arch(&nodes[0], arch,
+                                                 sizeof(arch)), "default");
+    CU_ASSERT_STRING_EQUAL(slurm_alloc_node_arch(&nodes[2], arch,
+                                                 sizeof(arch)), "mic");
+}
+
+/* srun binds tasks under every TaskPlugin but exactly task/none */
+static void test_binds_cpus(void)
+{
+    CU_ASSERT_EQUAL(slurm_alloc_binds_cpus("task/none"), 0);
+    CU_ASSERT_EQUAL(slurm_alloc_binds_cpus("task/affinity"), 1);
+    CU_ASSERT_EQUAL(slurm_alloc_binds_cpus("task/cgroup,task/affinity"), 1);
+    CU_ASSERT_EQUAL(slurm_alloc_binds_cpus("task/cgroup"), 1);
+    CU_ASSERT_EQUAL(slurm_alloc_binds_cpus(NULL), 1);
 }
 #endif
 
@@ -123,6 +138,7 @@ static int register_tests(void)
     CU_add_test(s, "local backend", test_local_backend);
 #ifdef HAVE_SLURM
     CU_add_test(s, "node features and architectures", test_features);
+    CU_add_test(s, "cpu binding by TaskPlugin", test_binds_cpus);
 #endif
     return 0;
 }

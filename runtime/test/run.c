@@ -161,8 +161,9 @@ static void test_failure(void)
     TESS_SUBMIT(run, "boom", 0, tess_out(a));
     TESS_SUBMIT(run, "add", 0, tess_in(a), tess_inout(b));
     CU_ASSERT_EQUAL(tess_wait_on(run, a, got, &err), -1);
-    CU_ASSERT_PTR_NOT_NULL(strstr(err.text, "A: its value could not be computed"));
-    CU_ASSERT_PTR_NOT_NULL(strstr(err.text, "task 2 (boom) failed: boom says no (task 2)"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.text, "A could not be computed"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.text, "task 2 (boom) failed"));
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.text, ": boom says no (task 2)"));
     CU_ASSERT_EQUAL(tess_barrier(run, &err), -1);
     CU_ASSERT_PTR_NOT_NULL(strstr(tess_run_error(run), "task 2 (boom)"));
     /* B depended on A through add: its value is lost too */

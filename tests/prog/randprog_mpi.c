@@ -1,7 +1,7 @@
 /*
  * randprog_mpi - the sequential-semantics check on MPI worker ranks:
  *   mpirun -np K randprog_mpi FIRST_SEED NPROGRAMS NTASKS
- * runs random programs (engine/test/randprog.h) on one run and exits 0 iff
+ * runs random programs (runtime/test/randprog.h) on one run and exits 0 iff
  * every array equals the sequential replay.
  */
 #include "config.h"

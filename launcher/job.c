@@ -1,0 +1,287 @@
+/* job.c - spawn the MPI job, pass signals, keep its stderr, leave nothing. */
+#define _GNU_SOURCE
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "launcher/job.h"
+
+static volatile sig_atomic_t got_signal;
+
+static void on_signal(int sig)
+{
+    if (!got_signal)
+        got_signal = sig;
+}
+
+/* Signal every descendant of this process (read from /proc: the job's
+ * ranks have process groups of their own, so a group kill misses them).
+ * Returns how many were signalled. */
+static int signal_descendants(int sig)
+{
+    enum { MAXP = 65536 };
+    static pid_t pids[MAXP], ppids[MAXP];
+    int n = 0;
+    DIR *d = opendir("/proc");
+    if (!d)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < MAXP) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        char path[300], buf[512];
+        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[len] = '\0';
+        /* pid (comm) state ppid: comm may hold spaces and parentheses */
+        char *close_paren = strrchr(buf, ')');
+        int ppid;
+        if (!close_paren || sscanf(close_paren + 1, " %*c %d", &ppid) != 1)
+            continue;
+        pids[n] = (pid_t)atoi(e->d_name);
+        ppids[n] = (pid_t)ppid;
+        n++;
+    }
+    closedir(d);
+    /* descendants: grow the set from us until it stops growing */
+    static char mark[MAXP];
+    memset(mark, 0, (size_t)n);
+    pid_t me = getpid();
+    int grew = 1, count = 0;
+    while (grew) {
+        grew = 0;
+        for (int i = 0; i < n; i++) {
+            if (mark[i])
+                continue;
+            int parent_in = ppids[i] == me;
+            for (int k = 0; !parent_in && k < n; k++)
+                parent_in = mark[k] && pids[k] == ppids[i];
+            if (parent_in) {
+                mark[i] = 1;
+                grew = 1;
+                count++;
+                kill(pids[i], sig);
+            }
+        }
+    }
+    return count;
+}
+
+static double now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Lines of the job's stderr: passed on, copied to the log, and the first
+ * line that explains an abnormal end kept. */
+struct out {
+    FILE *log;
+    char line[1024];
+    size_t len;
+    char *why;
+    size_t whylen;
+};
+
+static void scan_line(struct out *o)
+{
+    o->line[o->len] = '\0';
+    if (o->why[0])
+        return;
+    static const char *const marks[] = {"exited on signal", "srun: error:",
+                                        "returned a non-zero exit code",
+                                        "Exit code:", "was killed",
+                                        "Segmentation fault", "Killed"};
+    for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
+        if (strstr(o->line, marks[i])) {
+            const char *s = o->line;
+            while (*s == ' ' || *s == '\t')
+                s++;
+            snprintf(o->why, o->whylen, "%s", s);
+            return;
+        }
+}
+
+static void pass_on(struct out *o, const char *buf, size_t n)
+{
+    ssize_t w = write(2, buf, n);
+    (void)w;
+    if (o->log)
+        fwrite(buf, 1, n, o->log);
+    for (size_t i = 0; i < n; i++) {
+        if (buf[i] == '\n') {
+            scan_line(o);
+            o->len = 0;
+        } else if (o->len + 1 < sizeof(o->line)) {
+            o->line[o->len++] = buf[i];
+        }
+    }
+}
+
+/* Read what is there (or wait up to ms for it); 0 at end of file. */
+static int drain(int fd, struct out *o, int ms)
+{
+    struct pollfd pf = {fd, POLLIN, 0};
+    int pr = poll(&pf, 1, ms);
+    if (pr <= 0)
+        return 1;
+    char buf[4096];
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n > 0) {
+        pass_on(o, buf, (size_t)n);
+        return 1;
+    }
+    return n == 0 ? 0 : (errno == EINTR || errno == EAGAIN);
+}
+
+int job_run(const job_spec_t *spec, job_result_t *r, tess_error_t *err)
+{
+    memset(r, 0, sizeof(*r));
+    snprintf(r->what, sizeof(r->what), "%s", spec->what);
+    double grace = spec->grace_s > 0 ? spec->grace_s : 10;
+    int pfd[2];
+    if (pipe2(pfd, O_CLOEXEC) < 0)
+        return tess_errprintf(err, "cannot start %s: pipe: %s", spec->what,
+                              strerror(errno));
+    /* orphans of the job become ours, so we can end them */
+    prctl(PR_SET_CHILD_SUBREAPER, 1);
+    struct sigaction sa, old[3];
+    const int sigs[3] = {SIGINT, SIGTERM, SIGHUP};
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    got_signal = 0;
+    for (int i = 0; i < 3; i++)
+        sigaction(sigs[i], &sa, &old[i]);
+
+    /* fork+exec rather than posix_spawn: the child must die with us
+     * (PR_SET_PDEATHSIG, kept across exec), which a spawn cannot set. A
+     * close-on-exec pipe carries the errno of an exec that failed. */
+    int epfd[2];
+    if (pipe2(epfd, O_CLOEXEC) < 0) {
+        close(pfd[0]);
+        close(pfd[1]);
+        for (int i = 0; i < 3; i++)
+            sigaction(sigs[i], &old[i], NULL);
+        return tess_errprintf(err, "cannot start %s: pipe: %s", spec->what,
+                              strerror(errno));
+    }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        for (int i = 0; i < 3; i++)
+            signal(sigs[i], SIG_DFL);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        setpgid(0, 0); /* a group of its own: a terminal's ^C is ours */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
+        dup2(pfd[1], 2);
+        execvp(spec->argv[0], spec->argv);
+        int e = errno;
+        ssize_t w = write(epfd[1], &e, sizeof(e));
+        (void)w;
+        _exit(127);
+    }
+    int rc = pid < 0 ? errno : 0;
+    close(pfd[1]);
+    close(epfd[1]);
+    if (pid > 0) {
+        int e;
+        if (read(epfd[0], &e, sizeof(e)) == (ssize_t)sizeof(e)) {
+            rc = e;
+            waitpid(pid, NULL, 0);
+        }
+    }
+    close(epfd[0]);
+    if (rc != 0) {
+        close(pfd[0]);
+        for (int i = 0; i < 3; i++)
+            sigaction(sigs[i], &old[i], NULL);
+        return tess_errprintf(err, "cannot start %s: %s", spec->argv[0],
+                              strerror(rc));
+    }
+    struct out o = {.log = spec->log_path ? fopen(spec->log_path, "a") : NULL,
+                    .why = r->why, .whylen = sizeof(r->why)};
+    int open_pipe = 1, status = 0, forwarded = 0, killed = 0;
+    double signalled_at = 0;
+    for (;;) {
+        if (open_pipe)
+            open_pipe = drain(pfd[0], &o, 250);
+        else {
+            struct timespec ts = {0, 250000000L};
+            nanosleep(&ts, NULL);
+        }
+        if (got_signal && !forwarded) {
+            r->signal_received = got_signal;
+            /* mpirun/srun, and the ranks that run here */
+            kill(-pid, SIGTERM);
+            signal_descendants(SIGTERM);
+            forwarded = 1;
+            signalled_at = now();
+        }
+        if (forwarded && !killed && now() - signalled_at > grace) {
+            kill(-pid, SIGKILL);
+            signal_descendants(SIGKILL);
+            killed = 1;
+        }
+        pid_t w = waitpid(pid, &status, WNOHANG);
+        if (w == pid)
+            break;
+        if (w < 0 && errno != EINTR) {
+            status = 0;
+            break;
+        }
+        if (spec->tick)
+            spec->tick(spec->tick_arg);
+    }
+    /* The leader is gone: whatever is left of the job (orphans are ours,
+     * we are their subreaper) must go too. */
+    if (kill(-pid, 0) == 0)
+        kill(-pid, SIGKILL);
+    if (signal_descendants(SIGKILL) > 0)
+        r->killed_group = 1;
+    /* the rest of its stderr, as long as someone still holds the pipe */
+    for (double t0 = now(); open_pipe && now() - t0 < 2;)
+        open_pipe = drain(pfd[0], &o, 100);
+    close(pfd[0]);
+    /* reap orphans reparented to us (bounded) */
+    for (double t0 = now(); now() - t0 < 5;) {
+        pid_t w = waitpid(-1, NULL, WNOHANG);
+        if (w < 0 && errno == ECHILD)
+            break;
+        if (w <= 0) {
+            struct timespec ts = {0, 20000000L};
+            nanosleep(&ts, NULL);
+        }
+    }
+    if (o.len)
+        scan_line(&o);
+    if (o.log)
+        fclose(o.log);
+    for (int i = 0; i < 3; i++)
+        sigaction(sigs[i], &old[i], NULL);
+    if (!r->signal_received)
+        r->signal_received = got_signal;
+    r->exited = WIFEXITED(status);
+    r->status = WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status);
+    return 0;
+}
