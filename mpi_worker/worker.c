@@ -54,6 +54,10 @@ typedef struct worker {
     int isolation;
     int rank;
     char host[64];
+    /* the engine's WAKE: poll without sleeping in [wake_at, wake_until),
+     * then pause at most BACKOFF_ALERT_NS until alert_until (monotonic
+     * ns; alert_until 0: none) */
+    int64_t wake_at, wake_until, alert_until;
 
     /* statistics, from any slot */
     atomic_ullong tasks, frag_bytes, inline_bytes, frag_reads, cache_reads;
@@ -64,6 +68,13 @@ static uint64_t now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 /* ---- executing one task (slot threads) ------------------------------------- */
@@ -531,6 +542,7 @@ static int handle_message(worker_t *w, const uint8_t *buf, size_t len,
             break;
         case PROTO_TASK:
             hrc = handle_task(w, &p, &batch);
+            w->alert_until = 0; /* the work announced came */
             break;
         case PROTO_DROP: {
             uint64_t id;
@@ -539,6 +551,16 @@ static int handle_message(worker_t *w, const uint8_t *buf, size_t len,
             while ((g = proto_get_drop(&p, &id, &v)) > 0)
                 fragcache_drop(w->cache, id, v);
             hrc = g < 0 ? -1 : 0;
+            break;
+        }
+        case PROTO_WAKE: {
+            uint32_t in_us, spin_us;
+            hrc = proto_get_wake(&p, &in_us, &spin_us);
+            int64_t now = mono_ns();
+            w->wake_at = now + (int64_t)in_us * 1000;
+            w->wake_until = w->wake_at + (int64_t)spin_us * 1000;
+            /* a prediction 10 times too short is not worth more care */
+            w->alert_until = w->wake_until + 10 * (w->wake_until - now);
             break;
         }
         case PROTO_CANCEL:
@@ -561,6 +583,31 @@ static int handle_message(worker_t *w, const uint8_t *buf, size_t len,
         return tess_errprintf(err, "worker: corrupt message from the engine "
                               "(record type %u)", type);
     return shutdown;
+}
+
+/* The pause the back-off asks for (ns), shortened by the engine's WAKE:
+ * no sleep past its start, none inside its window; after the window (the
+ * task ran longer than predicted) short pauses until alert_until. */
+static long wake_pause(worker_t *w, backoff_t *b, long ns)
+{
+    if (!w->alert_until)
+        return ns;
+    int64_t now = mono_ns();
+    if (now >= w->alert_until) {
+        w->alert_until = 0;
+        b->max_ns = BACKOFF_MAX_NS;
+        return ns;
+    }
+    if (now >= w->wake_until) {
+        if (b->max_ns != BACKOFF_ALERT_NS) {
+            backoff_reset(b);
+            b->max_ns = BACKOFF_ALERT_NS;
+        }
+        return ns < BACKOFF_ALERT_NS ? ns : BACKOFF_ALERT_NS;
+    }
+    if (now >= w->wake_at)
+        return 0;
+    return ns < w->wake_at - now ? ns : (long)(w->wake_at - now);
 }
 
 static int serve(worker_t *w, const worker_config_t *cfg, tess_error_t *err)
@@ -600,7 +647,9 @@ static int serve(worker_t *w, const worker_config_t *cfg, tess_error_t *err)
             }
             backoff_reset(&b);
         } else if (!got && !ran) {
-            long ns = backoff_next(&b);
+            long ns = wake_pause(w, &b, backoff_next(&b));
+            if (ns == 0)
+                sched_yield();
             runner_wait_done(w->runner, ns);
         }
     }

@@ -10,8 +10,11 @@
  * time waited so far (at least 16 us, at most 20 ms). A completion is thus
  * noticed at most ~6% after it happened, and a rank idle for seconds wakes
  * 50 times a second for a few microseconds (~0% CPU). Waiters that can
- * predict when a message will come (the engine knows how long tasks take)
- * sleep until shortly before it instead (see runtime/exec_mpi.c).
+ * predict when a message will come (the engine knows how long tasks take,
+ * and tells idle workers) sleep until shortly before it and poll around
+ * it instead; when the prediction fails they pause at most 1 ms
+ * (BACKOFF_ALERT_NS) while the message is still expected (see
+ * runtime/exec_mpi.c, mpi_worker/worker.c).
  */
 #ifndef TESS_PROTO_BACKOFF_H
 #define TESS_PROTO_BACKOFF_H
@@ -22,6 +25,7 @@
 
 typedef struct backoff {
     long spin_ns;
+    long max_ns; /* the longest pause (BACKOFF_MAX_NS, or ALERT) */
     struct timespec start;
     int started;
 } backoff_t;
@@ -29,6 +33,10 @@ typedef struct backoff {
 #define BACKOFF_MIN_NS 16000L
 #define BACKOFF_MAX_NS 20000000L
 #define BACKOFF_SPIN_NS 50000L
+/* The longest pause while a message is expected but its time is unknown
+ * (a task out overran its predicted end): ~1000 wake-ups a second, a few
+ * microseconds each, instead of up to 20 ms late. */
+#define BACKOFF_ALERT_NS 1000000L
 
 /* The spin of every waiter of this process (TESS_SPIN_US, microseconds). */
 static inline long backoff_spin_ns(void)
@@ -45,6 +53,7 @@ static inline long backoff_spin_ns(void)
 static inline void backoff_reset(backoff_t *b)
 {
     b->spin_ns = backoff_spin_ns();
+    b->max_ns = BACKOFF_MAX_NS;
     b->started = 0;
 }
 
@@ -70,8 +79,8 @@ static inline long backoff_next(backoff_t *b)
     long ns = waited / 16;
     if (ns < BACKOFF_MIN_NS)
         ns = BACKOFF_MIN_NS;
-    if (ns > BACKOFF_MAX_NS)
-        ns = BACKOFF_MAX_NS;
+    if (ns > b->max_ns)
+        ns = b->max_ns;
     return ns;
 }
 

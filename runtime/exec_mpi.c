@@ -66,6 +66,7 @@ struct mworker {
         double expect; /* monotonic seconds, 0: no estimate */
     } *out_tasks;
     int nout, outcap;
+    double wake_for;  /* the expected end the last WAKE announced */
 };
 
 typedef struct xmpi {
@@ -303,6 +304,48 @@ static int flush_worker(xmpi_t *x, struct mworker *w)
     return comm_send(x->comm, &w->out, w->rank, &x->err);
 }
 
+/* The window around a task's expected end in which a waiter polls
+ * instead of sleeping: 2% of the kernel's typical duration, between 50 us
+ * and 5 ms, plus the spin time (a sleep's wake-up is late by tens of us). */
+static double wake_margin(double dur)
+{
+    double m = 0.02 * dur;
+    m = m < 50e-6 ? 50e-6 : m > 5e-3 ? 5e-3 : m;
+    return m + 1e-9 * (double)backoff_spin_ns();
+}
+
+/* An idle worker's back-off grows to 20 ms: a task made ready by a long
+ * one would wait that long to be seen. The engine knows when the next
+ * completion is expected (the earliest expected end of a task out), so it
+ * tells every worker with a free slot to be polling from shortly before
+ * it, for a bounded while: low latency after long tasks, no CPU while
+ * idle (docs/design.md, "Waiting"). Each expected end is announced once. */
+static void announce_wake(xmpi_t *x)
+{
+    double now = mono_now(), earliest = 0, dur = 0;
+    for (int i = 0; i < x->nw; i++)
+        for (int k = 0; k < x->w[i].nout; k++) {
+            double e = x->w[i].out_tasks[k].expect;
+            if (e > 0 && (earliest == 0 || e < earliest)) {
+                earliest = e;
+                dur = kernel_duration(x, x->w[i].out_tasks[k].t->kernel);
+            }
+        }
+    if (earliest <= now)
+        return;
+    double margin = wake_margin(dur);
+    double in = earliest - now - margin, spin = 2 * margin;
+    for (int i = 0; i < x->nw; i++) {
+        struct mworker *w = &x->w[i];
+        if (!w->hello_ok || w->running >= (int)w->hello.slots ||
+            w->wake_for == earliest)
+            continue;
+        w->wake_for = earliest;
+        proto_put_wake(&w->out, in > 0 ? (uint32_t)(in * 1e6) : 0,
+                       (uint32_t)(spin * 1e6));
+    }
+}
+
 /* Place every queued task that has a free slot, then send the batches. */
 static int assign(xmpi_t *x)
 {
@@ -313,6 +356,7 @@ static int assign(xmpi_t *x)
             tess_errprintf(&x->err, "out of memory encoding tasks");
             rc = -1;
         }
+    announce_wake(x);
     for (int i = 0; i < x->nw; i++)
         if (flush_worker(x, &x->w[i]) < 0)
             rc = -1;
@@ -356,30 +400,47 @@ static void learn_duration(xmpi_t *x, uint32_t k, uint64_t start,
         x->kdur = d;
         x->nkdur = n;
     }
-    double s = (double)(end - start) * 1e-9;
-    x->kdur[k] = x->kdur[k] > 0 ? 0.8 * x->kdur[k] + 0.2 * s : s;
+    double s = (double)(end - start) * 1e-9, m = x->kdur[k];
+    /* a mean of recent runs; a run more than twice as long or short as
+     * it starts a new regime (another phase of the program) at once */
+    x->kdur[k] = m > 0 && s < 2 * m && 2 * s > m ? 0.8 * m + 0.2 * s : s;
 }
 
-/* How long the engine may sleep before a completion is expected: until
- * shortly before the earliest expected end of a task out (a margin of the
- * spin time and 5% of the task's length), 0 if one is due or unknown. */
-static double sleep_hint(const xmpi_t *x, double now)
+static int tasks_out(const xmpi_t *x)
 {
-    double earliest = 0, margin = 0;
+    for (int i = 0; i < x->nw; i++)
+        if (x->w[i].nout)
+            return 1;
+    return 0;
+}
+
+enum wait_plan { WAIT_BACKOFF = 0, WAIT_SLEEP = 1, WAIT_POLL = 2 };
+
+/* How the engine waits for the next completion: asleep (*s seconds)
+ * until the window around the earliest expected end of a task out, polling
+ * inside it, backing off as usual when a task out has no estimate or the
+ * earliest overran its window. */
+static enum wait_plan wait_plan(const xmpi_t *x, double now, double *s)
+{
+    double earliest = 0, dur = 0;
     for (int i = 0; i < x->nw; i++)
         for (int k = 0; k < x->w[i].nout; k++) {
             double e = x->w[i].out_tasks[k].expect;
             if (e <= 0)
-                return 0; /* no estimate: wait the usual way */
+                return WAIT_BACKOFF; /* no estimate */
             if (earliest == 0 || e < earliest) {
                 earliest = e;
-                margin = 0.05 * kernel_duration(x, x->w[i].out_tasks[k].t->kernel);
+                dur = kernel_duration(x, x->w[i].out_tasks[k].t->kernel);
             }
         }
     if (earliest == 0)
-        return 0;
-    double hint = earliest - now - margin - 1e-9 * (double)backoff_spin_ns();
-    return hint > 0 ? hint : 0;
+        return WAIT_BACKOFF;
+    double margin = wake_margin(dur);
+    if (now < earliest - margin) {
+        *s = earliest - margin - now;
+        return WAIT_SLEEP;
+    }
+    return now < earliest + margin ? WAIT_POLL : WAIT_BACKOFF;
 }
 
 static void handle_done(xmpi_t *x, int wi, preader_t *p)
@@ -510,18 +571,28 @@ static int receive(xmpi_t *x, int block, double until)
         double now = mono_now();
         if (until > 0 && now >= until)
             return 0;
-        /* asleep while no completion is due, spinning when one is */
-        double hint = sleep_hint(x, now);
-        if (hint > 0) {
+        /* asleep while no completion is due, polling when one is */
+        double hint = 0;
+        switch (wait_plan(x, now, &hint)) {
+        case WAIT_SLEEP:
             if (until > 0 && now + hint > until)
                 hint = until - now;
             if (hint > 0.02)
                 hint = 0.02;
             backoff_sleep((long)(hint * 1e9));
             backoff_reset(&b);
-            continue;
+            break;
+        case WAIT_POLL:
+            backoff_sleep(0);
+            backoff_reset(&b);
+            break;
+        case WAIT_BACKOFF:
+            /* a task out without a (right) estimate: it may end any
+             * moment; nothing out: idle, the long pauses */
+            b.max_ns = tasks_out(x) ? BACKOFF_ALERT_NS : BACKOFF_MAX_NS;
+            backoff_pause(&b);
+            break;
         }
-        backoff_pause(&b);
     }
 }
 
