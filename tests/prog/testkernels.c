@@ -35,7 +35,10 @@ int nap(const tess_args_t *a)
 /* crash(INOUT x f64 [n], int mode, int at): x += 1, except when x[0] == at
  * (the at-th call on a chain): mode 1 segfault, 2 abort, 3 exit(3),
  * 4 exit(0), 5 loop forever, 6 allocate without bound, 7 fail with a
- * message, 8 write "noise" lines on stderr then segfault. */
+ * message, 8 write "noise" lines on stderr then segfault, 9 fail with a
+ * message holding newlines, commas, quotes and record-like lines (the
+ * record must stay parseable). Before it crashes it says so on stderr
+ * ("crash: mode M at X"), which the failure message must quote. */
 int crash(const tess_args_t *a);
 
 int crash(const tess_args_t *a)
@@ -45,6 +48,10 @@ int crash(const tess_args_t *a)
     if (!x)
         return tess_args_fail(a, "crash(INOUT array, int mode, int at)");
     if ((int64_t)x[0] == at) {
+        if (mode != 8) {
+            fprintf(stderr, "crash: mode %d at %g\n", (int)mode, x[0]);
+            fflush(stderr);
+        }
         switch (mode) {
         case 1: {
             volatile int *p = NULL;
@@ -74,6 +81,9 @@ int crash(const tess_args_t *a)
             fflush(stderr);
             volatile int *p = NULL;
             return *p;
+        case 9:
+            return tess_args_fail(a, "bad value, \"%g\"\nstate: completed\n"
+                                  "exit_status: 0\r\n\tend", x[0]);
         }
     }
     for (int64_t i = 0; i < tess_args_numel(a, 0); i++)
@@ -101,3 +111,4 @@ int flaky(const tess_args_t *a)
         x[i] += 1;
     return 0;
 }
+
