@@ -274,6 +274,11 @@ static int make_run_dir(const wfopts_t *o, const wf_t *wf, char *out,
         if (rundir_make_unique(prefix, out, len, &err) < 0)
             goto fail;
     }
+    /* a new directory gets the same checks (free space) */
+    if (!o->run_dir && rundir_prepare(out, &err) < 0) {
+        rmdir(out);
+        goto fail;
+    }
     if (rundir_lock(out, lock, &err) < 0)
         goto fail;
     if (rundir_has_run(out)) {
