@@ -256,3 +256,114 @@ int runstatus_read(const char *run_dir, runstatus_t *s, tess_error_t *err)
     fclose(f);
     return 0;
 }
+
+/* ---- trace.csv ------------------------------------------------------------ */
+
+enum { TR_NONE, TR_DONE, TR_FAILED, TR_CANCELLED, TR_NOT_RUN, TR_IGNORED };
+
+static int trace_state(const char *w)
+{
+    static const struct {
+        const char *word;
+        int code;
+    } t[] = {{"ok", TR_DONE},           {"replayed", TR_DONE},
+             {"failed", TR_FAILED},     {"timeout", TR_FAILED},
+             {"crashed", TR_FAILED},    {"cancelled", TR_CANCELLED},
+             {"not-run", TR_NOT_RUN},   {"ignored", TR_IGNORED}};
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+        if (strcmp(w, t[i].word) == 0)
+            return t[i].code;
+    return TR_NONE;
+}
+
+#define TRACE_TASK_FIELD 0
+#define TRACE_STATE_FIELD 15
+
+int64_t runstatus_count_trace(const char *run_dir, runstatus_t *s)
+{
+    char path[PATH_MAX];
+    snprintf(path, sizeof(path), "%s/trace.csv", run_dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    uint8_t *last = NULL; /* state of each task's last attempt */
+    size_t cap = 0;
+    uint64_t max = 0;
+    char task[24] = "", state[24] = "", field[24];
+    size_t flen = 0, nfield = 0, row = 0;
+    int quoted = 0, c, prev = 0, rc = 0;
+    while ((c = getc(f)) != EOF) {
+        if (quoted) {
+            if (c == '"')
+                quoted = 0; /* a doubled quote reopens at once, below */
+            else if (flen + 1 < sizeof(field))
+                field[flen++] = (char)c;
+            prev = c;
+            continue;
+        }
+        if (c == '"') {
+            quoted = 1;
+            if (prev == '"' && flen + 1 < sizeof(field))
+                field[flen++] = '"';
+            prev = c;
+            continue;
+        }
+        prev = c;
+        if (c != ',' && c != '\n') {
+            if (c != '\r' && flen + 1 < sizeof(field))
+                field[flen++] = (char)c;
+            continue;
+        }
+        field[flen] = '\0';
+        if (nfield == TRACE_TASK_FIELD)
+            snprintf(task, sizeof(task), "%s", field);
+        else if (nfield == TRACE_STATE_FIELD)
+            snprintf(state, sizeof(state), "%s", field);
+        flen = 0;
+        nfield++;
+        if (c != '\n')
+            continue;
+        /* a complete row: the header and malformed rows count for nothing */
+        char *end;
+        uint64_t id = strtoull(task, &end, 10);
+        int st = trace_state(state);
+        if (row++ > 0 && nfield == 17 && *task && !*end && id > 0 &&
+            id < (1ULL << 40) && st != TR_NONE) {
+            if (id >= cap) {
+                size_t ncap = cap ? cap : 1024;
+                while (ncap <= id)
+                    ncap *= 2;
+                uint8_t *n = realloc(last, ncap);
+                if (!n) {
+                    rc = -1;
+                    break;
+                }
+                memset(n + cap, TR_NONE, ncap - cap);
+                last = n;
+                cap = ncap;
+            }
+            last[id] = (uint8_t)st;
+            if (id > max)
+                max = id;
+        }
+        nfield = 0;
+        task[0] = state[0] = '\0';
+    }
+    fclose(f);
+    if (rc < 0) {
+        free(last);
+        errno = ENOMEM;
+        return -1;
+    }
+    s->done = s->failed = s->cancelled = s->not_run = s->ignored = 0;
+    for (uint64_t i = 1; i <= max; i++)
+        switch (last[i]) {
+        case TR_DONE: s->done++; break;
+        case TR_FAILED: s->failed++; break;
+        case TR_CANCELLED: s->cancelled++; break;
+        case TR_NOT_RUN: s->not_run++; break;
+        case TR_IGNORED: s->ignored++; break;
+        }
+    free(last);
+    return (int64_t)max;
+}

@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -34,19 +35,30 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Lines of the job's stderr: passed on, copied to the log, and the first
- * line that explains an abnormal end kept. */
+/* Lines of the job's stderr: copied to the log, passed on line by line
+ * except mpirun's boxed notices (between lines of dashes: "mpirun noticed
+ * that process rank 1 ... exited on signal 9", "Primary job terminated
+ * normally, but ..."), which the launcher's one-line message replaces;
+ * the first line that explains an abnormal end is kept. */
 struct out {
     FILE *log;
-    char line[1024];
-    size_t len;
+    char *cur;         /* the line being read */
+    size_t len, cap;
+    int in_box;
+    char prev[256];    /* the last non-empty line before this one */
     char *why;
     size_t whylen;
 };
 
-static void scan_line(struct out *o)
+static const char *trim(const char *s)
 {
-    o->line[o->len] = '\0';
+    while (*s == ' ' || *s == '\t')
+        s++;
+    return s;
+}
+
+static void scan_line(struct out *o, const char *line)
+{
     if (o->why[0])
         return;
     static const char *const marks[] = {"exited on signal", "srun: error:",
@@ -54,29 +66,87 @@ static void scan_line(struct out *o)
                                         "Exit code:", "was killed",
                                         "Segmentation fault", "Killed"};
     for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
-        if (strstr(o->line, marks[i])) {
-            const char *s = o->line;
-            while (*s == ' ' || *s == '\t')
-                s++;
-            snprintf(o->why, o->whylen, "%s", s);
+        if (strstr(line, marks[i])) {
+            /* "Process name: [[j,1],2]" comes on the line before */
+            if (strcmp(marks[i], "Exit code:") == 0 && o->prev[0])
+                snprintf(o->why, o->whylen, "%s, %s", o->prev, trim(line));
+            else
+                snprintf(o->why, o->whylen, "%s", trim(line));
             return;
         }
 }
 
+/* o->cur holds one line (without its newline, or the end of the output). */
+static void end_line(struct out *o, int newline)
+{
+    o->cur[o->len] = '\0';
+    const char *line = o->cur;
+    size_t dashes = strspn(line, "-");
+    if (dashes >= 20 && line[dashes] == '\0') {
+        o->in_box = !o->in_box;
+    } else {
+        scan_line(o, line);
+        if (!o->in_box) {
+            o->cur[o->len] = '\n';
+            ssize_t w = write(2, o->cur, o->len + (size_t)newline);
+            (void)w;
+        }
+        if (*trim(line))
+            snprintf(o->prev, sizeof(o->prev), "%s", trim(line));
+    }
+    o->len = 0;
+}
+
 static void pass_on(struct out *o, const char *buf, size_t n)
 {
-    ssize_t w = write(2, buf, n);
-    (void)w;
     if (o->log)
         fwrite(buf, 1, n, o->log);
     for (size_t i = 0; i < n; i++) {
-        if (buf[i] == '\n') {
-            scan_line(o);
-            o->len = 0;
-        } else if (o->len + 1 < sizeof(o->line)) {
-            o->line[o->len++] = buf[i];
+        if (o->len + 2 > o->cap) {
+            size_t cap = o->cap ? 2 * o->cap : 1024;
+            char *c = realloc(o->cur, cap);
+            if (!c) { /* out of memory: pass it on unfiltered */
+                if (o->len)
+                    end_line(o, 0);
+                ssize_t w = write(2, buf + i, 1);
+                (void)w;
+                continue;
+            }
+            o->cur = c;
+            o->cap = cap;
         }
+        if (buf[i] == '\n')
+            end_line(o, 1);
+        else
+            o->cur[o->len++] = buf[i];
     }
+}
+
+/* Send sig to every child of this process (as a subreaper, orphans of
+ * the job become ours); returns how many there were. */
+static int signal_children(int sig)
+{
+    DIR *d = opendir("/proc/self/task");
+    int n = 0;
+    if (!d)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        char path[300];
+        snprintf(path, sizeof(path), "/proc/self/task/%s/children",
+                 e->d_name);
+        FILE *f = fopen(path, "r");
+        long pid;
+        while (f && fscanf(f, "%ld", &pid) == 1)
+            if (pid > 0 && kill((pid_t)pid, sig) == 0)
+                n++;
+        if (f)
+            fclose(f);
+    }
+    closedir(d);
+    return n;
 }
 
 /* Read what is there (or wait up to ms for it); 0 at end of file. */
@@ -178,22 +248,34 @@ int job_run(const job_spec_t *spec, job_result_t *r, tess_error_t *err)
         kill(-pid, SIGKILL);
         r->killed_group = 1;
     }
-    /* the rest of its stderr, as long as someone still holds the pipe */
-    for (double t0 = now(); open_pipe && now() - t0 < 2;)
+    /* its last words, while someone still holds the pipe */
+    for (double t0 = now(); open_pipe && now() - t0 < 1;)
         open_pipe = drain(pfd[0], &o, 100);
-    close(pfd[0]);
-    /* reap orphans reparented to us (bounded) */
+    /* Orphans reparented to us (ranks whose mpirun died, their executors)
+     * must not outlive the run; the job is over, nothing of it has a
+     * record to write any more (the launcher writes it): SIGKILL, until no
+     * child is left (bounded). */
     for (double t0 = now(); now() - t0 < 5;) {
+        if (signal_children(SIGKILL) > 0)
+            r->killed_group = 1;
         pid_t w = waitpid(-1, NULL, WNOHANG);
         if (w < 0 && errno == ECHILD)
             break;
         if (w <= 0) {
-            struct timespec ts = {0, 20000000L};
-            nanosleep(&ts, NULL);
+            if (open_pipe)
+                open_pipe = drain(pfd[0], &o, 20);
+            else {
+                struct timespec ts = {0, 20000000L};
+                nanosleep(&ts, NULL);
+            }
         }
     }
+    for (double t0 = now(); open_pipe && now() - t0 < 0.5;)
+        open_pipe = drain(pfd[0], &o, 50);
+    close(pfd[0]);
     if (o.len)
-        scan_line(&o);
+        end_line(&o, 0);
+    free(o.cur);
     if (o.log)
         fclose(o.log);
     for (int i = 0; i < 3; i++)

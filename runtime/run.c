@@ -399,6 +399,12 @@ int run_write_status(tess_run_t *run, const char *state, int exit_status,
     s.failed = run->failed;
     s.cancelled = run->cancelled;
     s.not_run = run->not_run;
+    if (exit_status >= 0) {
+        /* the run is over: what did not end (stopped while running, or
+         * never started) was not run */
+        s.not_run += s.running + s.ready + s.waiting;
+        s.running = s.ready = s.waiting = 0;
+    }
     s.ignored = run->ignored;
     s.retried = run->retried;
     s.replayed = run->replayed;
@@ -552,9 +558,11 @@ static void drain_stopped(tess_run_t *run)
 {
     dag_task_t *t;
     while ((t = dag_pop_ready(run->dag)) != NULL) {
+        int doomed = (t->flags & DAG_TASK_DOOMED) != 0;
         record_task(run->record, t, task_name(run, t),
-                    t->flags & DAG_TASK_DOOMED ? "cancelled" : "not-run", NULL,
-                    "not run: the run was stopped");
+                    doomed ? "cancelled" : "not-run", NULL,
+                    doomed ? "cancelled: an input could not be computed"
+                           : "not run: the run was stopped");
         if (t->flags & DAG_TASK_DOOMED)
             run->cancelled++;
         else

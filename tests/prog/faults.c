@@ -15,13 +15,19 @@
  *       "flaky" = flaky(x, MARKER) with retry (2 retries): its first run
  *       fails (creating MARKER), the next succeeds. Prints "x: ...".
  *
+ *   faults --silent
+ *       A rank that joins the MPI job and never says a word (an MPMD
+ *       worker that hangs at start): the engine must give up on it.
+ *
  * Exit status as tess_mpi_main(): 1 if the run failed, else 0.
  */
 #include "config.h"
 
+#include <mpi.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "tessera.h"
 
@@ -121,6 +127,12 @@ static int app(tess_run_t *run, int argc, char **argv, void *arg)
 int main(int argc, char **argv)
 {
     static const tess_kernel_def_t none[] = {{NULL, NULL}};
+    if (argc > 1 && strcmp(argv[1], "--silent") == 0) {
+        MPI_Init(&argc, &argv);
+        sleep(600); /* until the job is ended */
+        MPI_Finalize();
+        return 0;
+    }
     tess_config_t cfg;
     tess_config_init(&cfg);
     cfg.nthreads = 1;                         /* workers of one slot */
