@@ -45,6 +45,7 @@ struct tess_run {
     volatile sig_atomic_t cancel_signal; /* tess_run_cancel() (any thread,
                                             signal handlers): the signal */
     int status_final;   /* the last status was written */
+    int program_status; /* the program's exit status (run_set_exit) */
     char name[256];     /* for the record: workflow or program */
     int64_t total;      /* tasks the program will submit, -1 unknown */
     double started;     /* wall clock */
@@ -188,6 +189,11 @@ void run_set_total(tess_run_t *run, int64_t total)
     run->total = total;
 }
 
+void run_set_exit(tess_run_t *run, int status)
+{
+    run->program_status = status;
+}
+
 tess_run_t *run_create(const tess_config_t *cfg, run_exec_f make_exec,
                        void *arg, tess_error_t *err)
 {
@@ -294,9 +300,16 @@ int tess_run_destroy(tess_run_t *run, tess_error_t *err)
         rc = -1;
     }
     run->record = NULL;
-    if (run->cfg.run_dir && run->dag && !run->status_final)
-        run_write_status(run, rc == 0 ? "completed" : run_state(run),
-                         rc == 0 ? 0 : 1, run->error);
+    if (run->cfg.run_dir && run->dag && !run->status_final) {
+        /* the program's own verdict counts too (tess_mpi_main) */
+        int code = run->program_status > 0 ? run->program_status : rc ? 1 : 0;
+        const char *state = code == 0 ? "completed" : run_state(run);
+        char msg[64];
+        snprintf(msg, sizeof(msg), "the program ended with exit status %d",
+                 code);
+        run_write_status(run, strcmp(state, "running") ? state : "failed",
+                         code, run->error[0] || !code ? run->error : msg);
+    }
     /* The dag frees versions through the executor: dag first. */
     dag_destroy(run->dag);
     run->dag = NULL;

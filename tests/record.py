@@ -9,7 +9,8 @@
         trace state (not-run as TR_not_run), TR_tasks (distinct ids).
         Exit 1 with the reason on a malformed record.
     record.py RUN_DIR FIELD [NAME=VALUE...]
-        Print FIELD of every trace row whose fields match, one per line.
+        Print FIELD of every trace row whose fields match, one per line
+        (backslash, newline, carriage return and tab escaped as \\ \n \r \t).
 
 A status file must hold one "key: value" per line, keys [a-z_]+, each key
 once (except worker), state and exit_status consistent; a trace row has
@@ -139,7 +140,8 @@ def main():
         want = dict(a.split("=", 1) for a in sys.argv[3:])
         for d in trace(run_dir):
             if all(d.get(k) == v for k, v in want.items()):
-                print(d[field].replace("\n", "\\n"))
+                print(d[field].replace("\\", "\\\\").replace("\n", "\\n")
+                      .replace("\r", "\\r").replace("\t", "\\t"))
         return
     st = status(run_dir)
     rows = trace(run_dir)

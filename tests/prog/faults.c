@@ -15,6 +15,10 @@
  *       "flaky" = flaky(x, MARKER) with retry (2 retries): its first run
  *       fails (creating MARKER), the next succeeds. Prints "x: ...".
  *
+ *   faults RUN_DIR undefined
+ *       x = 4 elements without an initial value (TESS_UNDEFINED); "fill"
+ *       writes x[0:2], then "bump" = nap(x, 0) reads all of x: the unwritten
+ *       x[2:4] is an error naming the array and region, not zeros.
  *   faults --silent
  *       A rank that joins the MPI job and never says a word (an MPMD
  *       worker that hangs at start): the engine must give up on it.
@@ -110,6 +114,23 @@ static int retry_mode(tess_run_t *run, const char *marker)
     return 0;
 }
 
+static int undefined_mode(tess_run_t *run)
+{
+    tess_error_t err;
+    int64_t shape[1] = {4}, start[1] = {0}, count[1] = {2};
+    tess_data_t x = tess_array(run, "x", TESS_F64, 1, shape, TESS_UNDEFINED,
+                               &err);
+    tess_task_opts_t f = {.name = "fill"}, b = {.name = "bump"};
+    tess_param_t p1[2] = {tess_region(TESS_OUT, x, 1, start, count),
+                          tess_double(1.5)};
+    tess_param_t p2[2] = {tess_inout(x), tess_int(0)};
+    if (!x || submit(run, "test_kernels:fill", &f, 2, p1) < 0 ||
+        submit(run, "test_kernels:nap", &b, 2, p2) < 0)
+        return 2;
+    show(run, "x", x);
+    return 0;
+}
+
 static int app(tess_run_t *run, int argc, char **argv, void *arg)
 {
     (void)arg;
@@ -119,6 +140,8 @@ static int app(tess_run_t *run, int argc, char **argv, void *arg)
                           argc > 5 ? atof(argv[5]) : 0);
     if (strcmp(mode, "retry") == 0 && argc > 3)
         return retry_mode(run, argv[3]);
+    if (strcmp(mode, "undefined") == 0)
+        return undefined_mode(run);
     fprintf(stderr, "usage: faults RUN_DIR crash MODE POLICY [TIMEOUT] | "
             "faults RUN_DIR retry MARKER\n");
     return 2;

@@ -5,6 +5,7 @@
  *   nap(INOUT x f64 [n], int ms): sleeps ms milliseconds, then x += 1
  *   crash(INOUT x, int mode, int at): crashes in a chosen way at one call
  *   flaky(INOUT x, string marker): fails once, then succeeds
+ *   fill(OUT x f64, float v): every element v
  */
 #include "config.h"
 
@@ -112,3 +113,16 @@ int flaky(const tess_args_t *a)
     return 0;
 }
 
+
+/* fill(OUT x f64 [...], float v): x = v everywhere. */
+int fill(const tess_args_t *a);
+
+int fill(const tess_args_t *a)
+{
+    double *x = tess_args_data(a, 0);
+    if (!x)
+        return tess_args_fail(a, "fill(OUT array, float v)");
+    for (int64_t i = 0; i < tess_args_numel(a, 0); i++)
+        x[i] = tess_args_double(a, 1);
+    return 0;
+}
