@@ -171,6 +171,22 @@ int runstatus_write(const char *run_dir, const runstatus_t *s,
     return 0;
 }
 
+int runstatus_is_final(const char *run_dir)
+{
+    char path[PATH_MAX], line[8192]; /* longer than any line before it */
+    int final = 0;
+    snprintf(path, sizeof(path), "%s/status.txt", run_dir);
+    FILE *f = fopen(path, "r");
+    while (f && fgets(line, sizeof(line), f))
+        if (strncmp(line, "exit_status: ", 13) == 0) {
+            final = line[13] >= '0' && line[13] <= '9';
+            break;
+        }
+    if (f)
+        fclose(f);
+    return final;
+}
+
 static void copy(char *dst, size_t len, const char *v)
 {
     snprintf(dst, len, "%s", strcmp(v, "-") == 0 ? "" : v);

@@ -74,6 +74,10 @@ int runstatus_read(const char *run_dir, runstatus_t *s, tess_error_t *err);
  * its own: the trace is flushed more often than status.txt. */
 int64_t runstatus_count_trace(const char *run_dir, runstatus_t *s);
 
+/* 1 if RUN_DIR/status.txt says the run is over (an exit status), 0 if
+ * not or there is none. */
+int runstatus_is_final(const char *run_dir);
+
 /* Escape text for one line (\\ \n \r \t, other control bytes as \xHH)
  * into buf; truncates at a character boundary. Returns buf. */
 char *runstatus_escape(const char *text, char *buf, size_t len);

@@ -372,8 +372,9 @@ static int final_record(const char *run_dir, const wf_t *wf,
         (code == 0 || code == 1 || code == 2) && !jr->signal_received)
         return code; /* the engine said it all */
     if (have && st.exit_status >= 0 && jr->signal_received &&
-        strcmp(st.state, "cancelled") == 0)
-        return 1;
+        (strcmp(st.state, "cancelled") == 0 ||
+         strcmp(st.state, "stopped-wall-time") == 0))
+        return 1; /* the engine stopped in time and said so */
     if (!have) {
         runstatus_init(&st);
         snprintf(st.run_dir, sizeof(st.run_dir), "%s", run_dir);

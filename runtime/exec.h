@@ -101,6 +101,10 @@ typedef struct exec_ops {
 
 struct exec {
     const exec_ops_t *ops;
+    /* Set by the run before it frees the versions of a run that did not
+     * complete: version_free then leaves the files of done versions
+     * (fragments, file versions) in the run directory, for a resume. */
+    int keep_files;
 };
 
 /* The local executor: nthreads slots running kernels in this process, or

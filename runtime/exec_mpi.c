@@ -562,14 +562,15 @@ static void xm_version_free(exec_t *e, dag_version_t *v)
     struct mver *m = v->payload;
     if (!m)
         return;
+    int keep = e->keep_files && v->state == DAG_V_DONE;
     if (m->loc == LOC_FRAG) {
         char path[PATH_MAX];
-        if (h5frag_path(path, sizeof(path), x->run_dir, v->data->id,
-                        v->number) == 0)
+        if (!keep && h5frag_path(path, sizeof(path), x->run_dir, v->data->id,
+                                 v->number) == 0)
             h5frag_remove(path);
         if (m->owner >= 0)
             proto_drop_pair(&x->w[m->owner].drops, v->data->id, v->number);
-    } else if (m->loc == LOC_PATH && v->number > 0) {
+    } else if (m->loc == LOC_PATH && v->number > 0 && !keep) {
         unlink(m->path);
     }
     free(m->data);

@@ -495,8 +495,8 @@ static int xt_init_version(exec_t *x, dag_version_t *v, void *buf,
 
 static void xt_version_free(exec_t *x, dag_version_t *v)
 {
-    (void)x;
-    if (v->data->kind == DAG_FILE && v->number > 0 && v->payload)
+    if (v->data->kind == DAG_FILE && v->number > 0 && v->payload &&
+        !(x->keep_files && v->state == DAG_V_DONE))
         unlink(v->payload);
     free(v->payload);
     v->payload = NULL;

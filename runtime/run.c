@@ -310,7 +310,10 @@ int tess_run_destroy(tess_run_t *run, tess_error_t *err)
         run_write_status(run, strcmp(state, "running") ? state : "failed",
                          code, run->error[0] || !code ? run->error : msg);
     }
-    /* The dag frees versions through the executor: dag first. */
+    /* The dag frees versions through the executor: dag first. A run that
+     * stopped early keeps what its completed tasks wrote. */
+    if (run->exec && run->dag && run_failed(run))
+        run->exec->keep_files = 1;
     dag_destroy(run->dag);
     run->dag = NULL;
     if (run->exec)
@@ -457,7 +460,10 @@ static void periodic(tess_run_t *run)
     } else if (run->rate == 0 && now > run->rate_t0) {
         run->rate = (double)(n - run->rate_n0) / (now - run->rate_t0);
     }
-    if (run->cfg.run_dir && !run->status_final)
+    /* a final record (the launcher's, when the job is being killed) is
+     * never replaced by progress */
+    if (run->cfg.run_dir && !run->status_final &&
+        !runstatus_is_final(run->cfg.run_dir))
         run_write_status(run, "running", -1, run->error);
 }
 
@@ -649,8 +655,19 @@ int run_progress(tess_run_t *run, int block)
 {
     if (dispatch_ready(run) < 0)
         return -1;
-    if (run->stop == STOP_CANCEL) {
-        /* cancelled: no waiting for the running tasks */
+    if (run->stop == STOP_CANCEL ||
+        (run->stop == STOP_DEADLINE && run->cancel_signal)) {
+        /* cancelled, or the time limit's signal came while the running
+         * tasks finish after a wall-time stop: no waiting for them */
+        if (run->stop == STOP_DEADLINE) {
+            char buf[300];
+            snprintf(buf, sizeof(buf), "stopped at the wall-time limit (%s): "
+                     "%llu tasks done, %llu running were stopped",
+                     strsignal(run->cancel_signal),
+                     (unsigned long long)run->done_ok,
+                     (unsigned long long)run->running);
+            run_fail(run, "%s", buf);
+        }
         periodic(run);
         return -1;
     }

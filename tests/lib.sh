@@ -93,7 +93,7 @@ survivors() {
         set -- $_now
         [ "$1" = Z ] && continue
         _start=$(echo "$_now" | cut -d' ' -f20)
-        [ "$_p:$_start" = "$_ps" ] && echo "$_p ($(tr '\0' ' ' < "/proc/$_p/cmdline" 2>/dev/null | cut -c1-80))"
+        [ "$_p:$_start" = "$_ps" ] && echo "$_p ($({ tr '\0' ' ' < "/proc/$_p/cmdline"; } 2>/dev/null | cut -c1-80))"
     done
     return 0
 }

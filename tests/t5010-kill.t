@@ -18,11 +18,11 @@ host=$(hostname)
 rank_pid() {
     for ps in $2; do
         p=${ps%%:*}
-        if tr '\0' '\n' < "/proc/$p/environ" 2>/dev/null |
+        if { tr '\0' '\n' < "/proc/$p/environ"; } 2>/dev/null |
             grep -qx "OMPI_COMM_WORLD_RANK=$1"; then
             # the rank itself, not a child that inherited its environment
             pp=$(sed 's/.*) //' "/proc/$p/stat" | cut -d' ' -f2)
-            tr '\0' '\n' < "/proc/$pp/environ" 2>/dev/null |
+            { tr '\0' '\n' < "/proc/$pp/environ"; } 2>/dev/null |
                 grep -qx "OMPI_COMM_WORLD_RANK=$1" || { echo "$p"; return; }
         fi
     done

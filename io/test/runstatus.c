@@ -85,6 +85,11 @@ static void test_round_trip(void)
     CU_ASSERT_EQUAL(states, 1);
     CU_ASSERT_EQUAL(exits, 1);
     CU_ASSERT_EQUAL(tmpdir_count(dir, ".tmp."), 0);
+    CU_ASSERT_EQUAL(runstatus_is_final(dir), 1);
+    s.exit_status = -1;
+    CU_ASSERT_EQUAL(runstatus_write(dir, &s, &err), 0);
+    CU_ASSERT_EQUAL(runstatus_is_final(dir), 0);
+    CU_ASSERT_EQUAL(runstatus_is_final("/nonexistent/dir"), 0);
     /* an unwritable directory: -1, the old file untouched */
     CU_ASSERT_EQUAL(runstatus_write("/nonexistent/dir", &s, &err), -1);
     CU_ASSERT_EQUAL(runstatus_read("/nonexistent/dir", &r, &err), -1);
