@@ -126,8 +126,11 @@ int box_copy(size_t elsize, int rank, const void *src,
     }
 }
 
-char *box_format(char *buf, size_t len, int rank, const int64_t *start,
-                 const int64_t *count)
+/* Format into buf[len] one entry per dimension: "[s:e, s:e]" for a box
+ * (@p count given), "AxB" for a shape (@p count NULL, @p start the shape).
+ * Truncated to fit; a bad rank counts as 0. */
+static char *format(char *buf, size_t len, int rank, const int64_t *start,
+                    const int64_t *count)
 {
     size_t used = 0;
     if (len == 0)
@@ -137,7 +140,12 @@ char *box_format(char *buf, size_t len, int rank, const int64_t *start,
         rank = 0;
     for (int d = 0; d <= rank && used < len; d++) {
         int n;
-        if (d == rank)
+        if (!count && d == rank)
+            break;
+        if (!count)
+            n = snprintf(buf + used, len - used, "%s%lld", d ? "x" : "",
+                         (long long)start[d]);
+        else if (d == rank)
             n = snprintf(buf + used, len - used, "%s]", rank ? "" : "[");
         else
             n = snprintf(buf + used, len - used, "%s%lld:%lld",
@@ -150,22 +158,15 @@ char *box_format(char *buf, size_t len, int rank, const int64_t *start,
     return buf;
 }
 
+char *box_format(char *buf, size_t len, int rank, const int64_t *start,
+                 const int64_t *count)
+{
+    return format(buf, len, rank, start, count);
+}
+
 char *box_format_shape(char *buf, size_t len, int rank, const int64_t *shape)
 {
-    size_t used = 0;
-    if (len == 0)
-        return buf;
-    buf[0] = '\0';
-    if (rank < 0 || rank > TESS_MAX_RANK)
-        rank = 0;
-    for (int d = 0; d < rank && used < len; d++) {
-        int n = snprintf(buf + used, len - used, "%s%lld", d ? "x" : "",
-                         (long long)shape[d]);
-        if (n < 0)
-            break;
-        used += (size_t)n;
-    }
-    return buf;
+    return format(buf, len, rank, shape, NULL);
 }
 
 size_t box_slabs_init(box_slabs_t *it, int rank, const int64_t *start,

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -433,14 +434,6 @@ static int check_param(const dag_t *dag, int i, const tess_param_t *p,
         region_full(reg, d->rank, d->shape);
         reg->start[0] = p->start[0];
         reg->count[0] = p->count[0];
-        if (!region_within(reg, d->rank, d->shape)) {
-            errno = ERANGE;
-            return tess_errprintf(err,
-                                  "task %s: parameter %d (%s): rows %s are "
-                                  "outside the array",
-                                  kname, i, d->name,
-                                  region_format(reg, buf, sizeof(buf)));
-        }
     } else {
         if (d->kind == DAG_FILE || p->rank != d->rank) {
             errno = EINVAL;
@@ -452,14 +445,15 @@ static int check_param(const dag_t *dag, int i, const tess_param_t *p,
         reg->rank = p->rank;
         memcpy(reg->start, p->start, sizeof(int64_t) * (size_t)p->rank);
         memcpy(reg->count, p->count, sizeof(int64_t) * (size_t)p->rank);
-        if (!region_within(reg, d->rank, d->shape)) {
-            errno = ERANGE;
-            return tess_errprintf(err,
-                                  "task %s: parameter %d (%s): region %s is "
-                                  "outside the array",
-                                  kname, i, d->name,
-                                  region_format(reg, buf, sizeof(buf)));
-        }
+    }
+    if (p->rank != 0 && !region_within(reg, d->rank, d->shape)) {
+        bool rows = p->rank == TESS_ROWS_RANK;
+        errno = ERANGE;
+        return tess_errprintf(err, "task %s: parameter %d (%s): %s %s %s "
+                              "outside the array", kname, i, d->name,
+                              rows ? "rows" : "region",
+                              region_format(reg, buf, sizeof(buf)),
+                              rows ? "are" : "is");
     }
     *dout = d;
     return 0;

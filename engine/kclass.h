@@ -33,11 +33,14 @@ typedef struct kclass {
 
 typedef struct kclasses kclasses_t;
 
+/* An empty table. NULL/ENOMEM. Caller destroys. */
 kclasses_t *kclasses_create(void);
+/* Free the table and its classes. Accepts NULL; preserves errno. */
 void kclasses_destroy(kclasses_t *t);
 
 /* The class equal to spec (created on first use: strings and the
- * implementations are copied, spec is borrowed). cpus < 1 counts as 1.
+ * implementations are copied, spec is borrowed; borrowed until
+ * kclasses_destroy()). cpus below 1 count as 1, a negative memory as none.
  * NULL/ENOMEM. */
 const kclass_t *kclasses_intern(kclasses_t *t, const kclass_t *spec);
 

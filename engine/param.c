@@ -6,11 +6,18 @@
 
 #include "tessera.h"
 
-static tess_param_t data_param(tess_dir_t dir, tess_data_t data)
+/* A parameter of @p kind, every other field zero. */
+static tess_param_t param_of(tess_param_kind_t kind)
 {
     tess_param_t p;
     memset(&p, 0, sizeof(p));
-    p.kind = TESS_P_DATA;
+    p.kind = kind;
+    return p;
+}
+
+static tess_param_t data_param(tess_dir_t dir, tess_data_t data)
+{
+    tess_param_t p = param_of(TESS_P_DATA);
     p.dir = dir;
     p.data = data;
     return p;
@@ -59,27 +66,21 @@ tess_param_t tess_rows(tess_dir_t dir, tess_data_t data, int64_t row_start,
 
 tess_param_t tess_int(int64_t value)
 {
-    tess_param_t p;
-    memset(&p, 0, sizeof(p));
-    p.kind = TESS_P_INT;
+    tess_param_t p = param_of(TESS_P_INT);
     p.value.i = value;
     return p;
 }
 
 tess_param_t tess_double(double value)
 {
-    tess_param_t p;
-    memset(&p, 0, sizeof(p));
-    p.kind = TESS_P_DOUBLE;
+    tess_param_t p = param_of(TESS_P_DOUBLE);
     p.value.d = value;
     return p;
 }
 
 tess_param_t tess_string(const char *value)
 {
-    tess_param_t p;
-    memset(&p, 0, sizeof(p));
-    p.kind = TESS_P_STRING;
+    tess_param_t p = param_of(TESS_P_STRING);
     p.value.s = value;
     return p;
 }

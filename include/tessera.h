@@ -22,6 +22,10 @@
  *
  * Threading: a run is driven from one thread (the one that calls the API);
  * kernels run on executor threads or other processes.
+ *
+ * ABI: the layout of every struct below changes only together with the
+ * library's soname (libtessera.so.N); options added in between are new
+ * functions. See docs/api.md, "ABI".
  */
 #ifndef TESSERA_H
 #define TESSERA_H
@@ -203,6 +207,12 @@ typedef struct tess_config {
     double deadline_margin; /**< seconds kept before the deadline (0: 30) */
     tess_isolation_t isolation; /**< where kernels run (see
                                      tess_isolation_t) */
+    int resume;            /**< 1: continue the run recorded in run_dir
+                                (also TESS_RESUME=1): tasks its journal
+                                has as completed are not run again, their
+                                outputs are reused; the program must
+                                submit the same tasks in the same order
+                                (see docs/api.md, "Resume") */
 } tess_config_t;
 
 void tess_config_init(tess_config_t *cfg);
@@ -395,6 +405,246 @@ typedef struct tess_stats {
 } tess_stats_t;
 
 void tess_run_stats(const tess_run_t *run, tess_stats_t *stats);
+
+/* ------------------------------------------------------------------ */
+/* The store: named persistent objects shared by applications          */
+/* ------------------------------------------------------------------ */
+
+/*
+ * A store is a directory on a (shared) file system holding named objects
+ * that outlive the run that made them (docs/store.md). An object is a
+ * named collection of blocks: arrays of one element type and rank, each
+ * identified by a block id (>= 0) and placed at a position (start) of an
+ * optional whole array, e.g. the neurons of NeuronData in blocks of rows,
+ * or one block per block pair of Correlation. Blocks are committed one by
+ * one, atomically, and never change; an object is under construction
+ * until its producer marks it complete. Consumers may open an object
+ * before or while it is produced and wait for its blocks.
+ *
+ * Errors: NULL/-1 with errno and @p err (may be NULL) naming the store,
+ * the object and the block. errno values: EINVAL bad name or arguments;
+ * ENOENT no such object (or block); EEXIST the name or block exists
+ * already; EROFS the object is complete (no more blocks); ESTALE the
+ * object was deleted since it was opened; EPIPE its producer ended
+ * without completing it; ETIMEDOUT a wait timed out; EPROTO an entry of
+ * the store that is not a Tessera object, or a newer format; others as
+ * the file system reports them (EACCES, ENOSPC, EIO).
+ *
+ * Threads: a handle is used by one thread at a time; distinct handles
+ * may be used from several threads at once.
+ */
+
+/** A store (a directory). */
+typedef struct tess_store tess_store_t;
+/** An object of a store opened by this process. */
+typedef struct tess_store_obj tess_store_obj_t;
+/** An iteration over the blocks of an object. */
+typedef struct tess_store_iter tess_store_iter_t;
+
+/** Longest object name, in bytes. */
+#define TESS_STORE_NAME_MAX 128
+
+/** tess_store_open(): create the store directory (and its parents) if
+ *  it does not exist. */
+#define TESS_STORE_CREATE 0x1u
+
+/** Open the store in directory @p dir; NULL: $TESSERA_STORE if set and
+ *  not empty, else $HOME/.tessera/store. Without TESS_STORE_CREATE the
+ *  directory must exist (ENOENT). Any directory is a store; an empty one
+ *  is an empty store. Caller closes with tess_store_close(). */
+tess_store_t *tess_store_open(const char *dir, unsigned flags,
+                              tess_error_t *err);
+
+/** Close a store. Its objects must be closed first. Accepts NULL;
+ *  preserves errno. */
+void tess_store_close(tess_store_t *store);
+
+/** The store's directory (absolute). Borrowed until tess_store_close(). */
+const char *tess_store_dir(const tess_store_t *store);
+
+/** 0 if @p name is a valid object name: 1 to TESS_STORE_NAME_MAX bytes of
+ *  A-Z a-z 0-9 '.' '_' '-', the first a letter or a digit. Else -1,
+ *  errno EINVAL, @p err saying why (non-printable bytes shown as \xNN). */
+int tess_store_check_name(const char *name, tess_error_t *err);
+
+/** tess_store_spec_t flags: blocks are not fsynced before they become
+ *  visible. Still atomic for readers and against the death of the
+ *  producer, not against an operating-system crash (scratch stores). */
+#define TESS_STORE_NOSYNC 0x1u
+
+/** What a new object holds and where it comes from. */
+typedef struct tess_store_spec {
+    tess_type_t type;        /**< element type of every block */
+    int rank;                /**< rank of every block, 1..TESS_MAX_RANK */
+    const int64_t *shape;    /**< the whole array the blocks lie in (rank
+                                  entries), NULL if none */
+    int64_t nblocks;         /**< blocks expected (checked at completion),
+                                  0 if not known */
+    const char *workflow;    /**< provenance: producing workflow, its run
+                                  directory and parameters; NULL: none */
+    const char *run;
+    const char *params;
+    unsigned flags;          /**< TESS_STORE_NOSYNC */
+} tess_store_spec_t;
+
+/** Create the object @p name, under construction, with this process as
+ *  its producer (until tess_store_obj_close() or the process ends). Of
+ *  several processes creating one name at once, anywhere, exactly one
+ *  succeeds; the others get EEXIST and a message naming the creator.
+ *  Caller closes the handle. */
+tess_store_obj_t *tess_store_create(tess_store_t *store, const char *name,
+                                    const tess_store_spec_t *spec,
+                                    tess_error_t *err);
+
+/** Open the existing object @p name. If it does not exist, wait up to
+ *  @p timeout_s seconds for it to be created (0: do not wait; ENOENT or
+ *  ETIMEDOUT). Caller closes with tess_store_obj_close(). */
+tess_store_obj_t *tess_store_obj_open(tess_store_t *store, const char *name,
+                                      double timeout_s, tess_error_t *err);
+
+/** Close an object handle (a producer's object stays as it is: complete,
+ *  or incomplete if not completed). Accepts NULL; preserves errno. */
+void tess_store_obj_close(tess_store_obj_t *obj);
+
+/** Commit block @p block of @p obj: @p count elements (the block's shape,
+ *  rank entries) from the dense row-major @p buf, at position @p start
+ *  of the whole array (NULL: zeros). Written to a temporary file, synced,
+ *  then made visible at once and for good: readers see the whole block
+ *  or nothing. Any process may commit blocks of an object under
+ *  construction. EEXIST if the block exists, EROFS if the object is
+ *  complete, ESTALE if it was deleted, EINVAL if the type, rank or box do
+ *  not fit the object. @p buf is only read. */
+int tess_store_put(tess_store_obj_t *obj, int64_t block,
+                   const int64_t *start, const int64_t *count,
+                   const void *buf, tess_error_t *err);
+
+/** Mark the object complete: its block list is fixed (the blocks
+ *  committed so far), made durable, and consumers' iterations end. Call
+ *  it after every tess_store_put() of the object has returned (a block
+ *  committed later is not part of the object); completing a complete
+ *  object does nothing. EINVAL if the spec announced another number of
+ *  blocks than were committed (the object stays under construction). */
+int tess_store_complete(tess_store_obj_t *obj, tess_error_t *err);
+
+/** State of an object. */
+typedef enum tess_store_state {
+    TESS_STORE_BUILDING = 1,   /**< under construction, producer alive */
+    TESS_STORE_COMPLETE = 2,   /**< complete: the block list is final */
+    TESS_STORE_INCOMPLETE = 3, /**< its producer ended without completing
+                                    it: it never will be */
+    TESS_STORE_DELETED = 4,    /**< deleted since the handle was opened */
+} tess_store_state_t;
+
+/** Name of a state ("building", "complete", "incomplete", "deleted"). */
+const char *tess_store_state_name(tess_store_state_t state);
+
+/** What tess_store_info() reports. Strings are borrowed from the handle
+ *  until the next tess_store_info() or tess_store_obj_close(). */
+typedef struct tess_store_info {
+    const char *name;
+    const char *id;          /**< unique id of this incarnation of the name */
+    tess_store_state_t state;
+    tess_type_t type;
+    int rank;
+    int has_shape;           /**< shape is the whole array's (else zeros) */
+    int64_t shape[TESS_MAX_RANK];
+    int64_t nblocks_expected; /**< 0 if not announced */
+    int64_t nblocks;         /**< blocks committed (complete: final) */
+    int64_t bytes;           /**< bytes of their elements; -1 unless
+                                  complete (see tess_store_blocks()) */
+    const char *user;        /**< creator: user, host, pid */
+    const char *host;
+    long pid;
+    const char *created;     /**< UTC, ISO 8601 */
+    const char *completed;   /**< "" unless complete */
+    const char *workflow;    /**< provenance, "" if none */
+    const char *run;
+    const char *params;
+    int format;              /**< on-disk format version */
+    int producer_alive;      /**< 1 alive, 0 gone (and for complete
+                                  objects), -1 unknown (file system
+                                  without locks; see docs/store.md) */
+} tess_store_info_t;
+
+/** Describe @p obj now (the state is re-read from the store). */
+int tess_store_info(tess_store_obj_t *obj, tess_store_info_t *info,
+                    tess_error_t *err);
+
+/** One block: its id, position in the whole array, shape, element bytes. */
+typedef struct tess_store_block {
+    int64_t id;
+    int rank;
+    int64_t start[TESS_MAX_RANK];
+    int64_t count[TESS_MAX_RANK];
+    int64_t bytes;
+} tess_store_block_t;
+
+/** tess_store_blocks(): wait for blocks while the object is built. */
+#define TESS_STORE_WAIT 0x1u
+
+/** Iterate over the blocks of @p obj. A complete object yields its block
+ *  list in id order. Without TESS_STORE_WAIT an object under construction
+ *  yields the blocks committed now; with it, also the blocks committed
+ *  later, each once, until the object is complete (then the iteration
+ *  ends), its producer ends without completing it (EPIPE), or no new
+ *  block comes for @p timeout_s seconds (ETIMEDOUT; <= 0: no limit).
+ *  Waits do not busy-wait (docs/store.md). Caller destroys. */
+tess_store_iter_t *tess_store_blocks(tess_store_obj_t *obj, unsigned flags,
+                                     double timeout_s, tess_error_t *err);
+
+/** The next block into @p blk: 1, or 0 at the end, or -1 (errno, err). */
+int tess_store_next(tess_store_iter_t *it, tess_store_block_t *blk,
+                    tess_error_t *err);
+
+/** Free an iteration. Accepts NULL; preserves errno. */
+void tess_store_iter_destroy(tess_store_iter_t *it);
+
+/** Describe block @p block of @p obj (ENOENT if not committed). */
+int tess_store_block_info(tess_store_obj_t *obj, int64_t block,
+                          tess_store_block_t *blk, tess_error_t *err);
+
+/** Wait until block @p block of @p obj is committed: 0 once it is;
+ *  -1 with ENOENT if the object is complete without it, EPIPE if its
+ *  producer ended without committing it, ESTALE if the object was
+ *  deleted, ETIMEDOUT after @p timeout_s seconds (<= 0: no limit). */
+int tess_store_wait(tess_store_obj_t *obj, int64_t block, double timeout_s,
+                    tess_error_t *err);
+
+/** Read block @p block of @p obj whole into @p buf (its elements, dense,
+ *  row-major). A block deleted under the reader gives ESTALE, never
+ *  other data. */
+int tess_store_read(tess_store_obj_t *obj, int64_t block, void *buf,
+                    tess_error_t *err);
+
+/** Read the box @p start/@p count (whole-array coordinates, inside the
+ *  block) of block @p block into the dense row-major @p buf of shape
+ *  @p count. ERANGE if the box is not inside the block. */
+int tess_store_read_box(tess_store_obj_t *obj, int64_t block,
+                        const int64_t *start, const int64_t *count,
+                        void *buf, tess_error_t *err);
+
+/** Delete the object @p name: its name disappears at once (a new object
+ *  may take it), then its files are removed. Readers that have it open
+ *  finish the block they are reading and get ESTALE after; its producer
+ *  gets ESTALE at its next commit. ENOENT if there is no such object. */
+int tess_store_delete(tess_store_t *store, const char *name,
+                      tess_error_t *err);
+
+/** Called by tess_store_foreach() with each object name; non-zero stops. */
+typedef int (*tess_store_name_f)(const char *name, void *arg);
+
+/** Call @p fn for each object of the store, in name order (entries that
+ *  are not objects are skipped). Returns 0, or @p fn's non-zero value,
+ *  or -1 on error. */
+int tess_store_foreach(tess_store_t *store, tess_store_name_f fn, void *arg,
+                       tess_error_t *err);
+
+/** Remove what crashes left behind: files of deleted objects whose
+ *  removal was interrupted, objects whose creator died before naming
+ *  them, temporary files of dead writers in objects that are complete or
+ *  whose producer is gone. Touches nothing else of a named object.
+ *  Returns the number of entries removed, -1 on error. */
+int tess_store_gc(tess_store_t *store, tess_error_t *err);
 
 #ifdef __cplusplus
 }

@@ -23,43 +23,63 @@ char *filever_path(const char *workdir, uint64_t data_id, uint32_t version,
     return path;
 }
 
+/* Fill @p err with "WHAT PATH: strerror(errno)", keep errno; -1. */
+static int sys_fail(tess_error_t *err, const char *what, const char *path)
+{
+    return tess_errprintf(err, "%s %s: %s", what, path, strerror(errno));
+}
+
+/* Write all of buf[0..n) to @p fd. 0, or -1 with errno. */
+static int write_all(int fd, const char *buf, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, buf, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0)
+            return -1;
+        buf += w;
+        n -= (size_t)w;
+    }
+    return 0;
+}
+
 int filever_copy(const char *from, const char *to, tess_error_t *err)
 {
     char buf[65536];
-    int in = open(from, O_RDONLY), out;
-    if (in < 0) {
-        tess_errprintf(err, "cannot read %s: %s", from, strerror(errno));
-        return -1;
-    }
-    out = open(to, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int in = open(from, O_RDONLY | O_CLOEXEC), out, rc = 0;
+    if (in < 0)
+        return sys_fail(err, "cannot read", from);
+    out = open(to, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (out < 0) {
-        tess_errprintf(err, "cannot create %s: %s", to, strerror(errno));
+        sys_fail(err, "cannot create", to);
+        int e = errno;
         close(in);
+        errno = e;
         return -1;
     }
-    ssize_t n;
-    int rc = 0;
-    while (rc == 0 && (n = read(in, buf, sizeof(buf))) != 0) {
+    for (;;) {
+        ssize_t n = read(in, buf, sizeof(buf));
+        if (n < 0 && errno == EINTR)
+            continue;
         if (n < 0) {
-            tess_errprintf(err, "reading %s: %s", from, strerror(errno));
-            rc = -1;
+            rc = sys_fail(err, "reading", from);
             break;
         }
-        for (ssize_t off = 0; off < n;) {
-            ssize_t w = write(out, buf + off, (size_t)(n - off));
-            if (w < 0) {
-                tess_errprintf(err, "writing %s: %s", to, strerror(errno));
-                rc = -1;
-                break;
-            }
-            off += w;
+        if (n == 0)
+            break;
+        if (write_all(out, buf, (size_t)n) < 0) {
+            rc = sys_fail(err, "writing", to);
+            break;
         }
     }
+    int e = errno;
     close(in);
-    if (close(out) < 0 && rc == 0) {
-        tess_errprintf(err, "writing %s: %s", to, strerror(errno));
-        rc = -1;
+    if (close(out) < 0 && rc == 0) { /* NFS reports write errors here */
+        rc = sys_fail(err, "writing", to);
+        e = errno;
     }
+    errno = e;
     return rc;
 }
 
@@ -68,17 +88,18 @@ int filever_publish(const char *from, const char *to, tess_error_t *err)
     size_t n = strlen(to) + 32;
     char *tmp = malloc(n);
     if (!tmp) {
-        tess_errprintf(err, "out of memory");
-        return -1;
+        errno = ENOMEM;
+        return tess_errprintf(err, "publishing %s: out of memory", to);
     }
     snprintf(tmp, n, "%s.tess-tmp.%ld", to, (long)getpid());
     int rc = filever_copy(from, tmp, err);
-    if (rc == 0 && rename(tmp, to) < 0) {
-        tess_errprintf(err, "cannot rename onto %s: %s", to, strerror(errno));
-        rc = -1;
-    }
-    if (rc < 0)
+    if (rc == 0 && rename(tmp, to) < 0)
+        rc = sys_fail(err, "cannot rename onto", to);
+    if (rc < 0) {
+        int e = errno;
         unlink(tmp);
+        errno = e;
+    }
     free(tmp);
     return rc;
 }

@@ -6,11 +6,13 @@
  * INOUT task first gets a copy of the version it reads; at the end (or at
  * wait_on_file) the last version is copied back onto the user's path,
  * atomically. Used by every executor, on the engine or on workers.
+ *
+ * Errors: -1 with errno set (that of the failing system call) and @p err
+ * filled with a message naming the file and the operation.
  */
 #ifndef TESS_IO_FILEVER_H
 #define TESS_IO_FILEVER_H
 
-#include <stddef.h>
 #include <stdint.h>
 
 #include "tessera.h"
@@ -20,13 +22,14 @@
 char *filever_path(const char *workdir, uint64_t data_id, uint32_t version,
                    const char *user_path);
 
-/* Copy file from -> to (created or truncated). -1 with errno and err
- * naming the file that could not be read or written. */
+/* Copy file @p from to @p to (created mode 0644, or truncated). On failure
+ * @p to may be left partly written. */
 int filever_copy(const char *from, const char *to, tess_error_t *err);
 
-/* Copy from onto to through a temporary and rename(2): readers of `to`
- * see the old or the new content, never a part. On failure `to` is
- * untouched and the temporary removed. */
+/* Copy @p from onto @p to through a temporary beside it
+ * ("TO.tess-tmp.<pid>") and rename(2): readers of @p to see the old or the
+ * new content, never a part. On failure @p to is untouched and the
+ * temporary removed. */
 int filever_publish(const char *from, const char *to, tess_error_t *err);
 
 #endif

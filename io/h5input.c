@@ -11,16 +11,15 @@
 
 #include <hdf5.h>
 
-#include "io/h5frag.h"
-#include "io/h5frag_private.h"
 #include "io/h5input.h"
+#include "io/h5util.h"
 
 static int open_ds(const char *path, const char *dataset, hid_t *f, hid_t *d,
                    tess_error_t *err)
 {
     htri_t is;
     *f = *d = H5I_INVALID_HID;
-    h5frag_init(); /* HDF5 set up, its error printing off in this thread */
+    h5util_init(); /* HDF5 set up, its error printing off in this thread */
     FILE *fp = fopen(path, "rb");
     if (!fp) {
         int e = errno == ENOENT ? ENOENT : errno;
@@ -94,15 +93,10 @@ int h5input_probe(const char *path, const char *dataset, int *rank,
         dims[i] = (int64_t)h[i];
     }
     *rank = r;
-    *type = h5frag_classify(ft, NULL, 0);
+    *type = h5util_classify(ft, NULL, 0);
     rc = 0;
 out:
-    if (ft >= 0)
-        H5Tclose(ft);
-    if (sp >= 0)
-        H5Sclose(sp);
-    H5Dclose(d);
-    H5Fclose(f);
+    h5util_close(4, ft, sp, d, f);
     return rc;
 }
 
@@ -114,10 +108,9 @@ int h5input_read(const char *path, const char *dataset, tess_type_t type,
     if (open_ds(path, dataset, &f, &d, err) < 0)
         return -1;
     H5E_BEGIN_TRY {
-        st = H5Dread(d, h5frag_mem_type(type), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
+        st = H5Dread(d, h5util_mem_type(type), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf);
     } H5E_END_TRY;
-    H5Dclose(d);
-    H5Fclose(f);
+    h5util_close(2, d, f);
     if (st < 0) {
         errno = EIO;
         return tess_errprintf(err, "cannot read dataset '%s' of '%s'",

@@ -16,8 +16,9 @@
 
 #include "base/box.h"
 #include "io/h5frag.h"
-#include "io/h5frag_private.h"
 #include "io/h5result.h"
+#include "io/h5util.h"
+#include "io/h5result_private.h"
 
 /* Chunks of at most about 1 MiB of whole rows (h5result_chunk_dims).
  * Large enough to amortise what each chunk costs (an index entry, a filter
@@ -81,7 +82,7 @@ static void discard_writes(h5result_t *res)
 {
     void *handle = NULL;
     if (res->fid < 0 || res->discarding ||
-        H5Fget_vfd_handle(res->fid, h5frag_fapl(), &handle) < 0 || !handle)
+        H5Fget_vfd_handle(res->fid, h5util_fapl(), &handle) < 0 || !handle)
         return;
     int mem = memfd_create("tessera-discarded", MFD_CLOEXEC);
     if (mem < 0)
@@ -102,7 +103,7 @@ static int close_all(h5result_t *res, char *why, size_t whylen)
     for (size_t i = 0; i < res->nds; i++) {
         if (res->ds[i].did >= 0 && H5Dclose(res->ds[i].did) < 0 && rc == 0) {
             saved = errno;
-            h5frag_h5_reason(why, whylen);
+            h5util_reason(why, whylen);
             rc = -1;
             discard_writes(res);
         }
@@ -110,12 +111,12 @@ static int close_all(h5result_t *res, char *why, size_t whylen)
     }
     if (res->fid >= 0 && H5Fclose(res->fid) < 0 && rc == 0) {
         saved = errno;
-        h5frag_h5_reason(why, whylen);
+        h5util_reason(why, whylen);
         rc = -1;
     }
     res->fid = H5I_INVALID_HID;
     if (rc < 0)
-        errno = h5frag_io_errno(saved);
+        errno = h5util_io_errno(saved);
     return rc;
 }
 
@@ -129,14 +130,14 @@ static int prepare_close(h5result_t *res, char *why, size_t whylen)
     for (size_t i = 0; i < res->nds; i++)
         if (res->ds[i].did >= 0 && H5Dflush(res->ds[i].did) < 0) {
             int saved = errno;
-            h5frag_h5_reason(why, whylen);
-            errno = h5frag_io_errno(saved);
+            h5util_reason(why, whylen);
+            errno = h5util_io_errno(saved);
             return -1;
         }
     void *handle = NULL;
     hsize_t size = 0;
     if (H5Fget_filesize(res->fid, &size) < 0 ||
-        H5Fget_vfd_handle(res->fid, h5frag_fapl(), &handle) < 0 || !handle)
+        H5Fget_vfd_handle(res->fid, h5util_fapl(), &handle) < 0 || !handle)
         return 0; /* no reservation: the close may still succeed */
     /* fallocate(2), not posix_fallocate(): where the file system cannot
      * reserve (EOPNOTSUPP), glibc's emulation would write every block */
@@ -188,7 +189,7 @@ h5result_t *h5result_create(const char *path, tess_error_t *err)
         tess_errprintf(err, "result file: no path given");
         return NULL;
     }
-    if (h5frag_init() < 0) {
+    if (h5util_init() < 0) {
         tess_errprintf(err, "result file %s: cannot initialise HDF5", path);
         return NULL;
     }
@@ -202,7 +203,7 @@ h5result_t *h5result_create(const char *path, tess_error_t *err)
         FAIL(errno, "result file %s: out of memory", path);
         goto error;
     }
-    if (h5frag_reserve_temp(path, tmp, sizeof(tmp), false) < 0) {
+    if (h5util_reserve_temp(path, tmp, sizeof(tmp), false) < 0) {
         FAIL(errno, "result file %s: cannot create a temporary file beside "
              "it: %s", path, strerror(errno));
         goto error;
@@ -214,12 +215,12 @@ h5result_t *h5result_create(const char *path, tess_error_t *err)
         FAIL(errno, "result file %s: out of memory", path);
         goto error;
     }
-    res->fid = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, h5frag_fapl());
+    res->fid = H5Fcreate(tmp, H5F_ACC_TRUNC, H5P_DEFAULT, h5util_fapl());
     if (res->fid < 0) {
         char why[200];
-        int e = h5frag_io_errno(errno);
+        int e = h5util_io_errno(errno);
         FAIL(e, "result file %s: cannot create %s: %s", path, tmp,
-             h5frag_h5_reason(why, sizeof(why)));
+             h5util_reason(why, sizeof(why)));
         goto error;
     }
     if (set_format_version(res, err) < 0) {
@@ -252,13 +253,13 @@ int h5result_commit(h5result_t *res, tess_error_t *err)
     }
     /* Data before name, then the name itself: a result file is what the
      * user keeps, one directory sync per run is cheap. */
-    if (h5frag_sync_file(res->tmp) < 0 || rename(res->tmp, res->path) < 0) {
+    if (h5util_sync_file(res->tmp) < 0 || rename(res->tmp, res->path) < 0) {
         FAIL(errno, "result file %s: cannot sync %s and rename it into "
              "place: %s", res->path, res->tmp, strerror(errno));
         goto fail;
     }
     res->finished = true;
-    if (h5frag_sync_dir(res->path) < 0)
+    if (h5util_sync_dir(res->path) < 0)
         return FAIL(errno, "result file %s: written, but syncing its "
                     "directory failed: %s", res->path, strerror(errno));
     return 0;
@@ -276,6 +277,11 @@ const char *h5result_path(const h5result_t *res)
 const char *h5result_temp_path(const h5result_t *res)
 {
     return res ? res->tmp : NULL;
+}
+
+hid_t h5result_file_id(const h5result_t *res)
+{
+    return res && !res->finished ? res->fid : H5I_INVALID_HID;
 }
 
 /* ------------------------------------------------------------------ */
@@ -384,7 +390,7 @@ int h5result_add_array(h5result_t *res, const char *name, tess_type_t type,
         || (dapl = H5Pcreate(H5P_DATASET_ACCESS)) < 0
         || (lcpl = H5Pcreate(H5P_LINK_CREATE)) < 0
         || H5Pset_create_intermediate_group(lcpl, 1) < 0
-        || H5Pset_fill_value(dcpl, h5frag_mem_type(type), zero) < 0
+        || H5Pset_fill_value(dcpl, h5util_mem_type(type), zero) < 0
         || H5Pset_chunk_cache(dapl, WRITE_CACHE_SLOTS, WRITE_CACHE_BYTES,
                               1.0) < 0) {
         FAIL(EIO, "result file %s: dataset /%s: cannot set up properties",
@@ -416,13 +422,13 @@ int h5result_add_array(h5result_t *res, const char *name, tess_type_t type,
             }
         }
     }
-    did = H5Dcreate2(res->fid, nm, h5frag_file_type(type), space, lcpl, dcpl,
+    did = H5Dcreate2(res->fid, nm, h5util_file_type(type), space, lcpl, dcpl,
                      dapl);
     if (did < 0) {
         char why[200];
-        int e = h5frag_io_errno(errno);
+        int e = h5util_io_errno(errno);
         FAIL(e, "result file %s: cannot create dataset /%s: %s", res->path,
-             nm, h5frag_h5_reason(why, sizeof(why)));
+             nm, h5util_reason(why, sizeof(why)));
         goto out;
     }
     struct dataset *ds = &res->ds[res->nds];
@@ -438,16 +444,7 @@ int h5result_add_array(h5result_t *res, const char *name, tess_type_t type,
     res->nds++;
     rc = 0;
 out:
-    if (did >= 0)
-        H5Dclose(did);
-    if (lcpl >= 0)
-        H5Pclose(lcpl);
-    if (dapl >= 0)
-        H5Pclose(dapl);
-    if (dcpl >= 0)
-        H5Pclose(dcpl);
-    if (space >= 0)
-        H5Sclose(space);
+    h5util_close(5, did, lcpl, dapl, dcpl, space);
     if (rc < 0)
         errno = errno_out;
     return rc;
@@ -490,41 +487,13 @@ static struct dataset *lookup_box(h5result_t *res, const char *name,
 static int write_box(h5result_t *res, struct dataset *ds, const int64_t *start,
                      const int64_t *count, const void *buf, tess_error_t *err)
 {
-    hsize_t off[TESS_MAX_RANK], cnt[TESS_MAX_RANK];
-    hid_t fspace = -1, mspace = -1;
-    int errno_out = 0, rc = -1;
-    char b1[160], why[200];
+    char place[PATH_MAX + 2 * 64];
 
-    for (int d = 0; d < ds->rank; d++) {
-        off[d] = (hsize_t)start[d];
-        cnt[d] = (hsize_t)count[d];
-    }
-    if ((fspace = H5Dget_space(ds->did)) < 0
-        || H5Sselect_hyperslab(fspace, H5S_SELECT_SET, off, NULL, cnt, NULL) < 0
-        || (mspace = H5Screate_simple(ds->rank, cnt, NULL)) < 0) {
-        FAIL(EIO, "result file %s: dataset /%s: cannot select box %s",
-             res->path, ds->name,
-             box_format(b1, sizeof(b1), ds->rank, start, count));
-        goto out;
-    }
-    if (H5Dwrite(ds->did, h5frag_mem_type(ds->type), mspace, fspace,
-                 H5P_DEFAULT, buf) < 0) {
-        int e = h5frag_io_errno(errno);
-        FAIL(e, "result file %s: dataset /%s: writing box %s failed: %s "
-             "(HDF5: %s)", res->path, ds->name,
-             box_format(b1, sizeof(b1), ds->rank, start, count), strerror(e),
-             h5frag_h5_reason(why, sizeof(why)));
-        goto out;
-    }
-    rc = 0;
-out:
-    if (mspace >= 0)
-        H5Sclose(mspace);
-    if (fspace >= 0)
-        H5Sclose(fspace);
-    if (rc < 0)
-        errno = errno_out;
-    return rc;
+    snprintf(place, sizeof(place), "result file %s: dataset /%s", res->path,
+             ds->name);
+    /* the buffer is only read (HDF5 takes it non-const for reads too) */
+    return h5util_box_io(ds->did, ds->type, ds->rank, NULL, start, count,
+                         (void *)buf, count, NULL, true, place, err);
 }
 
 int h5result_write_box(h5result_t *res, const char *name,
@@ -552,25 +521,25 @@ int h5result_copy_from_frag(h5result_t *res, const char *name,
     static const int64_t zeros[TESS_MAX_RANK];
     struct dataset *ds = lookup_box(res, name, box_start, box_count, err);
     int64_t sstart[TESS_MAX_RANK], scount[TESS_MAX_RANK];
-    h5frag_file_t f;
+    h5frag_file_t *f;
     box_slabs_t it;
     void *buf = NULL;
     int rc = -1, e = 0;
 
     if (!ds)
         return -1;
-    if (h5frag_file_open(&f, frag_path, ds->type, ds->rank, err) < 0)
+    if (!(f = h5frag_file_open(frag_path, ds->type, ds->rank, err)))
         return -1;
     /* the whole box up front: nothing is copied from a box that does not
      * fit (slabs are checked again as they are read) */
-    if (h5frag_file_check_box(&f, box_start, box_count, err) < 0) {
+    if (h5frag_file_check_box(f, box_start, box_count, err) < 0) {
         e = errno;
         goto out;
     }
     size_t bytes = box_slabs_init(&it, ds->rank, box_start, box_count,
                                   tess_type_size(ds->type), COPY_SLAB_BYTES);
     if (bytes == 0) { /* empty box: still checked against the fragment */
-        rc = h5frag_file_read(&f, box_start, box_count, NULL, box_count,
+        rc = h5frag_file_read(f, box_start, box_count, NULL, box_count,
                               zeros, err);
         e = errno;
         goto out;
@@ -582,7 +551,7 @@ int h5result_copy_from_frag(h5result_t *res, const char *name,
         goto out;
     }
     while (box_slabs_next(&it, sstart, scount)) {
-        if (h5frag_file_read(&f, sstart, scount, buf, scount, zeros, err) < 0
+        if (h5frag_file_read(f, sstart, scount, buf, scount, zeros, err) < 0
             || write_box(res, ds, sstart, scount, buf, err) < 0) {
             e = errno;
             goto out;
@@ -591,7 +560,7 @@ int h5result_copy_from_frag(h5result_t *res, const char *name,
     rc = 0;
 out:
     free(buf);
-    h5frag_file_close(&f);
+    h5frag_file_close(f);
     if (rc < 0)
         errno = e;
     return rc;
@@ -605,8 +574,7 @@ out:
 static int set_attr(h5result_t *res, const char *name, hid_t ftype,
                     hid_t mtype, const void *value, tess_error_t *err)
 {
-    hid_t space = -1, attr = -1;
-    int errno_out = 0, rc = -1;
+    int errno_out = 0;
     char why[200];
 
     if (check_open(res, name, err) < 0)
@@ -617,32 +585,15 @@ static int set_attr(h5result_t *res, const char *name, hid_t ftype,
                               res->path);
     }
     htri_t exists = H5Aexists(res->fid, name);
-    if (exists < 0 || (exists > 0 && H5Adelete(res->fid, name) < 0)) {
-        FAIL(EIO, "result file %s: attribute %s: cannot replace it",
-             res->path, name);
-        goto out;
+    if (exists < 0 || (exists > 0 && H5Adelete(res->fid, name) < 0))
+        return FAIL(EIO, "result file %s: attribute %s: cannot replace it",
+                    res->path, name);
+    if (h5util_write_attr(res->fid, name, 0, ftype, mtype, value) < 0) {
+        int e = h5util_io_errno(errno);
+        return FAIL(e, "result file %s: cannot write attribute %s: %s",
+                    res->path, name, h5util_reason(why, sizeof(why)));
     }
-    if ((space = H5Screate(H5S_SCALAR)) < 0
-        || (attr = H5Acreate2(res->fid, name, ftype, space, H5P_DEFAULT,
-                              H5P_DEFAULT)) < 0
-        || H5Awrite(attr, mtype, value) < 0) {
-        int e = h5frag_io_errno(errno);
-        FAIL(e, "result file %s: cannot write attribute %s: %s", res->path,
-             name, h5frag_h5_reason(why, sizeof(why)));
-        goto out;
-    }
-    rc = 0;
-out:
-    if (attr >= 0 && H5Aclose(attr) < 0 && rc == 0) {
-        FAIL(EIO, "result file %s: cannot write attribute %s", res->path,
-             name);
-        rc = -1;
-    }
-    if (space >= 0)
-        H5Sclose(space);
-    if (rc < 0)
-        errno = errno_out;
-    return rc;
+    return 0;
 }
 
 int h5result_set_attr_string(h5result_t *res, const char *name,

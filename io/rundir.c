@@ -197,7 +197,39 @@ int rundir_clear(const char *dir, tess_error_t *err)
     return 0;
 }
 
+static int temps_removed;
+
+static int rm_temp(const char *path, const struct stat *st, int flag,
+                   struct FTW *ftw)
+{
+    (void)st;
+    const char *base = path + ftw->base;
+    if (flag == FTW_F && (strstr(base, ".tmp.") || strstr(base, ".tess-tmp.")) &&
+        unlink(path) == 0)
+        temps_removed++;
+    return 0;
+}
+
+int rundir_clean_temps(const char *dir, tess_error_t *err)
+{
+    temps_removed = 0;
+    if (nftw(dir, rm_temp, 16, FTW_PHYS) < 0)
+        return tess_errprintf(err, "%s: cannot clean temporaries: %s", dir,
+                              strerror(errno));
+    return temps_removed;
+}
+
 /* ---- ownership ----------------------------------------------------------- */
+
+static int lock_file(const char *dir, const char *name, char *out,
+                     size_t len)
+{
+    if (snprintf(out, len, "%s/%s", dir, name) >= (int)len) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    return 0;
+}
 
 static int lock_path(const char *dir, char *out, size_t len)
 {
@@ -267,6 +299,55 @@ static int write_owner(rundir_lock_t *l)
     if (ftruncate(l->fd, 0) < 0 || pwrite(l->fd, buf, (size_t)n, 0) != n)
         return -1;
     fsync(l->fd);
+    return 0;
+}
+
+/* 0 when no engine holds dir's lock.engine (waiting up to wait_s for one
+ * that is going away), else the holder's pid. */
+static long engine_holder(const char *dir, double wait_s)
+{
+    char path[PATH_MAX];
+    if (lock_file(dir, "lock.engine", path, sizeof(path)) < 0)
+        return 0;
+    /* this process never holds lock.engine, so opening it drops nothing */
+    int fd = open(path, O_RDWR | O_CLOEXEC);
+    if (fd < 0)
+        return 0;
+    long holder = 0;
+    for (double waited = 0;; waited += 0.1) {
+        struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+        if (fcntl(fd, F_GETLK, &fl) < 0 || fl.l_type == F_UNLCK) {
+            holder = 0;
+            break;
+        }
+        holder = fl.l_pid > 0 ? (long)fl.l_pid : 1;
+        if (waited >= wait_s)
+            break;
+        struct timespec ts = {0, 100000000L};
+        nanosleep(&ts, NULL);
+    }
+    close(fd);
+    return holder;
+}
+
+int rundir_lock_engine(const char *dir, rundir_lock_t *l, tess_error_t *err)
+{
+    memset(l, 0, sizeof(*l));
+    l->fd = -1;
+    if (lock_file(dir, "lock.engine", l->path, sizeof(l->path)) < 0)
+        return tess_errprintf(err, "run directory %s: path too long", dir);
+    int fd = open(l->path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (fd < 0)
+        return tess_errprintf(err, "%s: cannot create: %s", l->path,
+                              strerror(errno));
+    struct flock fl = {.l_type = F_WRLCK, .l_whence = SEEK_SET};
+    if (fcntl(fd, F_SETLK, &fl) < 0 && (errno == EAGAIN || errno == EACCES)) {
+        close(fd);
+        errno = EBUSY;
+        return tess_errprintf(err, "run directory %s: another engine runs in "
+                              "it", dir);
+    }
+    l->fd = fd;
     return 0;
 }
 
@@ -341,6 +422,18 @@ int rundir_lock(const char *dir, rundir_lock_t *l, tess_error_t *err)
             return tess_errprintf(err, "run directory %s is in use by another "
                                   "run that started at the same moment", dir);
         }
+    }
+    /* the engine of an earlier run whose launcher died may still be going
+     * away (it dies with its parent): give it a moment, then refuse */
+    long engine = engine_holder(dir, 10);
+    if (engine) {
+        char host[256] = "?";
+        gethostname(host, sizeof(host) - 1);
+        rundir_unlock(l);
+        errno = EBUSY;
+        return tess_errprintf(err, "run directory %s is in use by the engine "
+                              "of an earlier run (pid %ld on %s), whose "
+                              "launcher is gone", dir, engine, host);
     }
     for (size_t i = 0; i < sizeof(held) / sizeof(held[0]); i++)
         if (!held[i]) {

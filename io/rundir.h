@@ -67,10 +67,22 @@ int rundir_has_run(const char *dir);
  * the launch files. -1 with err. */
 int rundir_clear(const char *dir, tess_error_t *err);
 
+/* Remove what writers that died left half-written in dir and below
+ * (temporaries: *.tmp.*, *.tess-tmp.*), so every file left is complete.
+ * Only when no writer of the run is alive. Returns how many, -1 with
+ * err. */
+int rundir_clean_temps(const char *dir, tess_error_t *err);
+
 /* Take the lock of dir for this process (the fd is kept open and
  * close-on-exec). -1 with errno EBUSY and err naming the owner when a
  * live run holds it. */
 int rundir_lock(const char *dir, rundir_lock_t *l, tess_error_t *err);
+
+/* The engine's lock (RUN_DIR/lock.engine), held by the engine of a run
+ * started by `tessera run` for its life: a launcher that died leaves its
+ * job going away, and no new run may start in dir until it is gone
+ * (rundir_lock waits up to 10 s for it, then refuses). */
+int rundir_lock_engine(const char *dir, rundir_lock_t *l, tess_error_t *err);
 
 /* 1 if TESS_RUNDIR_TOKEN names the lock of dir (we run for its owner). */
 int rundir_token_ok(const char *dir);

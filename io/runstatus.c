@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "io/runstatus.h"
+#include "io/trace.h"
 
 void runstatus_init(runstatus_t *s)
 {
@@ -292,80 +293,41 @@ static int trace_state(const char *w)
     return TR_NONE;
 }
 
-#define TRACE_TASK_FIELD 0
-#define TRACE_STATE_FIELD 15
-
 int64_t runstatus_count_trace(const char *run_dir, runstatus_t *s)
 {
     char path[PATH_MAX];
+    tess_error_t ignored;
     snprintf(path, sizeof(path), "%s/trace.csv", run_dir);
-    FILE *f = fopen(path, "r");
-    if (!f)
+    trace_reader_t *r = trace_open(path, &ignored);
+    if (!r)
         return -1;
     uint8_t *last = NULL; /* state of each task's last attempt */
     size_t cap = 0;
     uint64_t max = 0;
-    char task[24] = "", state[24] = "", field[24];
-    size_t flen = 0, nfield = 0, row = 0;
-    int quoted = 0, c, prev = 0, rc = 0;
-    while ((c = getc(f)) != EOF) {
-        if (quoted) {
-            if (c == '"')
-                quoted = 0; /* a doubled quote reopens at once, below */
-            else if (flen + 1 < sizeof(field))
-                field[flen++] = (char)c;
-            prev = c;
+    trace_row_t row;
+    int rc;
+    while ((rc = trace_next(r, &row)) > 0) {
+        int st = trace_state(row.state);
+        if (row.task == 0 || row.task >= (1ULL << 40) || st == TR_NONE)
             continue;
-        }
-        if (c == '"') {
-            quoted = 1;
-            if (prev == '"' && flen + 1 < sizeof(field))
-                field[flen++] = '"';
-            prev = c;
-            continue;
-        }
-        prev = c;
-        if (c != ',' && c != '\n') {
-            if (c != '\r' && flen + 1 < sizeof(field))
-                field[flen++] = (char)c;
-            continue;
-        }
-        field[flen] = '\0';
-        if (nfield == TRACE_TASK_FIELD)
-            snprintf(task, sizeof(task), "%s", field);
-        else if (nfield == TRACE_STATE_FIELD)
-            snprintf(state, sizeof(state), "%s", field);
-        flen = 0;
-        nfield++;
-        if (c != '\n')
-            continue;
-        /* a complete row: the header and malformed rows count for nothing */
-        char *end;
-        uint64_t id = strtoull(task, &end, 10);
-        int st = trace_state(state);
-        if (row++ > 0 && nfield == 17 && *task && !*end && id > 0 &&
-            id < (1ULL << 40) && st != TR_NONE) {
-            if (id >= cap) {
-                size_t ncap = cap ? cap : 1024;
-                while (ncap <= id)
-                    ncap *= 2;
-                uint8_t *n = realloc(last, ncap);
-                if (!n) {
-                    rc = -1;
-                    break;
-                }
-                memset(n + cap, TR_NONE, ncap - cap);
-                last = n;
-                cap = ncap;
+        if (row.task >= cap) {
+            size_t ncap = cap ? cap : 1024;
+            while (ncap <= row.task)
+                ncap *= 2;
+            uint8_t *n = realloc(last, ncap);
+            if (!n) {
+                rc = -1;
+                break;
             }
-            last[id] = (uint8_t)st;
-            if (id > max)
-                max = id;
+            memset(n + cap, TR_NONE, ncap - cap);
+            last = n;
+            cap = ncap;
         }
-        nfield = 0;
-        task[0] = state[0] = '\0';
+        last[row.task] = (uint8_t)st; /* attempts come in order */
+        if (row.task > max)
+            max = row.task;
     }
-    fclose(f);
+    trace_close(r);
     if (rc < 0) {
         free(last);
         errno = ENOMEM;

@@ -1,4 +1,5 @@
-/* kernels.c - kernel names to functions, by registration or dlopen/dlsym. */
+/* kreg.c - kernel names to functions, by registration or dlopen/dlsym; the
+ * search rule of kernel libraries (see kreg.h). */
 #include "config.h"
 
 #include <dlfcn.h>
@@ -17,7 +18,8 @@ struct kentry {
 };
 
 struct klib {
-    char *name;
+    char *name; /* as in the kernel name */
+    char *path; /* the file it resolved to */
     void *handle;
 };
 
@@ -56,6 +58,7 @@ void kreg_destroy(kreg_t *k)
     for (size_t i = 0; i < k->nlibs; i++) {
         dlclose(k->libs[i].handle);
         free(k->libs[i].name);
+        free(k->libs[i].path);
     }
     for (size_t i = 0; i < k->ndirs; i++)
         free(k->dirs[i]);
@@ -69,6 +72,8 @@ void kreg_destroy(kreg_t *k)
 
 int kreg_add_dir(kreg_t *k, const char *dir)
 {
+    if (!*dir)
+        return 0; /* would search the root directory */
     char **nd = realloc(k->dirs, (k->ndirs + 1) * sizeof(*nd));
     if (!nd)
         return -1;
@@ -97,7 +102,7 @@ int kreg_add_path(kreg_t *k, const char *dirs)
     if (!copy)
         return -1;
     for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save))
-        if (*d && kreg_add_dir(k, d) < 0) {
+        if (kreg_add_dir(k, d) < 0) {
             free(copy);
             return -1;
         }
@@ -180,64 +185,109 @@ int kreg_register(kreg_t *k, const char *name, tess_kernel_f fn)
     return add(k, name, fn, NULL);
 }
 
-static void *open_lib(kreg_t *k, const char *lib, tess_error_t *err)
+/* File names tried in each directory, given the directory, the library's
+ * name and "" or "-ARCH" (kreg.h: the arch build first, then the default). */
+static const char *const lib_patterns[] = {
+    "%s/%s%s.so", "%s/lib%s%s.so", "%s/.libs/%s%s.so", "%s/.libs/lib%s%s.so",
+};
+#define NPATTERNS (sizeof(lib_patterns) / sizeof(lib_patterns[0]))
+
+/* The error of a library no directory holds: what was looked for, where. */
+static int not_found(const kreg_t *k, const char *lib, const char *name,
+                     tess_error_t *err)
+{
+    char dirs[384] = "";
+    size_t o = 0;
+    for (size_t d = 0; d < k->ndirs && o < sizeof(dirs); d++)
+        o += (size_t)snprintf(dirs + o, sizeof(dirs) - o, "%s%s", d ? ":" : "",
+                              k->dirs[d]);
+    errno = ENOENT;
+    if (!k->ndirs)
+        return tess_errprintf(err, "kernel library '%s' not found: the kernel "
+                              "search path is empty (set TESS_KERNEL_PATH)",
+                              lib);
+    if (k->arch[0])
+        return tess_errprintf(err, "kernel library '%s' not found (looked "
+                              "for %s-%s.so, lib%s-%s.so, %s.so and lib%s.so, "
+                              "also under .libs/, in %s)", lib, name, k->arch,
+                              name, k->arch, name, name, dirs);
+    return tess_errprintf(err, "kernel library '%s' not found (looked for "
+                          "%s.so and lib%s.so, also under .libs/, in %s)", lib,
+                          name, name, dirs);
+}
+
+int kreg_find_lib(const kreg_t *k, const char *lib, char *path, size_t len,
+                  tess_error_t *err)
+{
+    size_t n = strlen(lib);
+    if (strchr(lib, '/')) {
+        if (n >= len) {
+            errno = ENAMETOOLONG;
+            return tess_errprintf(err, "kernel library '%s': path too long",
+                                  lib);
+        }
+        memcpy(path, lib, n + 1);
+        if (access(path, F_OK) == 0)
+            return 0;
+        return tess_errprintf(err, "kernel library '%s' not found: %s", lib,
+                              strerror(errno));
+    }
+    char name[256], suffix[sizeof(k->arch) + 1];
+    if (n > 3 && strcmp(lib + n - 3, ".so") == 0)
+        n -= 3;
+    if (n == 0 || n >= sizeof(name)) {
+        errno = n ? ENAMETOOLONG : EINVAL;
+        return tess_errprintf(err, "kernel library '%s': bad name", lib);
+    }
+    memcpy(name, lib, n);
+    name[n] = '\0';
+    snprintf(suffix, sizeof(suffix), "-%s", k->arch);
+    for (int pass = k->arch[0] ? 0 : 1; pass < 2; pass++)
+        for (size_t d = 0; d < k->ndirs; d++)
+            for (size_t p = 0; p < NPATTERNS; p++) {
+                int w = snprintf(path, len, lib_patterns[p], k->dirs[d], name,
+                                 pass == 0 ? suffix : "");
+                /* a name that does not fit cannot be opened either */
+                if (w > 0 && (size_t)w < len && access(path, F_OK) == 0)
+                    return 0;
+            }
+    return not_found(k, lib, name, err);
+}
+
+/* The library @p lib (opened once, kept until kreg_destroy()), or NULL
+ * with errno and @p err. */
+static struct klib *open_lib(kreg_t *k, const char *lib, tess_error_t *err)
 {
     for (size_t i = 0; i < k->nlibs; i++)
         if (strcmp(k->libs[i].name, lib) == 0)
-            return k->libs[i].handle;
+            return &k->libs[i];
 
-    void *h = NULL;
     char path[PATH_MAX];
-    const char *firsterr = NULL;
-    char errbuf[256] = "";
-    if (strchr(lib, '/')) {
-        h = dlopen(lib, RTLD_NOW | RTLD_LOCAL);
-        if (!h)
-            firsterr = dlerror();
-    } else {
-        static const char *const pat[] = {"%s/%s%s.so", "%s/lib%s%s.so",
-                                          "%s/.libs/%s%s.so",
-                                          "%s/.libs/lib%s%s.so"};
-        char suffix[sizeof(k->arch) + 1];
-        snprintf(suffix, sizeof(suffix), "-%s", k->arch);
-        /* the arch build first, then the default one */
-        for (int pass = k->arch[0] ? 0 : 1; pass < 2 && !h; pass++) {
-            for (size_t d = 0; d < k->ndirs && !h; d++) {
-                for (size_t p = 0; p < sizeof(pat) / sizeof(pat[0]) && !h;
-                     p++) {
-                    snprintf(path, sizeof(path), pat[p], k->dirs[d], lib,
-                             pass == 0 ? suffix : "");
-                    h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
-                    if (!h && !firsterr && access(path, F_OK) == 0) {
-                        snprintf(errbuf, sizeof(errbuf), "%s", dlerror());
-                        firsterr = errbuf;
-                    }
-                }
-            }
-        }
-    }
+    if (kreg_find_lib(k, lib, path, sizeof(path), err) < 0)
+        return NULL;
+    dlerror();
+    void *h = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (!h) {
-        errno = ENOENT;
-        tess_errprintf(err, "kernel library '%s' not found%s%s", lib,
-                       firsterr ? ": " : " in the kernel search path",
-                       firsterr ? firsterr : "");
+        const char *why = dlerror();
+        errno = EINVAL;
+        tess_errprintf(err, "kernel library '%s' (%s) does not load: %s", lib,
+                       path, why ? why : "unknown error");
         return NULL;
     }
     struct klib *nl = realloc(k->libs, (k->nlibs + 1) * sizeof(*nl));
-    char *name = strdup(lib);
-    if (!nl || !name) {
+    char *name = strdup(lib), *copy = strdup(path);
+    if (nl)
+        k->libs = nl;
+    if (!nl || !name || !copy) {
         free(name);
-        if (nl)
-            k->libs = nl;
+        free(copy);
         dlclose(h);
         errno = ENOMEM;
+        tess_errprintf(err, "kernel library '%s': out of memory", lib);
         return NULL;
     }
-    k->libs = nl;
-    k->libs[k->nlibs].name = name;
-    k->libs[k->nlibs].handle = h;
-    k->nlibs++;
-    return h;
+    k->libs[k->nlibs] = (struct klib){.name = name, .path = copy, .handle = h};
+    return &k->libs[k->nlibs++];
 }
 
 int kreg_resolve(kreg_t *k, const char *name, uint32_t *idx,
@@ -262,14 +312,15 @@ int kreg_resolve(kreg_t *k, const char *name, uint32_t *idx,
         }
         memcpy(lib, name, n);
         lib[n] = '\0';
-        void *h = open_lib(k, lib, err);
-        if (!h)
+        struct klib *l = open_lib(k, lib, err);
+        if (!l)
             return -1;
-        fn = dlsym(h, sym);
+        fn = dlsym(l->handle, sym);
         if (!fn) {
             errno = ENOENT;
-            return tess_errprintf(err, "unknown kernel '%s': library '%s' has "
-                                  "no symbol '%s'", name, lib, sym);
+            return tess_errprintf(err, "unknown kernel '%s': library '%s' "
+                                  "(%s) has no symbol '%s'", name, lib,
+                                  l->path, sym);
         }
     } else {
         fn = dlsym(RTLD_DEFAULT, sym);

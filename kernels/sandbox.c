@@ -19,6 +19,7 @@
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -327,6 +328,20 @@ static void close_others(int keep)
         close(fds[i]);
 }
 
+/* Reset sig to its default action with the raw system call: a sanitizer
+ * (or MPI) may intercept sigaction() to keep its own crash handler, which
+ * would turn the kernel's segfault into the worker's report and exit. */
+static void raw_default(int sig)
+{
+    struct {
+        void (*handler)(int);
+        unsigned long flags;
+        void (*restorer)(void);
+        uint64_t mask;
+    } ksa = {SIG_DFL, 0, NULL, 0};
+    syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof(ksa.mask));
+}
+
 static void default_signals(void)
 {
     sigset_t all;
@@ -337,8 +352,10 @@ static void default_signals(void)
     int sigs[] = {SIGTERM, SIGINT, SIGHUP, SIGPIPE, SIGCHLD, SIGQUIT,
                   SIGUSR1, SIGUSR2, SIGALRM, SIGSEGV, SIGBUS, SIGFPE,
                   SIGILL, SIGABRT, SIGTRAP, SIGSYS, SIGXCPU, SIGXFSZ};
-    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+    for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
         signal(sigs[i], SIG_DFL);
+        raw_default(sigs[i]);
+    }
 }
 
 static int wait_pid(pid_t pid, int *status)

@@ -19,6 +19,57 @@ typedef struct cmd {
 int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_submit(int argc, char **argv);
+int cmd_resume(int argc, char **argv);
+
+#define CMD_RESUME_USAGE                                                     \
+    "usage: tessera resume RUN_DIR [-n WORKERS] [--slots N]\n"              \
+    "Continue the run recorded in RUN_DIR (stopped at its wall-time limit,\n" \
+    "cancelled, failed, or killed): the workflow and parameters it was\n"  \
+    "started with run again; tasks its journal has as completed are not\n" \
+    "run again and their outputs are reused. Refused (exit 2, with the\n"  \
+    "reason) when the workflow, a parameter, an input file or a kernel\n"  \
+    "library changed since. A completed run: nothing to do (exit 0).\n"
+int cmd_report(int argc, char **argv);
+int cmd_status(int argc, char **argv);
+
+#define CMD_REPORT_USAGE                                                     \
+    "usage: tessera report RUN_DIR [--gantt FILE.svg] [--dag FILE.dot]\n"    \
+    "                      [--trace FILE.json] [--top N] [--dag-max N]\n"    \
+    "Summarise a run (finished, or what has ended so far): state, makespan,\n"\
+    "task time, utilisation per worker and slot, critical path against the\n"\
+    "makespan, kernels, slowest tasks, data volume, failures and retries.\n" \
+    "Also writes RUN_DIR/trace.h5 when it is missing or older than\n"       \
+    "trace.csv.\n"                                                           \
+    "  --gantt FILE.svg    Gantt chart: a row per worker slot, a bar per\n" \
+    "                      task coloured by kernel (hover: its details)\n"  \
+    "  --dag FILE.dot      the executed task graph (Graphviz), summarised\n"\
+    "                      beyond --dag-max tasks (default 200)\n"          \
+    "  --trace FILE.json   Chrome trace-event JSON (ui.perfetto.dev)\n"     \
+    "  --top N             slowest tasks listed (default 5)\n"              \
+    "Exit status: 0, 1 if an output could not be written, 2 usage or not\n"\
+    "a run directory.\n"
+
+#define CMD_STATUS_USAGE                                                     \
+    "usage: tessera status RUN_DIR [--failures N]\n"                         \
+    "Show a run's state from its directory, from any shell or node: counts,\n"\
+    "rate, estimated time left, workers and how many tasks each runs,\n"   \
+    "the last failures (--failures N, default 5).\n"                        \
+    "Exit status: 0 completed, 1 failed, cancelled or stopped, 3 still\n"   \
+    "running (or submitted and not started), 2 usage or not a run\n"        \
+    "directory.\n"
+int cmd_store(int argc, char **argv);
+
+#define CMD_STORE_USAGE                                                      \
+    "usage: tessera store ls [--store DIR]\n"                                \
+    "       tessera store show [--store DIR] NAME\n"                         \
+    "       tessera store rm [--store DIR] NAME...\n"                        \
+    "       tessera store gc [--store DIR]\n"                                \
+    "The named persistent objects of a store: ls lists them (name, state,\n" \
+    "blocks, bytes, creation), show describes one and its blocks, rm\n"     \
+    "deletes objects, gc removes what crashes left behind. The store is\n"  \
+    "DIR, else $TESSERA_STORE, else ~/.tessera/store (see docs/store.md).\n"\
+    "States: building, complete, incomplete (its producer ended without\n" \
+    "completing it). Bad names and missing objects exit with status 2.\n"
 
 #define CMD_SUBMIT_USAGE                                                      \
     "usage: tessera submit WORKFLOW.xml --nodes N --time TIME\n"              \
@@ -75,10 +126,13 @@ int cmd_submit(int argc, char **argv);
 
 #define CMD_VALIDATE_USAGE                                                   \
     "usage: tessera validate WORKFLOW.xml [--param NAME=VALUE]...\n"         \
-    "                        [--kernel-path DIR[:DIR...]]\n"                 \
+    "                        [--kernel-path DIR[:DIR...]] [--verbose]\n"     \
     "Check WORKFLOW.xml against the schema, its names, types, shapes and\n"  \
     "regions, its input files and kernels, and expand it without running\n" \
-    "anything. Errors are printed as file:line:col: message (exit 2).\n"
+    "anything. Errors are printed as file:line:col: message (exit 2).\n"    \
+    "Kernel libraries are loaded to check them: their constructors run.\n"  \
+    "  --verbose, -v       print the file and symbol each kernel resolved\n" \
+    "                      to\n"
 
 /* Options common to the workflow commands. */
 typedef struct wfopts {
@@ -91,12 +145,19 @@ typedef struct wfopts {
     int workers; /* -1: default */
     int slots;   /* 0: cores */
     int overwrite; /* --overwrite: replace an earlier run's record */
+    int resume_only; /* tessera resume: there must be a run to continue */
+    int verbose; /* --verbose given */
 } wfopts_t;
 
-/* Parse argv (argv[0] is the command); run-only options are accepted when
- * allow_run. 0, or -1 after printing a message naming the option. The
+/* wfopts_parse() flags: which options besides --param and --kernel-path
+ * the command takes. */
+#define WFOPTS_RUN 0x1u     /* -n, --workers, --slots, --run-dir, --dot */
+#define WFOPTS_VERBOSE 0x2u /* --verbose, -v */
+
+/* Parse argv (argv[0] is the command), accepting the options of @p allow
+ * (WFOPTS_*). 0, or -1 after printing a message naming the option. The
  * overrides point into argv. Free with wfopts_free(). */
-int wfopts_parse(int argc, char **argv, int allow_run, wfopts_t *o);
+int wfopts_parse(int argc, char **argv, unsigned allow, wfopts_t *o);
 void wfopts_free(wfopts_t *o);
 
 /* Load the workflow named by o with its overrides and kernel path, then

@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <libgen.h>
 #include <limits.h>
 #include <mpi.h>
@@ -23,10 +24,13 @@
 #include <unistd.h>
 
 #include "io/rundir.h"
+#include "launcher/runconf.h"
 #include "io/runstatus.h"
 #include "runtime/run.h"
 #include "launcher/cmd.h"
 #include "launcher/launch.h"
+#include "launcher/logopts.h"
+#include "launcher/progress.h"
 #include "runtime/spmd.h"
 #include "mpi_worker/worker.h"
 
@@ -57,6 +61,13 @@ static int execute(tess_run_t *run, wf_t *wf, const char *run_dir, double t0)
     tess_error_t err;
     int rc = 0;
     run_set_name(run, wf_name(wf));
+    /* the launcher's dry run counted the calls: progress can say how many
+     * are left */
+    const char *total = getenv("TESS_TASKS_TOTAL");
+    if (wf_call_count(wf))
+        run_set_total(run, (int64_t)wf_call_count(wf));
+    else if (total && *total)
+        run_set_total(run, strtoll(total, NULL, 10));
     wf_run_sink_t *sink = wf_run_sink_create(run, wf, &err);
     if (!sink) {
         fprintf(stderr, "%s\n", err.text);
@@ -72,28 +83,27 @@ static int execute(tess_run_t *run, wf_t *wf, const char *run_dir, double t0)
     size_t n = wf_result_count(wf);
     char path[PATH_MAX];
     snprintf(path, sizeof(path), "%s/results.h5", run_dir);
-    tess_stats_t st;
-    if (rc == 0) {
-        tess_run_stats(run, &st);
-        run_set_total(run, (int64_t)st.submitted); /* expansion is over */
-    }
     if (rc == 0 && n > 0) {
         tess_data_t *d = calloc(n, sizeof(*d));
         char params[4096];
         params_text(wf, params, sizeof(params));
         for (size_t i = 0; d && i < n; i++)
             d[i] = wf_result_data(wf, i);
-        if (!d || tess_write_results(run, path, (int)n, d, wf_name(wf), params,
-                                     &err) < 0) {
+        /* the code that made the results: kernel libraries by SHA-256 */
+        char *kernels = runconf_kernels(wf);
+        if (!d || run_write_results(run, path, (int)n, d, wf_name(wf), params,
+                                    kernels, &err) < 0) {
             fprintf(stderr, "tessera: %s\n", d ? err.text : "out of memory");
             rc = 1;
         }
+        free(kernels);
         free(d);
     }
     if (rc == 0 && tess_barrier(run, &err) < 0) {
         fprintf(stderr, "tessera: %s\n", err.text);
         rc = 1;
     }
+    tess_stats_t st;
     tess_run_stats(run, &st);
     /* the record: how the run ended, with the first error if any */
     char why[sizeof(err.text)];
@@ -110,7 +120,7 @@ static int execute(tess_run_t *run, wf_t *wf, const char *run_dir, double t0)
         rc = 1;
     }
     wf_run_sink_destroy(sink);
-    if (rc == 0)
+    if (rc == 0 && logopts_level() >= LOGOPTS_INFO)
         printf("tessera: workflow '%s': %llu tasks in %.2f s\n"
                "tessera: results: %s\n",
                wf_name(wf), (unsigned long long)st.completed, now() - t0,
@@ -186,6 +196,12 @@ static void start_failed(const char *run_dir, const wf_t *wf, int rc,
 static int run_in_job(const wfopts_t *o)
 {
     int provided, rank, rc;
+    /* every rank dies with what started it (mpirun, which dies with the
+     * launcher): no rank outlives a killed run */
+    pid_t parent = getppid();
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        return 1;
     if (MPI_Init_thread(NULL, NULL, MPI_THREAD_FUNNELED, &provided) !=
         MPI_SUCCESS) {
         fprintf(stderr, "tessera: cannot initialise MPI\n");
@@ -265,12 +281,14 @@ static char *kernel_dirs(const wf_t *wf, const char *extra)
     return s;
 }
 
-/* The run directory: the one asked for (checked, and refused when it
- * holds an earlier run unless --overwrite), or a new one with a unique
- * name; locked for this process; absolute in out (ranks may start
- * elsewhere). -1 after printing why. */
+/* The run directory: the one asked for (checked; an earlier run there is
+ * resumed when it is the same workflow, parameters, inputs and kernels and
+ * did not complete, replaced with --overwrite, else refused), or a new one
+ * with a unique name; locked for this process; absolute in out (ranks may
+ * start elsewhere). *resume tells whether it continues a run. -1 after
+ * printing why. */
 static int make_run_dir(const wfopts_t *o, const wf_t *wf, char *out,
-                        size_t len, rundir_lock_t *lock)
+                        size_t len, rundir_lock_t *lock, int *resume)
 {
     tess_error_t err;
     const char *job = getenv("SLURM_JOB_ID");
@@ -307,26 +325,44 @@ static int make_run_dir(const wfopts_t *o, const wf_t *wf, char *out,
     }
     if (rundir_lock(out, lock, &err) < 0)
         goto fail;
+    *resume = 0;
     if (rundir_has_run(out)) {
-        runstatus_t *st = malloc(sizeof(*st));
-        tess_error_t ignored;
-        if (!o->overwrite) {
-            int known = st && runstatus_read(out, st, &ignored) == 0;
-            tess_errprintf(&err, "run directory %s holds an earlier run%s%s%s "
-                           "of '%s'; use --overwrite to replace its record, "
-                           "or choose another --run-dir", out,
-                           known ? " (" : "", known ? st->state : "",
-                           known ? ")" : "",
-                           known && st->workflow[0] ? st->workflow : "?");
-            free(st);
+        /* an earlier run: replaced (--overwrite), continued (same
+         * workflow, parameters, inputs and kernels, not completed), or
+         * refused with the reason */
+        static runstatus_t st;
+        tess_error_t why;
+        int known = runstatus_read(out, &st, &why) == 0;
+        if (o->overwrite) {
+            if (rundir_clear(out, &err) < 0) {
+                rundir_unlock(lock);
+                goto fail;
+            }
+        } else if (known && strcmp(st.state, "completed") == 0) {
+            errno = EEXIST;
+            tess_errprintf(&err, "run directory %s holds a completed run of "
+                           "'%s' (results in %s/results.h5); use --overwrite "
+                           "to run it again there, or choose another "
+                           "--run-dir", out, st.workflow, out);
             rundir_unlock(lock);
             goto fail;
-        }
-        free(st);
-        if (rundir_clear(out, &err) < 0) {
+        } else if (runconf_compare(out, wf, &why) != 0) {
+            errno = EINVAL;
+            tess_errprintf(&err, "run directory %s holds a run (%s) that "
+                           "cannot be resumed with this workflow: %s; use "
+                           "--overwrite to start over there, or choose "
+                           "another --run-dir", out,
+                           known ? st.state : "state unknown", why.text);
             rundir_unlock(lock);
             goto fail;
+        } else {
+            *resume = 1;
         }
+    } else if (o->resume_only) {
+        errno = ENOENT;
+        tess_errprintf(&err, "%s holds no run to resume", out);
+        rundir_unlock(lock);
+        goto fail;
     }
     char abs[PATH_MAX];
     if (realpath(out, abs))
@@ -362,7 +398,7 @@ static const char starting_msg[] = "starting the MPI job";
  * run, and the job's own explanation (mpirun's or srun's). Returns the
  * exit status of `tessera run`. */
 static int final_record(const char *run_dir, const wf_t *wf,
-                        const job_result_t *jr, const char *what)
+                        const job_result_t *jr)
 {
     static runstatus_t st;
     tess_error_t err;
@@ -423,10 +459,10 @@ static int final_record(const char *run_dir, const wf_t *wf,
                      jr->why);
         else if (jr->exited)
             snprintf(why, sizeof(why), "the MPI job ended abnormally: %s "
-                     "exited with status %d", what, jr->status);
+                     "exited with status %d", jr->what, jr->status);
         else
             snprintf(why, sizeof(why), "the MPI job ended abnormally: %s "
-                     "was killed by signal %d (%s)", what, jr->status,
+                     "was killed by signal %d (%s)", jr->what, jr->status,
                      strsignal(jr->status));
     }
     /* keep the engine's first error when it had one */
@@ -446,7 +482,7 @@ int cmd_run(int argc, char **argv)
 {
     wfopts_t o;
     int rc;
-    if (wfopts_parse(argc, argv, 1, &o) < 0) {
+    if (wfopts_parse(argc, argv, WFOPTS_RUN, &o) < 0) {
         wfopts_free(&o);
         return 2;
     }
@@ -480,11 +516,32 @@ int cmd_run(int argc, char **argv)
     wf_t *wf = wfopts_load2(&o, WF_CHECK_ALL, archs, max_slots, max_mem);
     char run_dir[PATH_MAX];
     rundir_lock_t lock;
-    if (!wf || make_run_dir(&o, wf, run_dir, sizeof(run_dir), &lock) < 0) {
+    int resume = 0;
+    tess_error_t cerr;
+    if (!wf ||
+        make_run_dir(&o, wf, run_dir, sizeof(run_dir), &lock, &resume) < 0) {
         wf_destroy(wf);
         wfopts_free(&o);
         return 2;
     }
+    /* what this run is, to resume it later (kept when resuming) */
+    if (!resume && runconf_write(run_dir, wf, &o, &cerr) < 0) {
+        fprintf(stderr, "tessera: %s\n", cerr.text);
+        rundir_unlock(&lock);
+        wf_destroy(wf);
+        wfopts_free(&o);
+        return 2;
+    }
+    if (resume) {
+        setenv("TESS_RESUME", "1", 1);
+        fprintf(stderr, "tessera: resuming the run in %s\n", run_dir);
+    } else {
+        setenv("TESS_RESUME", "0", 1);
+    }
+    char ntasks[32];
+    snprintf(ntasks, sizeof(ntasks), "%llu",
+             (unsigned long long)wf_call_count(wf));
+    setenv("TESS_TASKS_TOTAL", ntasks, 1);
     /* the job acts for this process, which owns the directory */
     char pidtext[32];
     snprintf(pidtext, sizeof(pidtext), "%ld", (long)getpid());
@@ -501,7 +558,9 @@ int cmd_run(int argc, char **argv)
             rc = 1;
         } else {
             catch_cancel(run);
+            progress_t *prog = progress_start(run_dir, stderr);
             rc = execute(run, wf, run_dir, t0);
+            progress_stop(prog);
         }
         cancel_target = NULL;
         wf_destroy(wf);
@@ -569,6 +628,11 @@ int cmd_run(int argc, char **argv)
                         .kernel_path = kpath, .tick = on_tick,
                         .tick_arg = &tk};
     tess_error_t err;
+    logopts_msg(LOGOPTS_DEBUG, "run directory %s, %s launch, %d worker%s",
+                run_dir, backend->name, req.workers ? req.workers : 1,
+                req.workers == 1 || !req.workers ? "" : "s");
+    /* the live progress line while the job runs (see progress.h) */
+    progress_t *prog = progress_start(run_dir, stderr);
     job_result_t jr;
     if (backend->run(&req, &jr, &err) < 0) {
         fprintf(stderr, "tessera: %s\n", err.text);
@@ -577,9 +641,9 @@ int cmd_run(int argc, char **argv)
         jr.status = 1;
         snprintf(jr.why, sizeof(jr.why), "%s", err.text);
     }
-    rc = final_record(run_dir, wf, &jr,
-                      backend == &launch_local ? "mpirun" : "srun");
-    if (rc == 0)
+    progress_stop(prog);
+    rc = final_record(run_dir, wf, &jr);
+    if (rc == 0 && logopts_level() >= LOGOPTS_INFO)
         printf("tessera: done in %.2f s (%s launch)\n", now() - t0,
                backend->name);
     wf_destroy(wf);

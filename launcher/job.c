@@ -7,7 +7,6 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,14 +17,69 @@
 
 #include "launcher/job.h"
 
-extern char **environ;
-
 static volatile sig_atomic_t got_signal;
 
 static void on_signal(int sig)
 {
     if (!got_signal)
         got_signal = sig;
+}
+
+/* Signal every descendant of this process (read from /proc: the job's
+ * ranks have process groups of their own, so a group kill misses them).
+ * Returns how many were signalled. */
+static int signal_descendants(int sig)
+{
+    enum { MAXP = 65536 };
+    static pid_t pids[MAXP], ppids[MAXP];
+    int n = 0;
+    DIR *d = opendir("/proc");
+    if (!d)
+        return 0;
+    struct dirent *e;
+    while ((e = readdir(d)) && n < MAXP) {
+        if (e->d_name[0] < '1' || e->d_name[0] > '9')
+            continue;
+        char path[300], buf[512];
+        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (!f)
+            continue;
+        size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+        fclose(f);
+        buf[len] = '\0';
+        /* pid (comm) state ppid: comm may hold spaces and parentheses */
+        char *close_paren = strrchr(buf, ')');
+        int ppid;
+        if (!close_paren || sscanf(close_paren + 1, " %*c %d", &ppid) != 1)
+            continue;
+        pids[n] = (pid_t)atoi(e->d_name);
+        ppids[n] = (pid_t)ppid;
+        n++;
+    }
+    closedir(d);
+    /* descendants: grow the set from us until it stops growing */
+    static char mark[MAXP];
+    memset(mark, 0, (size_t)n);
+    pid_t me = getpid();
+    int grew = 1, count = 0;
+    while (grew) {
+        grew = 0;
+        for (int i = 0; i < n; i++) {
+            if (mark[i])
+                continue;
+            int parent_in = ppids[i] == me;
+            for (int k = 0; !parent_in && k < n; k++)
+                parent_in = mark[k] && pids[k] == ppids[i];
+            if (parent_in) {
+                mark[i] = 1;
+                grew = 1;
+                count++;
+                kill(pids[i], sig);
+            }
+        }
+    }
+    return count;
 }
 
 static double now(void)
@@ -122,33 +176,6 @@ static void pass_on(struct out *o, const char *buf, size_t n)
     }
 }
 
-/* Send sig to every child of this process (as a subreaper, orphans of
- * the job become ours); returns how many there were. */
-static int signal_children(int sig)
-{
-    DIR *d = opendir("/proc/self/task");
-    int n = 0;
-    if (!d)
-        return 0;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        if (e->d_name[0] < '0' || e->d_name[0] > '9')
-            continue;
-        char path[300];
-        snprintf(path, sizeof(path), "/proc/self/task/%s/children",
-                 e->d_name);
-        FILE *f = fopen(path, "r");
-        long pid;
-        while (f && fscanf(f, "%ld", &pid) == 1)
-            if (pid > 0 && kill((pid_t)pid, sig) == 0)
-                n++;
-        if (f)
-            fclose(f);
-    }
-    closedir(d);
-    return n;
-}
-
 /* Read what is there (or wait up to ms for it); 0 at end of file. */
 static int drain(int fd, struct out *o, int ms)
 {
@@ -168,6 +195,7 @@ static int drain(int fd, struct out *o, int ms)
 int job_run(const job_spec_t *spec, job_result_t *r, tess_error_t *err)
 {
     memset(r, 0, sizeof(*r));
+    snprintf(r->what, sizeof(r->what), "%s", spec->what);
     double grace = spec->grace_s > 0 ? spec->grace_s : 10;
     int pfd[2];
     if (pipe2(pfd, O_CLOEXEC) < 0)
@@ -184,27 +212,48 @@ int job_run(const job_spec_t *spec, job_result_t *r, tess_error_t *err)
     for (int i = 0; i < 3; i++)
         sigaction(sigs[i], &sa, &old[i]);
 
-    posix_spawn_file_actions_t fa;
-    posix_spawnattr_t at;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, pfd[1], 2);
-    posix_spawnattr_init(&at);
-    sigset_t none, def;
-    sigemptyset(&none);
-    sigemptyset(&def);
-    for (int i = 0; i < 3; i++)
-        sigaddset(&def, sigs[i]);
-    posix_spawnattr_setsigmask(&at, &none);
-    posix_spawnattr_setsigdefault(&at, &def);
-    posix_spawnattr_setpgroup(&at, 0); /* a group of its own */
-    posix_spawnattr_setflags(&at, POSIX_SPAWN_SETPGROUP |
-                                      POSIX_SPAWN_SETSIGMASK |
-                                      POSIX_SPAWN_SETSIGDEF);
-    pid_t pid;
-    int rc = posix_spawnp(&pid, spec->argv[0], &fa, &at, spec->argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
-    posix_spawnattr_destroy(&at);
+    /* fork+exec rather than posix_spawn: the child must die with us
+     * (PR_SET_PDEATHSIG, kept across exec), which a spawn cannot set. A
+     * close-on-exec pipe carries the errno of an exec that failed. */
+    int epfd[2];
+    if (pipe2(epfd, O_CLOEXEC) < 0) {
+        close(pfd[0]);
+        close(pfd[1]);
+        for (int i = 0; i < 3; i++)
+            sigaction(sigs[i], &old[i], NULL);
+        return tess_errprintf(err, "cannot start %s: pipe: %s", spec->what,
+                              strerror(errno));
+    }
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid == 0) {
+        sigset_t none;
+        sigemptyset(&none);
+        for (int i = 0; i < 3; i++)
+            signal(sigs[i], SIG_DFL);
+        sigprocmask(SIG_SETMASK, &none, NULL);
+        setpgid(0, 0); /* a group of its own: a terminal's ^C is ours */
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (getppid() != parent)
+            _exit(127);
+        dup2(pfd[1], 2);
+        execvp(spec->argv[0], spec->argv);
+        int e = errno;
+        ssize_t w = write(epfd[1], &e, sizeof(e));
+        (void)w;
+        _exit(127);
+    }
+    int rc = pid < 0 ? errno : 0;
     close(pfd[1]);
+    close(epfd[1]);
+    if (pid > 0) {
+        int e;
+        if (read(epfd[0], &e, sizeof(e)) == (ssize_t)sizeof(e)) {
+            rc = e;
+            waitpid(pid, NULL, 0);
+        }
+    }
+    close(epfd[0]);
     if (rc != 0) {
         close(pfd[0]);
         for (int i = 0; i < 3; i++)
@@ -225,12 +274,15 @@ int job_run(const job_spec_t *spec, job_result_t *r, tess_error_t *err)
         }
         if (got_signal && !forwarded) {
             r->signal_received = got_signal;
-            kill(-pid, SIGTERM); /* mpirun/srun and what runs here */
+            /* mpirun/srun, and the ranks that run here */
+            kill(-pid, SIGTERM);
+            signal_descendants(SIGTERM);
             forwarded = 1;
             signalled_at = now();
         }
         if (forwarded && !killed && now() - signalled_at > grace) {
             kill(-pid, SIGKILL);
+            signal_descendants(SIGKILL);
             killed = 1;
         }
         pid_t w = waitpid(pid, &status, WNOHANG);
@@ -243,36 +295,26 @@ int job_run(const job_spec_t *spec, job_result_t *r, tess_error_t *err)
         if (spec->tick)
             spec->tick(spec->tick_arg);
     }
-    /* The leader is gone: whatever is left of its group must go too. */
-    if (kill(-pid, 0) == 0) {
+    /* The leader is gone: whatever is left of the job (orphans are ours,
+     * we are their subreaper) must go too. */
+    if (kill(-pid, 0) == 0)
         kill(-pid, SIGKILL);
+    if (signal_descendants(SIGKILL) > 0)
         r->killed_group = 1;
-    }
-    /* its last words, while someone still holds the pipe */
-    for (double t0 = now(); open_pipe && now() - t0 < 1;)
+    /* the rest of its stderr, as long as someone still holds the pipe */
+    for (double t0 = now(); open_pipe && now() - t0 < 2;)
         open_pipe = drain(pfd[0], &o, 100);
-    /* Orphans reparented to us (ranks whose mpirun died, their executors)
-     * must not outlive the run; the job is over, nothing of it has a
-     * record to write any more (the launcher writes it): SIGKILL, until no
-     * child is left (bounded). */
+    close(pfd[0]);
+    /* reap orphans reparented to us (bounded) */
     for (double t0 = now(); now() - t0 < 5;) {
-        if (signal_children(SIGKILL) > 0)
-            r->killed_group = 1;
         pid_t w = waitpid(-1, NULL, WNOHANG);
         if (w < 0 && errno == ECHILD)
             break;
         if (w <= 0) {
-            if (open_pipe)
-                open_pipe = drain(pfd[0], &o, 20);
-            else {
-                struct timespec ts = {0, 20000000L};
-                nanosleep(&ts, NULL);
-            }
+            struct timespec ts = {0, 20000000L};
+            nanosleep(&ts, NULL);
         }
     }
-    for (double t0 = now(); open_pipe && now() - t0 < 0.5;)
-        open_pipe = drain(pfd[0], &o, 50);
-    close(pfd[0]);
     if (o.len)
         end_line(&o, 0);
     free(o.cur);

@@ -36,6 +36,7 @@ typedef struct job_result {
     int killed_group;       /* processes had to be killed after the end */
     char why[512];          /* the job's explanation of an abnormal end,
                                from its stderr, "" if none */
+    char what[16];          /* mpirun, srun: who the leader was */
 } job_result_t;
 
 /* Run the job to its end. 0 with r filled, or -1 with err if it could not

@@ -60,7 +60,8 @@ static int local_run(const launch_req_t *req, job_result_t *r,
      * and hides mpirun's boxed notices) */
     static const char *const pass[] = {"TESS_KERNEL_PATH", "TESS_IN_JOB",
                                        "TESS_RUNDIR_TOKEN",
-                                       "TESS_LAUNCHER_PID"};
+                                       "TESS_LAUNCHER_PID", "TESS_RESUME",
+                                       "TESS_TASKS_TOTAL"};
     for (size_t i = 0; i < sizeof(pass) / sizeof(pass[0]); i++) {
         argv[n++] = (char *)"-x";
         argv[n++] = (char *)pass[i];

@@ -308,7 +308,7 @@ int submit_opts_parse(int argc, char **argv, submit_opts_t *o)
         }
     }
     rest[nrest] = NULL;
-    if (wfopts_parse(nrest, rest, 1, &o->wf) < 0 || check_values(o) < 0)
+    if (wfopts_parse(nrest, rest, WFOPTS_RUN, &o->wf) < 0 || check_values(o) < 0)
         goto out;
     rc = 0;
 out:

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "launcher/cmd.h"
+#include "launcher/logopts.h"
 
 static const cmd_t cmds[] = {
     {"run", cmd_run, "run a workflow on local MPI workers or an allocation",
@@ -15,6 +16,14 @@ static const cmd_t cmds[] = {
      "inputs, kernels", CMD_VALIDATE_USAGE},
     {"submit", cmd_submit, "write an sbatch script for a workflow and submit "
      "it", CMD_SUBMIT_USAGE},
+    {"resume", cmd_resume, "continue a run that stopped (wall time, cancel, crash)",
+     CMD_RESUME_USAGE},
+    {"status", cmd_status, "show a run's state, progress, workers, failures",
+     CMD_STATUS_USAGE},
+    {"report", cmd_report, "summarise a run; Gantt chart, DAG, Chrome trace",
+     CMD_REPORT_USAGE},
+    {"store", cmd_store, "list, show and delete named persistent objects",
+     CMD_STORE_USAGE},
 };
 
 static void usage(FILE *f)
@@ -24,9 +33,11 @@ static void usage(FILE *f)
           "\ncommands:\n", f);
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         fprintf(f, "  %-10s %s\n", cmds[i].name, cmds[i].summary);
+    fputs("\noptions of every command:\n" LOGOPTS_USAGE, f);
     fputs("\nexit status: 0 success, 1 a task or the run failed, "
-          "2 bad input or usage\nsee tessera(1) and "
-          "docs/workflow-format.md\n", f);
+          "2 bad input or usage\n(tessera status: 3 still running)\n"
+          "see tessera(1), docs/workflow-format.md, docs/observability.md\n",
+          f);
 }
 
 int main(int argc, char **argv)
@@ -50,10 +61,14 @@ int main(int argc, char **argv)
             continue;
         for (int k = 2; k < argc; k++)
             if (strcmp(argv[k], "--help") == 0 || strcmp(argv[k], "-h") == 0) {
-                printf("%s", cmds[i].usage);
+                printf("%s\noptions of every command:\n" LOGOPTS_USAGE,
+                       cmds[i].usage);
                 return 0;
             }
-        return cmds[i].fn(argc - 1, argv + 1);
+        int n = argc - 1;
+        if (logopts_parse(&n, argv + 1) < 0)
+            return 2;
+        return cmds[i].fn(n, argv + 1);
     }
     fprintf(stderr, "tessera: unknown command '%s'\n", argv[1]);
     usage(stderr);

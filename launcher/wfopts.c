@@ -22,8 +22,9 @@ static int parse_int(const char *opt, const char *s, int min, int *out)
     return 0;
 }
 
-int wfopts_parse(int argc, char **argv, int allow_run, wfopts_t *o)
+int wfopts_parse(int argc, char **argv, unsigned allow, wfopts_t *o)
 {
+    int allow_run = (allow & WFOPTS_RUN) != 0;
     memset(o, 0, sizeof(*o));
     o->workers = -1;
     o->params = calloc((size_t)argc + 1, sizeof(*o->params));
@@ -41,8 +42,17 @@ int wfopts_parse(int argc, char **argv, int allow_run, wfopts_t *o)
                                    strcmp(a, "--slots") == 0 ||
                                    strcmp(a, "--run-dir") == 0 ||
                                    strcmp(a, "--dot") == 0));
-        if (allow_run && strcmp(a, "--overwrite") == 0) {
+        if ((allow & WFOPTS_RUN) && strcmp(a, "--overwrite") == 0) {
             o->overwrite = 1;
+            continue;
+        }
+        if ((allow & WFOPTS_RUN) && strcmp(a, "--resume") == 0) {
+            o->resume_only = 1; /* set by tessera resume */
+            continue;
+        }
+        if ((allow & WFOPTS_VERBOSE) && (strcmp(a, "--verbose") == 0 ||
+                                         strcmp(a, "-v") == 0)) {
+            o->verbose = 1;
             continue;
         }
         if (a[0] != '-') {

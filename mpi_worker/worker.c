@@ -668,8 +668,7 @@ int worker_serve(MPI_Comm comm, int engine, kreg_t *kernels,
     const char *iso = getenv("TESS_ISOLATION");
     int inproc = cfg->inproc || (iso && strcmp(iso, "none") == 0);
     w.isolation = !inproc;
-    const char *spin = getenv("TESS_SPIN_US");
-    long spin_ns = (spin ? strtol(spin, NULL, 10) : 20) * 1000L;
+    long spin_ns = backoff_spin_ns();
     int rc = 0;
     /* kernel modules: this architecture's build first */
     if (kreg_set_arch(kernels, cfg->arch) < 0) {

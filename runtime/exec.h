@@ -46,6 +46,22 @@ typedef struct exec_result {
 
 typedef void (*exec_done_f)(void *ctx, dag_task_t *t, const exec_result_t *r);
 
+/* Where the payload of a complete version is (the journal records it; a
+ * replayed task's outputs get it back). Kinds are journal_kind's. */
+enum exec_vkind {
+    EXEC_V_ZERO = 0,   /* no payload: zeros */
+    EXEC_V_FRAG = 1,   /* its fragment file RUN_DIR/frags/d<id>/v<n>.h5 */
+    EXEC_V_INLINE = 2, /* bytes held by the engine */
+    EXEC_V_FILE = 3,   /* a file version at path */
+};
+
+typedef struct exec_vloc {
+    int kind;
+    const void *bytes;  /* INLINE (borrowed) */
+    size_t len;
+    const char *path;   /* FILE (borrowed) */
+} exec_vloc_t;
+
 /* A worker of an executor, for status reports. */
 typedef struct exec_worker {
     int rank;
@@ -95,25 +111,38 @@ typedef struct exec_ops {
      * their defaults (arrays: zeros; files: the version it read, or an
      * empty file). Called before dag_complete(t, ok). */
     int (*fill_defaults)(exec_t *x, dag_task_t *t, tess_error_t *err);
+    /* Where the payload of complete version v is (see exec_vloc_t). */
+    void (*locate)(exec_t *x, const dag_version_t *v, exec_vloc_t *loc);
+    /* Give version v of a task replayed from the journal the payload loc
+     * describes (reading a fragment if the executor keeps values in
+     * memory). */
+    int (*adopt)(exec_t *x, dag_version_t *v, const exec_vloc_t *loc,
+                 tess_error_t *err);
+    /* The file holding version v (its fragment, or a file version), into
+     * buf; -1 if it has none. */
+    int (*version_path)(exec_t *x, const dag_version_t *v, char *buf,
+                        size_t len);
     /* Stop threads/ranks (all tasks are finished) and free x. */
     void (*destroy)(exec_t *x);
 } exec_ops_t;
 
 struct exec {
     const exec_ops_t *ops;
-    /* Set by the run before it frees the versions of a run that did not
-     * complete: version_free then leaves the files of done versions
-     * (fragments, file versions) in the run directory, for a resume. */
-    int keep_files;
+    int keep_files; /* files of versions > 0 stay when the versions are
+                       freed: the run removes them (journal) or keeps them
+                       (a stopped run, to resume) */
 };
 
 /* The local executor: nthreads slots running kernels in this process, or
  * in executor processes (isolation: the default of tasks that say
  * nothing; TESS_ISOLATION_NONE: no executor processes at all). workdir
  * holds versions of files (renamed writes); it must exist. log_dir (NULL:
- * none) receives the executors' stderr. */
+ * none) receives the executors' stderr. With a run_dir, outputs larger
+ * than 64 KiB are also written as fragment files there (a journaled run
+ * resumes from them). */
 exec_t *exec_threads_create(int nthreads, const kreg_t *kernels,
                             const char *workdir, tess_isolation_t isolation,
-                            const char *log_dir, tess_error_t *err);
+                            const char *log_dir, const char *run_dir,
+                            tess_error_t *err);
 
 #endif

@@ -59,6 +59,13 @@ struct mworker {
     uint64_t done;
     proto_bye_t bye;
     int got_bye;
+    /* the tasks out on this worker and when each should end (dispatch +
+     * its kernel's typical duration): when the engine may sleep */
+    struct outtask {
+        const dag_task_t *t;
+        double expect; /* monotonic seconds, 0: no estimate */
+    } *out_tasks;
+    int nout, outcap;
 };
 
 typedef struct xmpi {
@@ -75,6 +82,10 @@ typedef struct xmpi {
     exec_done_f done;
     void *done_ctx;
     int ndone;
+    double *kdur;          /* per kernel: typical duration (EWMA), s */
+    size_t nkdur;
+    double queue_ahead_s;  /* tasks shorter than this may queue on a busy
+                              worker (TESS_QUEUE_AHEAD_US) */
     char fatal[700];       /* a worker could not serve */
     tess_error_t err;
 } xmpi_t;
@@ -126,7 +137,27 @@ static int64_t memory(void *ctx, const dag_task_t *t)
     return t->kclass ? t->kclass->memory_mb : 0;
 }
 
-static const sched_ops_t sched_ops = {locality, eligible, cost, memory};
+static double kernel_duration(const xmpi_t *x, uint32_t k)
+{
+    return k < x->nkdur ? x->kdur[k] : 0;
+}
+
+/* Tasks known to be short wait in a busy worker's queue, enough of them
+ * to cover a round trip to the engine (queue_ahead_s of work, at least
+ * one); longer or unknown ones never (a queued long task could wait while
+ * another worker idles). */
+static int queue_ahead(void *ctx, const dag_task_t *t)
+{
+    const xmpi_t *x = ctx;
+    double d = kernel_duration(x, t->kernel);
+    if (d <= 0 || d >= x->queue_ahead_s)
+        return 0;
+    double n = x->queue_ahead_s / d;
+    return n > 256 ? 256 : n < 1 ? 1 : (int)n;
+}
+
+static const sched_ops_t sched_ops = {locality, eligible, cost, memory,
+                                      queue_ahead};
 
 /* ---- encoding tasks ------------------------------------------------------- */
 
@@ -248,6 +279,16 @@ static int encode_task(xmpi_t *x, int wi, dag_task_t *t)
     proto_put_task_end(b, rec);
     t->exec = (void *)(uintptr_t)(wi + 1);
     w->running++;
+    if (w->nout == w->outcap) {
+        int cap = w->outcap ? w->outcap * 2 : 16;
+        struct outtask *o = realloc(w->out_tasks, (size_t)cap * sizeof(*o));
+        if (!o)
+            return -1;
+        w->out_tasks = o;
+        w->outcap = cap;
+    }
+    double d = kernel_duration(x, t->kernel);
+    w->out_tasks[w->nout++] = (struct outtask){t, d > 0 ? mono_now() + d : 0};
     return b->err ? -1 : 0;
 }
 
@@ -299,6 +340,48 @@ static int worker_of_rank(const xmpi_t *x, int rank)
     return -1;
 }
 
+/* What a task of kernel k took (worker clock): the kernel's typical
+ * duration, an exponentially weighted mean. */
+static void learn_duration(xmpi_t *x, uint32_t k, uint64_t start,
+                           uint64_t end)
+{
+    if (end < start)
+        return;
+    if (k >= x->nkdur) {
+        size_t n = k + 64;
+        double *d = realloc(x->kdur, n * sizeof(*d));
+        if (!d)
+            return;
+        memset(d + x->nkdur, 0, (n - x->nkdur) * sizeof(*d));
+        x->kdur = d;
+        x->nkdur = n;
+    }
+    double s = (double)(end - start) * 1e-9;
+    x->kdur[k] = x->kdur[k] > 0 ? 0.8 * x->kdur[k] + 0.2 * s : s;
+}
+
+/* How long the engine may sleep before a completion is expected: until
+ * shortly before the earliest expected end of a task out (a margin of the
+ * spin time and 5% of the task's length), 0 if one is due or unknown. */
+static double sleep_hint(const xmpi_t *x, double now)
+{
+    double earliest = 0, margin = 0;
+    for (int i = 0; i < x->nw; i++)
+        for (int k = 0; k < x->w[i].nout; k++) {
+            double e = x->w[i].out_tasks[k].expect;
+            if (e <= 0)
+                return 0; /* no estimate: wait the usual way */
+            if (earliest == 0 || e < earliest) {
+                earliest = e;
+                margin = 0.05 * kernel_duration(x, x->w[i].out_tasks[k].t->kernel);
+            }
+        }
+    if (earliest == 0)
+        return 0;
+    double hint = earliest - now - margin - 1e-9 * (double)backoff_spin_ns();
+    return hint > 0 ? hint : 0;
+}
+
 static void handle_done(xmpi_t *x, int wi, preader_t *p)
 {
     struct mworker *w = &x->w[wi];
@@ -347,12 +430,16 @@ static void handle_done(xmpi_t *x, int wi, preader_t *p)
     }
     uint32_t k = t->kclass ? kclass_kernel_for(t->kclass, arch_of(w))
                            : t->kernel;
-    if (state == PROTO_ST_NOT_RUN)
-        w->running--; /* given back: it never started */
-    else {
-        w->running--;
+    w->running--;
+    if (state != PROTO_ST_NOT_RUN) {
         w->done++;
+        learn_duration(x, t->kernel, d.start_ns, d.end_ns);
     }
+    for (int i = 0; i < w->nout; i++)
+        if (w->out_tasks[i].t == t) {
+            w->out_tasks[i] = w->out_tasks[--w->nout];
+            break;
+        }
     sched_release(x->sched, wi, t);
     t->exec = NULL;
     exec_result_t r = {.state = state, .code = d.code, .msg = msg,
@@ -420,11 +507,19 @@ static int receive(xmpi_t *x, int block, double until)
         }
         if (!block)
             return 0;
-        if (until > 0) {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            if ((double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec >= until)
-                return 0;
+        double now = mono_now();
+        if (until > 0 && now >= until)
+            return 0;
+        /* asleep while no completion is due, spinning when one is */
+        double hint = sleep_hint(x, now);
+        if (hint > 0) {
+            if (until > 0 && now + hint > until)
+                hint = until - now;
+            if (hint > 0.02)
+                hint = 0.02;
+            backoff_sleep((long)(hint * 1e9));
+            backoff_reset(&b);
+            continue;
         }
         backoff_pause(&b);
     }
@@ -468,6 +563,12 @@ static int xm_unqueue(exec_t *e, exec_done_f done, void *ctx, const char *msg)
         done(ctx, t, &r);
         n++;
     }
+    /* tasks waiting in workers' queues come back as NOT_RUN completions */
+    for (int i = 0; i < x->nw; i++)
+        if (x->w[i].running > 0 && x->w[i].hello_ok) {
+            proto_put_empty(&x->w[i].out, PROTO_CANCEL);
+            flush_worker(x, &x->w[i]);
+        }
     return n;
 }
 
@@ -562,7 +663,7 @@ static void xm_version_free(exec_t *e, dag_version_t *v)
     struct mver *m = v->payload;
     if (!m)
         return;
-    int keep = e->keep_files && v->state == DAG_V_DONE;
+    int keep = e->keep_files && v->number > 0;
     if (m->loc == LOC_FRAG) {
         char path[PATH_MAX];
         if (!keep && h5frag_path(path, sizeof(path), x->run_dir, v->data->id,
@@ -602,6 +703,77 @@ static int xm_fill_defaults(exec_t *e, dag_task_t *t, tess_error_t *err)
         }
     }
     return 0;
+}
+
+static void xm_locate(exec_t *e, const dag_version_t *v, exec_vloc_t *loc)
+{
+    (void)e;
+    const struct mver *m = v->payload;
+    memset(loc, 0, sizeof(*loc));
+    if (!m)
+        loc->kind = EXEC_V_ZERO;
+    else if (m->loc == LOC_INLINE) {
+        loc->kind = EXEC_V_INLINE;
+        loc->bytes = m->data;
+        loc->len = m->bytes;
+    } else if (m->loc == LOC_FRAG)
+        loc->kind = EXEC_V_FRAG;
+    else {
+        loc->kind = EXEC_V_FILE;
+        loc->path = m->path;
+    }
+}
+
+static int xm_adopt(exec_t *e, dag_version_t *v, const exec_vloc_t *loc,
+                    tess_error_t *err)
+{
+    (void)e;
+    if (loc->kind == EXEC_V_ZERO) {
+        v->payload = NULL;
+        return 0;
+    }
+    struct mver *m = calloc(1, sizeof(*m));
+    if (!m)
+        return tess_errprintf(err, "out of memory");
+    m->owner = -1; /* in no worker's cache: read from its file */
+    if (loc->kind == EXEC_V_INLINE) {
+        m->loc = LOC_INLINE;
+        m->bytes = loc->len;
+        if (!(m->data = malloc(loc->len ? loc->len : 1))) {
+            free(m);
+            return tess_errprintf(err, "out of memory");
+        }
+        memcpy(m->data, loc->bytes, loc->len);
+    } else if (loc->kind == EXEC_V_FRAG) {
+        int64_t n = 1;
+        for (int k = 0; k < v->data->rank; k++)
+            n *= v->box[v->data->rank + k];
+        m->loc = LOC_FRAG;
+        m->bytes = (size_t)n * tess_type_size(v->data->type);
+    } else {
+        m->loc = LOC_PATH;
+        if (!(m->path = strdup(loc->path ? loc->path : ""))) {
+            free(m);
+            return tess_errprintf(err, "out of memory");
+        }
+    }
+    v->payload = m;
+    return 0;
+}
+
+static int xm_version_path(exec_t *e, const dag_version_t *v, char *buf,
+                           size_t len)
+{
+    xmpi_t *x = (xmpi_t *)e;
+    const struct mver *m = v->payload;
+    if (!m)
+        return -1;
+    if (m->loc == LOC_FRAG)
+        return h5frag_path(buf, len, x->run_dir, v->data->id, v->number);
+    if (m->loc == LOC_PATH && m->path &&
+        snprintf(buf, len, "%s", m->path) < (int)len)
+        return 0;
+    return -1;
 }
 
 /* ---- life cycle ------------------------------------------------------------------ */
@@ -660,7 +832,9 @@ static void xm_destroy(exec_t *e)
         pbuf_free(&x->w[i].out);
         pbuf_free(&x->w[i].drops);
         free(x->w[i].known);
+        free(x->w[i].out_tasks);
     }
+    free(x->kdur);
     sched_destroy(x->sched);
     free(x->w);
     free(x->run_dir);
@@ -712,6 +886,9 @@ static const exec_ops_t mpi_ops = {
     .describe = xm_describe,
     .worker_info = xm_worker_info,
     .fill_defaults = xm_fill_defaults,
+    .locate = xm_locate,
+    .adopt = xm_adopt,
+    .version_path = xm_version_path,
     .destroy = xm_destroy,
 };
 
@@ -806,8 +983,16 @@ exec_t *exec_mpi_create(MPI_Comm comm, const kreg_t *kernels,
             goto fail;
         }
     }
-    x->sched = sched_create(x->nw, slots, mem, cfg ? cfg->policy : NULL,
-                            &sched_ops, x);
+    /* short tasks may wait in a worker's queue: up to 1 ms of work
+     * (TESS_QUEUE_AHEAD_US), at most 256 tasks */
+    const char *qa = getenv("TESS_QUEUE_AHEAD_US");
+    x->queue_ahead_s = (qa && *qa ? strtod(qa, NULL) : 1000) * 1e-6;
+    int *ahead = calloc((size_t)x->nw + 1, sizeof(int));
+    for (int i = 0; ahead && i < x->nw; i++)
+        ahead[i] = 256;
+    x->sched = sched_create(x->nw, slots, mem, ahead,
+                            cfg ? cfg->policy : NULL, &sched_ops, x);
+    free(ahead);
     free(slots);
     free(mem);
     if (!x->sched) {

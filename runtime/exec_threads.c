@@ -33,9 +33,11 @@
 #include "engine/kclass.h"
 #include "engine/pool.h"
 #include "io/filever.h"
+#include "io/h5frag.h"
 #include "kernels/args.h"
 #include "kernels/runner.h"
 #include "kernels/sandbox.h"
+#include "proto/backoff.h"
 #include "runtime/exec.h"
 
 #define MSG_LEN 512
@@ -68,7 +70,12 @@ typedef struct xthreads {
     int isolate_default;
     uint64_t done;
     char host[64];
+    char *run_dir;    /* outputs > INLINE_MAX also become fragment files */
+    unsigned frag_flags;
 } xthreads_t;
+
+/* Values up to this size the journal keeps; larger ones are fragments. */
+#define INLINE_MAX (64 * 1024)
 
 static uint64_t now_ns(void)
 {
@@ -280,6 +287,28 @@ static int copy_outputs(dag_task_t *t, const struct tess_arg *a,
     return 0;
 }
 
+/* A run that can be resumed keeps its large outputs in fragment files, as
+ * MPI workers do (small ones go into the journal). */
+static int persist_outputs(xthreads_t *xt, dag_task_t *t,
+                           const struct tess_arg *a, tess_error_t *err)
+{
+    for (int i = 0; i < t->nparams; i++) {
+        dag_param_t *dp = &t->params[i];
+        if (dp->kind != TESS_P_DATA || !dp->out || dp->data->kind == DAG_FILE ||
+            param_bytes(dp) <= INLINE_MAX)
+            continue;
+        char path[PATH_MAX];
+        if (h5frag_path(path, sizeof(path), xt->run_dir, dp->data->id,
+                        dp->out->number) < 0)
+            return tess_errprintf(err, "fragment path too long");
+        if (h5frag_write2(path, dp->data->type, dp->rank, dp->box,
+                          dp->box + dp->rank, a[i].buf, xt->frag_flags,
+                          err) < 0)
+            return -1;
+    }
+    return 0;
+}
+
 static int state_of(int sandbox_state)
 {
     switch (sandbox_state) {
@@ -339,6 +368,11 @@ static void run_job(void *ctx, runner_job_t *rj, int slot)
     j->code = res.code;
     if (msg != j->msg)
         snprintf(j->msg, MSG_LEN, "%s", msg);
+    if (j->state == EXEC_OK && xt->run_dir &&
+        persist_outputs(xt, t, a, &err) < 0) {
+        j->state = EXEC_ERROR;
+        snprintf(j->msg, MSG_LEN, "%s", err.text);
+    }
     if (j->state == EXEC_OK) {
         if (isolate && copy_outputs(t, a, &err) < 0) {
             j->state = EXEC_ERROR;
@@ -493,13 +527,103 @@ static int xt_init_version(exec_t *x, dag_version_t *v, void *buf,
     return 0;
 }
 
+static size_t version_bytes(const dag_version_t *v)
+{
+    region_t reg;
+    box_get(v->data->rank, v->box, &reg);
+    return (size_t)region_volume(&reg) * tess_type_size(v->data->type);
+}
+
 static void xt_version_free(exec_t *x, dag_version_t *v)
 {
-    if (v->data->kind == DAG_FILE && v->number > 0 && v->payload &&
-        !(x->keep_files && v->state == DAG_V_DONE))
+    xthreads_t *xt = (xthreads_t *)x;
+    int keep = x->keep_files && v->number > 0;
+    if (v->data->kind == DAG_FILE && v->number > 0 && v->payload && !keep)
         unlink(v->payload);
+    if (v->data->kind != DAG_FILE && xt->run_dir && v->number > 0 &&
+        v->payload && !keep && version_bytes(v) > INLINE_MAX) {
+        char path[PATH_MAX];
+        if (h5frag_path(path, sizeof(path), xt->run_dir, v->data->id,
+                        v->number) == 0)
+            h5frag_remove(path);
+    }
     free(v->payload);
     v->payload = NULL;
+}
+
+static void xt_locate(exec_t *x, const dag_version_t *v, exec_vloc_t *loc)
+{
+    xthreads_t *xt = (xthreads_t *)x;
+    memset(loc, 0, sizeof(*loc));
+    if (!v->payload) {
+        loc->kind = EXEC_V_ZERO;
+    } else if (v->data->kind == DAG_FILE) {
+        loc->kind = EXEC_V_FILE;
+        loc->path = v->payload;
+    } else if (xt->run_dir && version_bytes(v) > INLINE_MAX) {
+        loc->kind = EXEC_V_FRAG;
+    } else {
+        loc->kind = EXEC_V_INLINE;
+        loc->bytes = v->payload;
+        loc->len = version_bytes(v);
+    }
+}
+
+static int xt_adopt(exec_t *x, dag_version_t *v, const exec_vloc_t *loc,
+                    tess_error_t *err)
+{
+    xthreads_t *xt = (xthreads_t *)x;
+    v->payload = NULL;
+    if (loc->kind == EXEC_V_ZERO)
+        return 0;
+    if (loc->kind == EXEC_V_FILE) {
+        if (!(v->payload = strdup(loc->path ? loc->path : "")))
+            return tess_errprintf(err, "out of memory");
+        return 0;
+    }
+    size_t bytes = version_bytes(v);
+    void *buf = malloc(bytes ? bytes : 1);
+    if (!buf)
+        return tess_errprintf(err, "out of memory (%zu bytes)", bytes);
+    if (loc->kind == EXEC_V_INLINE) {
+        if (loc->len != bytes) {
+            free(buf);
+            return tess_errprintf(err, "%s: the journal holds %zu bytes of "
+                                  "version %u, not %zu", v->data->name,
+                                  loc->len, v->number, bytes);
+        }
+        memcpy(buf, loc->bytes, bytes);
+    } else {
+        /* values are kept in memory here: read the fragment back */
+        char path[PATH_MAX];
+        int r = v->data->rank;
+        int64_t zero[TESS_MAX_RANK] = {0};
+        if (!xt->run_dir ||
+            h5frag_path(path, sizeof(path), xt->run_dir, v->data->id,
+                        v->number) < 0 ||
+            h5frag_read(path, v->data->type, r, v->box, v->box + r, buf,
+                        v->box + r, zero, err) < 0) {
+            free(buf);
+            return -1;
+        }
+    }
+    v->payload = buf;
+    return 0;
+}
+
+static int xt_version_path(exec_t *x, const dag_version_t *v, char *buf,
+                           size_t len)
+{
+    xthreads_t *xt = (xthreads_t *)x;
+    if (!v->payload)
+        return -1;
+    if (v->data->kind == DAG_FILE)
+        return snprintf(buf, len, "%s", (const char *)v->payload) < (int)len
+                   ? 0
+                   : -1;
+    if (xt->run_dir && version_bytes(v) > INLINE_MAX)
+        return h5frag_path(buf, len, xt->run_dir, v->data->id, v->number);
+    return -1;
 }
 
 static int xt_fill_defaults(exec_t *x, dag_task_t *t, tess_error_t *err)
@@ -561,6 +685,7 @@ static void xt_destroy(exec_t *x)
     sandbox_destroy(xt->sandbox);
     pool_destroy(xt->jobs);
     free(xt->workdir);
+    free(xt->run_dir);
     free(xt);
 }
 
@@ -576,12 +701,16 @@ static const exec_ops_t threads_ops = {
     .describe = xt_describe,
     .worker_info = xt_worker_info,
     .fill_defaults = xt_fill_defaults,
+    .locate = xt_locate,
+    .adopt = xt_adopt,
+    .version_path = xt_version_path,
     .destroy = xt_destroy,
 };
 
 exec_t *exec_threads_create(int nthreads, const kreg_t *kernels,
                             const char *workdir, tess_isolation_t isolation,
-                            const char *log_dir, tess_error_t *err)
+                            const char *log_dir, const char *run_dir,
+                            tess_error_t *err)
 {
     xthreads_t *xt = calloc(1, sizeof(*xt));
     if (!xt) {
@@ -595,13 +724,19 @@ exec_t *exec_threads_create(int nthreads, const kreg_t *kernels,
     gethostname(xt->host, sizeof(xt->host) - 1);
     xt->workdir = strdup(workdir);
     xt->jobs = pool_create(sizeof(struct tjob));
+    const char *sync = getenv("TESS_FSYNC");
+    xt->frag_flags = sync && strcmp(sync, "0") == 0 ? H5FRAG_NOSYNC : 0;
+    if (run_dir && !(xt->run_dir = strdup(run_dir))) {
+        tess_errprintf(err, "out of memory");
+        xt_destroy(&xt->base);
+        return NULL;
+    }
     if (!xt->workdir || !xt->jobs) {
         tess_errprintf(err, "out of memory");
         xt_destroy(&xt->base);
         return NULL;
     }
-    const char *spin = getenv("TESS_SPIN_US");
-    long spin_ns = (spin ? strtol(spin, NULL, 10) : 20) * 1000L;
+    long spin_ns = backoff_spin_ns();
     const char *iso = getenv("TESS_ISOLATION");
     /* The executors' fork server first, before the slot threads. */
     /* a slot's share of the memory, as on MPI workers: TESS_MEMORY_MB,

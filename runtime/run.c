@@ -14,10 +14,13 @@
 #include "base/namelist.h"
 #include "engine/dot.h"
 #include "engine/kclass.h"
+#include "io/h5frag.h"
 #include "io/h5input.h"
 #include "io/h5result.h"
+#include "io/h5trace.h"
 #include "io/rundir.h"
 #include "io/runstatus.h"
+#include "runtime/journal.h"
 #include "runtime/record.h"
 #include "runtime/run.h"
 
@@ -54,6 +57,10 @@ struct tess_run {
     uint64_t rate_n0;
     double rate;
     rundir_lock_t lock; /* when the run owns its directory itself */
+    journal_t *journal; /* completed tasks, with a run directory */
+    int replaying;      /* the journal has tasks of an earlier run */
+    int keep_outputs;   /* destroying a run that did not complete: its
+                           files stay for a resume */
     char error[1024];
 };
 
@@ -91,6 +98,13 @@ static double mono_now(void)
 static void hook_version_free(void *ctx, dag_version_t *v)
 {
     tess_run_t *run = ctx;
+    char path[4096 + 64];
+    /* Versions die when no task needs them any more: their files go once
+     * the journal says so durably. When a run that did not complete is
+     * torn down, its files stay for a resume. */
+    if (run->journal && v->number > 0 && !run->keep_outputs &&
+        run->exec->ops->version_path(run->exec, v, path, sizeof(path)) == 0)
+        journal_drop(run->journal, v->data->id, v->number, path);
     run->exec->ops->version_free(run->exec, v);
 }
 
@@ -143,6 +157,29 @@ static int make_workdir(tess_run_t *run, tess_error_t *err)
     return 0;
 }
 
+static int run_resuming(const tess_run_t *run)
+{
+    const char *r = getenv("TESS_RESUME");
+    return run->cfg.resume || (r && strcmp(r, "1") == 0);
+}
+
+/* The journal: a new one, or the one of the run being resumed (whose
+ * half-written files are removed first: every file left is complete). */
+static int open_journal(tess_run_t *run, tess_error_t *err)
+{
+    char path[4096 + 16];
+    snprintf(path, sizeof(path), "%s/journal", run->cfg.run_dir);
+    int resume = run_resuming(run) && access(path, F_OK) == 0;
+    if (resume && rundir_clean_temps(run->cfg.run_dir, err) < 0)
+        return -1;
+    if (!(run->journal = journal_open(run->cfg.run_dir, resume, err)))
+        return -1;
+    journal_stats_t st;
+    journal_stats(run->journal, &st);
+    run->replaying = resume && st.tasks > 0;
+    return 0;
+}
+
 static exec_t *make_threads(void *arg, tess_run_t *run, tess_error_t *err)
 {
     (void)arg;
@@ -151,7 +188,8 @@ static exec_t *make_threads(void *arg, tess_run_t *run, tess_error_t *err)
         snprintf(logs, sizeof(logs), "%s/logs", run->cfg.run_dir);
     return exec_threads_create(run->cfg.nthreads, run->kernels, run->workdir,
                                run->cfg.isolation,
-                               run->cfg.run_dir ? logs : NULL, err);
+                               run->cfg.run_dir ? logs : NULL,
+                               run->cfg.run_dir, err);
 }
 
 tess_run_t *tess_run_create(const tess_config_t *cfg, tess_error_t *err)
@@ -239,13 +277,17 @@ tess_run_t *run_create(const tess_config_t *cfg, run_exec_f make_exec,
             goto error;
         hooks.trace_task = hook_trace_task;
     }
+    if (run->cfg.run_dir && rundir_token_ok(run->cfg.run_dir) &&
+        getenv("TESS_RUNDIR_TOKEN") &&
+        rundir_lock_engine(run->cfg.run_dir, &run->lock, err) < 0)
+        goto error; /* run by `tessera run`: the engine's own lock */
     if (run->cfg.run_dir && !rundir_token_ok(run->cfg.run_dir)) {
         /* a program run directly (not by `tessera run`): it owns the
          * directory itself */
         if (rundir_prepare(run->cfg.run_dir, err) < 0 ||
             rundir_lock(run->cfg.run_dir, &run->lock, err) < 0)
             goto error;
-        if (rundir_has_run(run->cfg.run_dir)) {
+        if (rundir_has_run(run->cfg.run_dir) && !run_resuming(run)) {
             errno = EEXIST;
             tess_errprintf(err, "run directory %s holds an earlier run: "
                            "choose another one or remove it",
@@ -255,8 +297,10 @@ tess_run_t *run_create(const tess_config_t *cfg, run_exec_f make_exec,
     }
     if (make_workdir(run, err) < 0)
         goto error;
+    if (run->cfg.run_dir && open_journal(run, err) < 0)
+        goto error;
     if (run->cfg.run_dir &&
-        !(run->record = record_open(run->cfg.run_dir, 0, err)))
+        !(run->record = record_open(run->cfg.run_dir, run->replaying, err)))
         goto error;
     if (run->dot || run->record)
         hooks.trace_edge = hook_trace_edge;
@@ -271,6 +315,8 @@ tess_run_t *run_create(const tess_config_t *cfg, run_exec_f make_exec,
     run->exec = make_exec(arg, run, err);
     if (!run->exec)
         goto error;
+    /* with a journal, files of dead versions go through it */
+    run->exec->keep_files = run->journal != NULL;
     run->exec->ops->describe(run->exec, run->archs, sizeof(run->archs),
                              &run->max_slots, &run->max_memory_mb);
     if (run->cfg.run_dir)
@@ -299,6 +345,13 @@ int tess_run_destroy(tess_run_t *run, tess_error_t *err)
         tess_errprintf(err, "%s: writing trace.csv failed", run->cfg.run_dir);
         rc = -1;
     }
+    if (run->record) {
+        /* the trace as an HDF5 table too (a copy: trace.csv stays the
+         * record, so a failure here only costs the copy) */
+        tess_error_t terr;
+        if (h5trace_write(run->cfg.run_dir, &terr) < 0)
+            fprintf(stderr, "tessera: %s\n", terr.text);
+    }
     run->record = NULL;
     if (run->cfg.run_dir && run->dag && !run->status_final) {
         /* the program's own verdict counts too (tess_mpi_main) */
@@ -310,15 +363,19 @@ int tess_run_destroy(tess_run_t *run, tess_error_t *err)
         run_write_status(run, strcmp(state, "running") ? state : "failed",
                          code, run->error[0] || !code ? run->error : msg);
     }
-    /* The dag frees versions through the executor: dag first. A run that
-     * stopped early keeps what its completed tasks wrote. */
-    if (run->exec && run->dag && run_failed(run))
-        run->exec->keep_files = 1;
+    run->keep_outputs = rc != 0 || run_failed(run);
+    /* The dag frees versions through the executor: dag first. */
     dag_destroy(run->dag);
     run->dag = NULL;
     if (run->exec)
         run->exec->ops->destroy(run->exec);
     run->exec = NULL;
+    if (journal_close(run->journal) < 0 && rc == 0) {
+        tess_errprintf(err, "%s: writing the journal failed",
+                       run->cfg.run_dir);
+        rc = -1;
+    }
+    run->journal = NULL;
     kreg_destroy(run->kernels);
     kclasses_destroy(run->classes);
     if (dot_close(run->dot) < 0 && rc == 0) {
@@ -444,11 +501,20 @@ int run_write_status(tess_run_t *run, const char *state, int exit_status,
     return runstatus_write(run->cfg.run_dir, &s, &err);
 }
 
+static void stop_run(tess_run_t *run, int reason);
+
 /* Every second: the rate, status.txt, the trace's buffers. */
 static void periodic(tess_run_t *run)
 {
     double now = mono_now();
+    tess_error_t err;
     record_tick(run->record, now);
+    if (run->journal && journal_flush(run->journal, 0, &err) < 0 &&
+        !run->stop) {
+        /* what completes cannot be recorded: stop while the record holds */
+        run_fail(run, "%s", err.text);
+        stop_run(run, STOP_FAILURE);
+    }
     if (now < run->next_status)
         return;
     run->next_status = now + 1.0;
@@ -512,6 +578,141 @@ static void task_final(tess_run_t *run, dag_task_t *t, int ok)
     run->in_flight--;
 }
 
+/* ---- the journal: identity, completion, replay ------------------------------- */
+
+static uint64_t fnv(uint64_t h, const void *p, size_t n)
+{
+    const uint8_t *b = p;
+    while (n--)
+        h = (h ^ *b++) * 0x100000001b3ull;
+    return h;
+}
+
+/* A task's identity across runs of one program: its sequence number (the
+ * journal's key), its kernel, and every parameter: values, the data named
+ * (handle and name), the region, and for what it reads the version and
+ * piece of every source. A program that submits the same calls in the
+ * same order gives every task the same identity. */
+static uint64_t task_ident(const tess_run_t *run, const dag_task_t *t)
+{
+    uint64_t h = 0xcbf29ce484222325ull;
+    const char *k = kreg_name(run->kernels, t->kernel);
+    h = fnv(h, k, strlen(k) + 1);
+    h = fnv(h, &t->nparams, sizeof(t->nparams));
+    for (int i = 0; i < t->nparams; i++) {
+        const dag_param_t *dp = &t->params[i];
+        h = fnv(h, &dp->kind, 1);
+        h = fnv(h, &dp->dir, 1);
+        if (dp->kind == TESS_P_INT)
+            h = fnv(h, &dp->value.i, sizeof(dp->value.i));
+        else if (dp->kind == TESS_P_DOUBLE)
+            h = fnv(h, &dp->value.d, sizeof(dp->value.d));
+        else if (dp->kind == TESS_P_STRING)
+            h = fnv(h, dp->value.s, strlen(dp->value.s) + 1);
+        if (dp->kind != TESS_P_DATA)
+            continue;
+        h = fnv(h, &dp->data->id, sizeof(dp->data->id));
+        h = fnv(h, dp->data->name, strlen(dp->data->name) + 1);
+        h = fnv(h, dp->box, 2 * sizeof(int64_t) * (size_t)dp->rank);
+        for (uint32_t src = 0; src < dp->nsrc; src++) {
+            h = fnv(h, &dp->src[src].v->number, sizeof(uint32_t));
+            h = fnv(h, dp->src[src].box,
+                    2 * sizeof(int64_t) * (size_t)dp->rank);
+        }
+        if (dp->out)
+            h = fnv(h, &dp->out->number, sizeof(uint32_t));
+    }
+    return h;
+}
+
+/* Task t completed (or its failure is ignored): what it produced goes into
+ * the journal. */
+static void journal_done(tess_run_t *run, dag_task_t *t)
+{
+    journal_out_t outs[64], *o = outs;
+    int n = 0;
+    for (int i = 0; i < t->nparams; i++)
+        n += t->params[i].kind == TESS_P_DATA && t->params[i].out;
+    if (n > 64 && !(o = calloc((size_t)n, sizeof(*o))))
+        return; /* the task will run again at a resume */
+    n = 0;
+    for (int i = 0; i < t->nparams; i++) {
+        dag_param_t *dp = &t->params[i];
+        if (dp->kind != TESS_P_DATA || !dp->out)
+            continue;
+        exec_vloc_t loc;
+        run->exec->ops->locate(run->exec, dp->out, &loc);
+        o[n++] = (journal_out_t){.param = (uint16_t)i,
+                                 .data_id = dp->data->id,
+                                 .version = dp->out->number,
+                                 .kind = (uint8_t)loc.kind,
+                                 .bytes = loc.bytes, .len = loc.len,
+                                 .path = loc.path};
+    }
+    journal_task(run->journal, t->id, task_ident(run, t), t->attempt, n, o);
+    if (o != outs)
+        free(o);
+}
+
+/* Task t is ready: if the journal of the run being resumed has it, with
+ * every output still there, it completes now without running (1); 0 if it
+ * must run; -1 if it is not the task the journal recorded (the program or
+ * its inputs changed: continuing would mix two runs). */
+static int replay(tess_run_t *run, dag_task_t *t)
+{
+    journal_task_t jt;
+    int found = journal_lookup(run->journal, t->id, &jt);
+    if (found <= 0)
+        return 0;
+    if (jt.hash != task_ident(run, t)) {
+        char buf[400];
+        snprintf(buf, sizeof(buf), "task %llu (%s) is not the task the "
+                 "journal of this run recorded: the program, its parameters "
+                 "or its inputs changed since the run stopped; resume with "
+                 "the same ones, or start a new run",
+                 (unsigned long long)t->id, task_name(run, t));
+        run_fail(run, "%s", buf);
+        return -1;
+    }
+    /* every output must still exist (or have been dropped because no
+     * later task needs it) */
+    char path[4096 + 64];
+    for (int k = 0; k < jt.nouts; k++) {
+        const journal_out_t *o = &jt.outs[k];
+        if (o->param >= t->nparams || !t->params[o->param].out ||
+            t->params[o->param].out->number != o->version)
+            return 0;
+        int have = 1;
+        if (o->kind == JOURNAL_FRAG)
+            have = h5frag_path(path, sizeof(path), run->cfg.run_dir,
+                               o->data_id, o->version) == 0 &&
+                   access(path, F_OK) == 0;
+        else if (o->kind == JOURNAL_FILE)
+            have = o->path && access(o->path, F_OK) == 0;
+        if (!have && !journal_dropped(run->journal, o->data_id, o->version))
+            return 0;
+    }
+    tess_error_t err;
+    for (int k = 0; k < jt.nouts; k++) {
+        const journal_out_t *o = &jt.outs[k];
+        exec_vloc_t loc = {.kind = o->kind, .bytes = o->bytes,
+                           .len = (size_t)o->len, .path = o->path};
+        if (run->exec->ops->adopt(run->exec, t->params[o->param].out, &loc,
+                                  &err) < 0) {
+            /* a dropped fragment no later task reads: nothing to adopt */
+            if (journal_dropped(run->journal, o->data_id, o->version))
+                continue;
+            return 0;
+        }
+    }
+    t->attempt = jt.attempt ? jt.attempt : 1;
+    record_task(run->record, t, task_name(run, t), "replayed", NULL, "");
+    run->replayed++;
+    run->done_ok++;
+    task_final(run, t, 1);
+    return 1;
+}
+
 void run_on_done(void *ctx, dag_task_t *t, const exec_result_t *r)
 {
     tess_run_t *run = ctx;
@@ -521,6 +722,7 @@ void run_on_done(void *ctx, dag_task_t *t, const exec_result_t *r)
     run->running--;
     if (r->state == EXEC_OK) {
         record_task(run->record, t, name, "ok", r, "");
+        journal_done(run, t);
         run->done_ok++;
         task_final(run, t, 1);
         return;
@@ -558,6 +760,7 @@ void run_on_done(void *ctx, dag_task_t *t, const exec_result_t *r)
         tess_error_t err;
         if (run->exec->ops->fill_defaults(run->exec, t, &err) == 0) {
             run->ignored++;
+            journal_done(run, t);
             task_final(run, t, 1);
             return;
         }
@@ -628,6 +831,19 @@ static int dispatch_ready(tess_run_t *run)
         return 0;
     }
     while ((t = dag_pop_ready(run->dag)) != NULL) {
+        if (run->replaying && !(t->flags & DAG_TASK_DOOMED)) {
+            int rp = replay(run, t);
+            if (rp == 1)
+                continue;
+            if (rp < 0) {
+                /* not this program's journal: stop, keep the old record */
+                run->keep_outputs = 1;
+                run->stop = STOP_FAILURE;
+                run->failed++;
+                task_final(run, t, 0);
+                continue;
+            }
+        }
         if (t->flags & DAG_TASK_DOOMED) {
             record_task(run->record, t, task_name(run, t), "cancelled", NULL,
                         "cancelled: an input could not be computed");
@@ -1103,6 +1319,14 @@ int tess_write_results(tess_run_t *run, const char *path, int n,
                        const tess_data_t *data, const char *workflow,
                        const char *params, tess_error_t *err)
 {
+    return run_write_results(run, path, n, data, workflow, params, NULL, err);
+}
+
+int run_write_results(tess_run_t *run, const char *path, int n,
+                      const tess_data_t *data, const char *workflow,
+                      const char *params, const char *kernels,
+                      tess_error_t *err)
+{
     struct scan s;
     for (int i = 0; i < n; i++) {
         dag_data_t *d = dag_data_get(run->dag, data[i]);
@@ -1118,7 +1342,12 @@ int tess_write_results(tess_run_t *run, const char *path, int n,
     if (!res)
         return -1;
     if (h5result_set_provenance(res, workflow ? workflow : "", params ? params : "",
-                                err) < 0)
+                                err) < 0 ||
+        (kernels && h5result_set_attr_string(res, "kernel_libraries", kernels,
+                                             err) < 0) ||
+        (run->replayed &&
+         h5result_set_attr_int(res, "tasks_replayed", (int64_t)run->replayed,
+                               err) < 0))
         goto fail;
     for (int i = 0; i < n; i++) {
         dag_data_t *d = dag_data_get(run->dag, data[i]);

@@ -42,6 +42,13 @@ int run_failed(const tess_run_t *run);
  * stopped-wall-time (completed is the caller's to say). */
 const char *run_state(const tess_run_t *run);
 
+/* tess_write_results() with the kernel libraries that ran (text: "lib path
+ * sha256" lines, NULL: none) in the file's provenance. */
+int run_write_results(tess_run_t *run, const char *path, int n,
+                      const tess_data_t *data, const char *workflow,
+                      const char *params, const char *kernels,
+                      tess_error_t *err);
+
 /* The name in the record (workflow or program), and how many tasks the
  * program will submit (-1: unknown), for progress reports. */
 void run_set_name(tess_run_t *run, const char *name);

@@ -47,11 +47,39 @@ expect_text() {
     esac
 }
 
+# The neurons example: its programs, and numpy's implementation, the
+# independent oracle (cc_numpy ARGS...: cc_numpy.py, e.g. --compare A B).
+NEURONS_BIN="$TOP_BUILDDIR/examples/neurons"
+cc_numpy() {
+    "${PYTHON3:-/usr/bin/python3}" "$TOP_SRCDIR/examples/neurons/cc_numpy.py" "$@"
+}
+
 # Uninstalled tree: the workflow schema and the kernel modules of the
 # examples are found here.
 export TESS_SCHEMA_DIR="$TOP_SRCDIR/schemas"
 export TESS_KERNEL_PATH="$TOP_BUILDDIR/examples/neurons/.libs:$TOP_BUILDDIR/examples/pipeline/.libs:$TOP_BUILDDIR/examples/archs/.libs:$TOP_BUILDDIR/tests/prog/.libs"
 TESSERA="$TOP_BUILDDIR/launcher/tessera"
+
+# no_process PID...: fail if one of these processes still exists (call it
+# after `wait`ing for the shell's own children: zombies count as alive).
+no_process() {
+    for p in "$@"; do
+        if kill -0 "$p" 2>/dev/null; then
+            fail "process $p left behind: $(ps -o pid=,stat=,args= -p "$p")"
+        fi
+    done
+}
+
+# wait_line FILE TEXT: wait (up to a minute) until FILE holds TEXT, e.g. a
+# background process reporting how far it got.
+wait_line() {
+    n=0
+    until grep -q "$2" "$1" 2>/dev/null; do
+        n=$((n + 1))
+        [ $n -lt 6000 ] || fail "no '$2' in $1: $(cat "$1")"
+        sleep 0.01
+    done
+}
 
 # record RUN_DIR: check RUN_DIR's status.txt and trace.csv (fail if either
 # is malformed) and set ST_<key> (status.txt, message unescaped) and

@@ -3,9 +3,10 @@
 # anything starts:
 # - a second run in a directory a live run holds: exit 2 naming the holder
 #   (pid, host), the first run's record untouched; a C program too;
-# - a finished run's directory: refused (exit 2) without --overwrite; with
-#   it the run works and no file of the old run survives; a directory only
-#   prepared (job.sbatch, job output) is used as it is;
+# - a finished run's directory (completed, or of another workflow): refused
+#   (exit 2) without --overwrite; with it the run works and no file of the
+#   old run survives; a directory only prepared (job.sbatch, job output) is
+#   used as it is;
 # - default directories are unique: 8 runs started at once all succeed,
 #   each in a directory of its own;
 # - --run-dir naming a file, or a path of 4081 characters: exit 2 with a
@@ -39,7 +40,8 @@ expect_eq "shared: done" "$ST_tasks_done/$TR_ok/$TR_rows" 12/12/12
 # --- a finished run's directory ----------------------------------------------
 expect_exit 1 "$TESSERA" run "$TOP_SRCDIR/tests/wfrun/crash.xml" --param mode=8 -n 2 --run-dir old
 expect_exit 2 "$TESSERA" run "$wf" --param n=2 -n 1 --run-dir old
-expect_text "run directory old holds an earlier run (failed) of 'crash'; use --overwrite"
+expect_text "run directory old holds a run (failed) that cannot be resumed with this workflow: "
+expect_text "use --overwrite"
 grep -q "^workflow: crash$" old/status.txt || fail "refused, yet the record changed"
 # what a run killed while writing its record leaves
 touch old/results.h5.tmp.123.0 old/status.txt.tmp.99
@@ -52,6 +54,12 @@ stale=$(find old ! -newer stamp -print)
 record old
 expect_eq "old: workflow/state" "$ST_workflow/$ST_state" naps/completed
 expect_eq "old: trace" "$TR_rows/$TR_ok" 2/2
+# a completed run's directory: refused, the record untouched
+expect_exit 2 "$TESSERA" run "$wf" --param n=2 --param ms=10 -n 1 --run-dir old
+expect_text "run directory old holds a completed run of 'naps' (results in "
+expect_text "use --overwrite"
+record old
+expect_eq "old: state" "$ST_state/$TR_rows" completed/2
 # prepared by `tessera submit`: used, its files kept
 mkdir prepared
 echo "#!/bin/sh" > prepared/job.sbatch

@@ -18,7 +18,10 @@ sed -n '/submit_opt_table\[\] = {/,/^};/p' "$TOP_SRCDIR/launcher/submit_opts.c" 
 [ "$(wc -l <code)" -ge 15 ] || fail "option table not found: $(cat code)"
 
 expect_exit 0 "$TESSERA" submit --help
-echo "$OUT" >help.txt
+# submit's own part; the options of every command (launcher/logopts.h)
+# follow it
+echo "$OUT" | sed '/^options of every command:/,$d' >help.txt
+echo "$OUT" | grep -q '^  -q, --quiet' || fail "submit --help lacks the options of every command"
 # the synopsis: from "usage:" to the first line that does not continue it
 awk 'NR == 1 || /^ +\[/' help.txt | sed 's/^usage: tessera submit WORKFLOW.xml//' | opts >help-synopsis
 # the option list: the first 23 columns of the lines starting "  -"

@@ -165,6 +165,10 @@ typedef struct wf_task_call {
                                architecture; NULL: any */
     int cpus;               /* slots the call occupies (>= 1) */
     int64_t memory_mb;      /* memory it needs (MiB), 0: no constraint */
+    tess_on_failure_t on_failure; /* <on-failure policy> */
+    int retries;
+    double timeout;         /* seconds, 0: none */
+    tess_isolation_t isolation;
     int nimpls;             /* <implementation>s, in document order */
     const tess_impl_t *impls; /* kernel "lib:symbol" per architecture */
     int nparams;
@@ -200,6 +204,10 @@ int wf_expand(wf_t *wf, const wf_sink_ops_t *ops, void *ctx,
 /* ------------------------------------------------------------------ */
 
 const char *wf_name(const wf_t *wf);
+
+/* Task calls of the last expansion or dry run (WF_CHECK_EXPAND): how many
+ * tasks a run of the workflow submits. 0 before either. */
+uint64_t wf_call_count(const wf_t *wf);
 const char *wf_path(const wf_t *wf);
 
 /* Parameters in declaration order, with their final values as text
@@ -215,11 +223,35 @@ int wf_result_get(const wf_t *wf, size_t i, const char **data_name,
 /* Handle of result @p i given by the sink in the last wf_expand(); 0 before. */
 tess_data_t wf_result_data(const wf_t *wf, size_t i);
 
+/* Input files (after WF_CHECK_INPUTS): the input's name and its file's
+ * absolute path into path. -1/ERANGE past the end or before binding. */
+size_t wf_input_count(const wf_t *wf);
+int wf_input_get(const wf_t *wf, size_t i, const char **name, char *path,
+                 size_t len);
+
 /* Kernel libraries used by the task definitions: "lib" as written and the
  * resolved path (NULL until WF_CHECK_KERNELS succeeded). */
 size_t wf_kernel_lib_count(const wf_t *wf);
 int wf_kernel_lib_get(const wf_t *wf, size_t i, const char **lib,
                       const char **path);
+
+/* One kernel of a task definition (the task's own or an implementation's).
+ * Strings borrowed until wf_destroy(). */
+typedef struct wf_kernel_info {
+    const char *task;   /* the task definition's name */
+    const char *arch;   /* the implementation's architecture; NULL: the
+                           task's own kernel */
+    const char *kernel; /* "lib:symbol" as written */
+    const char *symbol;
+    const char *path;   /* the library's file, NULL until WF_CHECK_KERNELS
+                           succeeded */
+    wf_loc_t loc;
+} wf_kernel_info_t;
+
+/* Kernels in document order: each task's own, then its implementations'.
+ * wf_kernel_get() returns -1/ERANGE past the end. */
+size_t wf_kernel_count(const wf_t *wf);
+int wf_kernel_get(const wf_t *wf, size_t i, wf_kernel_info_t *out);
 
 /* ------------------------------------------------------------------ */
 /* The sink bound to the run API (workflow/wf_run.c)                     */

@@ -280,7 +280,7 @@ static int declare_array(xstate_t *xs, const wf_stmt_t *st)
         decl.source_file = xs->path2;
         decl.source_dataset = wf_str(wf, d->dataset);
     } else {
-        int64_t bytes = (int64_t)wf_type_size(d->type);
+        int64_t bytes = (int64_t)tess_type_size(d->type);
         for (int k = 0; k < d->rank; k++) {
             if (eval(xs, d->shape + (uint32_t)k, &shape[k]) < 0)
                 return -1;
@@ -460,6 +460,10 @@ static int call(xstate_t *xs, const wf_stmt_t *st)
                             .flags = st->flags,
                             .arch = td->arch ? wf_str(wf, td->arch - 1) : NULL,
                             .cpus = (int)cpus, .memory_mb = td->memory_mb,
+                            .on_failure = (tess_on_failure_t)td->on_failure,
+                            .retries = (int)td->retries,
+                            .timeout = td->timeout,
+                            .isolation = (tess_isolation_t)td->isolation,
                             .nimpls = (int)td->nimpl,
                             .impls = td->nimpl ? wf->impl_view + td->impl
                                                : NULL,
@@ -611,6 +615,7 @@ int wf_expand_internal(wf_t *wf, const wf_sink_ops_t *ops, void *ctx,
     wf->steps = 0;
     if (run(xs, 0, (uint32_t)wf->stmts.n) < 0)
         goto out;
+    wf->calls = xs->seq;
     if (!dry) {
         tess_data_t *h = realloc(wf->result_handles.v,
                                  (wf->results.n + 1) * sizeof(*h));

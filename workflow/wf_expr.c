@@ -152,6 +152,16 @@ static void push(cstate_t *c)
 
 static int parse_expr(cstate_t *c);
 
+/* Blanks, then the character @p ch; else fail there with @p msg. */
+static int expect(cstate_t *c, char ch, const char *msg)
+{
+    skip_ws(c);
+    if (c->i >= c->len || c->s[c->i] != ch)
+        return fail(c, c->i, "%s", msg);
+    c->i++;
+    return 0;
+}
+
 static int parse_primary(cstate_t *c)
 {
     skip_ws(c);
@@ -184,25 +194,16 @@ static int parse_primary(cstate_t *c)
         if (n == 3 && (memcmp(c->s + start, "min", 3) == 0 ||
                        memcmp(c->s + start, "max", 3) == 0)) {
             uint8_t op = c->s[start + 1] == 'i' ? WF_OP_MIN : WF_OP_MAX;
-            skip_ws(c);
-            if (c->i >= c->len || c->s[c->i] != '(')
-                return fail(c, c->i, "%s", "expected '(' after min/max");
-            c->i++;
+            if (expect(c, '(', "expected '(' after min/max") < 0)
+                return -1;
             if (++c->depth > WF_MAX_EXPR_DEPTH)
                 return fail(c, start, "%s", "expression nested too deeply");
-            if (parse_expr(c) < 0)
+            if (parse_expr(c) < 0 ||
+                expect(c, ',', "expected ',' between the two arguments of "
+                       "min/max") < 0 ||
+                parse_expr(c) < 0 ||
+                expect(c, ')', "expected ')' closing min/max") < 0)
                 return -1;
-            skip_ws(c);
-            if (c->i >= c->len || c->s[c->i] != ',')
-                return fail(c, c->i, "%s",
-                            "expected ',' between the two arguments of min/max");
-            c->i++;
-            if (parse_expr(c) < 0)
-                return -1;
-            skip_ws(c);
-            if (c->i >= c->len || c->s[c->i] != ')')
-                return fail(c, c->i, "%s", "expected ')' closing min/max");
-            c->i++;
             c->depth--;
             return emit_bin(c, op, start);
         }
@@ -222,13 +223,8 @@ static int parse_primary(cstate_t *c)
         c->i++;
         if (++c->depth > WF_MAX_EXPR_DEPTH)
             return fail(c, start, "%s", "expression nested too deeply");
-        if (parse_expr(c) < 0)
+        if (parse_expr(c) < 0 || expect(c, ')', "expected ')'") < 0)
             return -1;
-        skip_ws(c);
-        if (c->i >= c->len || c->s[c->i] != ')')
-            return fail(c, c->i < c->len ? c->i : c->len, "%s",
-                        "expected ')'");
-        c->i++;
         c->depth--;
         return 0;
     }
@@ -264,41 +260,41 @@ static int parse_unary(cstate_t *c)
     return parse_primary(c);
 }
 
-static int parse_term(cstate_t *c)
+/* The operator at the cursor if it belongs to precedence @p level (0: + -,
+ * 1: * / %), else 0. */
+static uint8_t binary_op(const cstate_t *c, int level)
 {
-    if (parse_unary(c) < 0)
+    if (c->i >= c->len)
+        return 0;
+    char ch = c->s[c->i];
+    if (level == 0)
+        return ch == '+' ? WF_OP_ADD : ch == '-' ? WF_OP_SUB : 0;
+    return ch == '*' ? WF_OP_MUL : ch == '/' ? WF_OP_DIV
+         : ch == '%' ? WF_OP_MOD : 0;
+}
+
+/* Operands of precedence @p level joined left to right by its operators
+ * (level 2: a unary expression). */
+static int parse_level(cstate_t *c, int level)
+{
+    if (level == 2)
+        return parse_unary(c);
+    if (parse_level(c, level + 1) < 0)
         return -1;
     for (;;) {
         skip_ws(c);
-        if (c->i >= c->len)
-            return 0;
-        char ch = c->s[c->i];
-        uint8_t op = ch == '*' ? WF_OP_MUL : ch == '/' ? WF_OP_DIV
-                   : ch == '%' ? WF_OP_MOD : 0;
+        uint8_t op = binary_op(c, level);
         if (!op)
             return 0;
         size_t pos = c->i++;
-        if (parse_unary(c) < 0 || emit_bin(c, op, pos) < 0)
+        if (parse_level(c, level + 1) < 0 || emit_bin(c, op, pos) < 0)
             return -1;
     }
 }
 
 static int parse_expr(cstate_t *c)
 {
-    if (parse_term(c) < 0)
-        return -1;
-    for (;;) {
-        skip_ws(c);
-        if (c->i >= c->len)
-            return 0;
-        char ch = c->s[c->i];
-        uint8_t op = ch == '+' ? WF_OP_ADD : ch == '-' ? WF_OP_SUB : 0;
-        if (!op)
-            return 0;
-        size_t pos = c->i++;
-        if (parse_term(c) < 0 || emit_bin(c, op, pos) < 0)
-            return -1;
-    }
+    return parse_level(c, 0);
 }
 
 int wf_expr_compile(const char *text, size_t len, char sep, size_t max,

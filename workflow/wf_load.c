@@ -60,16 +60,6 @@ wf_loc_t wf_loc_add(const wf_t *wf, wf_loc_t loc, uint32_t src, size_t pos)
     return loc;
 }
 
-size_t wf_type_size(int t)
-{
-    switch (t) {
-    case TESS_U8: return 1;
-    case TESS_I32: case TESS_F32: return 4;
-    case TESS_I64: case TESS_F64: return 8;
-    }
-    return 0;
-}
-
 char *wf_path_join(const char *base, const char *path)
 {
     if (!base || !*base || path[0] == '/')
@@ -193,15 +183,32 @@ wf_t *wf_load(const char *path, const wf_param_override_t *overrides,
     return wf_load2(path, NULL, 0, overrides, noverrides, NULL, err);
 }
 
-int wf_set_kernel_path(wf_t *wf, const char *dirs)
+/* *@p slot becomes a copy of @p s (NULL: none). -1/ENOMEM, slot kept. */
+static int set_str(char **slot, const char *s)
 {
-    char *s = dirs ? strdup(dirs) : NULL;
-    if (dirs && !s) {
+    char *copy = s ? strdup(s) : NULL;
+    if (s && !copy) {
         errno = ENOMEM;
         return -1;
     }
-    free(wf->kernel_path);
-    wf->kernel_path = s;
+    free(*slot);
+    *slot = copy;
+    return 0;
+}
+
+/* 0 if @p i < @p n, else -1/ERANGE (the accessors' index check). */
+static int in_range(size_t i, size_t n)
+{
+    if (i < n)
+        return 0;
+    errno = ERANGE;
+    return -1;
+}
+
+int wf_set_kernel_path(wf_t *wf, const char *dirs)
+{
+    if (set_str(&wf->kernel_path, dirs) < 0)
+        return -1;
     wf->validated &= ~WF_CHECK_KERNELS;
     return 0;
 }
@@ -229,13 +236,8 @@ int wf_set_resources(wf_t *wf, const char *archs, int max_cpus)
         errno = EINVAL;
         return -1;
     }
-    char *s = archs ? strdup(archs) : NULL;
-    if (archs && !s) {
-        errno = ENOMEM;
+    if (set_str(&wf->res_archs, archs) < 0)
         return -1;
-    }
-    free(wf->res_archs);
-    wf->res_archs = s;
     wf->res_max_cpus = max_cpus;
     wf->res_set = true;
     wf->validated &= ~WF_CHECK_RESOURCES;
@@ -244,14 +246,12 @@ int wf_set_resources(wf_t *wf, const char *archs, int max_cpus)
 
 int wf_set_run_dir(wf_t *wf, const char *dir)
 {
-    char *s = dir ? strdup(dir) : NULL;
-    if (dir && !s) {
-        errno = ENOMEM;
-        return -1;
-    }
-    free(wf->run_dir);
-    wf->run_dir = s;
-    return 0;
+    return set_str(&wf->run_dir, dir);
+}
+
+uint64_t wf_call_count(const wf_t *wf)
+{
+    return wf->calls;
 }
 
 const char *wf_name(const wf_t *wf)
@@ -272,10 +272,8 @@ size_t wf_param_count(const wf_t *wf)
 int wf_param_get(const wf_t *wf, size_t i, const char **name,
                  const char **type, const char **value)
 {
-    if (i >= wf->params.n) {
-        errno = ERANGE;
+    if (in_range(i, wf->params.n) < 0)
         return -1;
-    }
     const wf_param_t *p = &wf->params.v[i];
     if (name)
         *name = wf_str(wf, wf->syms.v[p->sym].name);
@@ -294,10 +292,8 @@ size_t wf_result_count(const wf_t *wf)
 int wf_result_get(const wf_t *wf, size_t i, const char **data_name,
                   const char **dataset)
 {
-    if (i >= wf->results.n) {
-        errno = ERANGE;
+    if (in_range(i, wf->results.n) < 0)
         return -1;
-    }
     const wf_result_t *r = &wf->results.v[i];
     if (data_name)
         *data_name = wf_str(wf, wf->data.v[r->data].name);
@@ -319,13 +315,38 @@ size_t wf_kernel_lib_count(const wf_t *wf)
 int wf_kernel_lib_get(const wf_t *wf, size_t i, const char **lib,
                       const char **path)
 {
-    if (i >= wf->libs.n) {
-        errno = ERANGE;
+    if (in_range(i, wf->libs.n) < 0)
         return -1;
-    }
     if (lib)
         *lib = wf_str(wf, wf->libs.v[i].name);
     if (path)
         *path = wf->libs.v[i].path;
     return 0;
+}
+
+size_t wf_kernel_count(const wf_t *wf)
+{
+    return wf->tasks.n + wf->impls.n;
+}
+
+int wf_kernel_get(const wf_t *wf, size_t i, wf_kernel_info_t *out)
+{
+    for (size_t t = 0; t < wf->tasks.n; t++) {
+        const wf_taskdef_t *td = &wf->tasks.v[t];
+        if (i > td->nimpl) {
+            i -= (size_t)td->nimpl + 1;
+            continue;
+        }
+        const wf_impl_t *im = i ? &wf->impls.v[td->impl + i - 1] : NULL;
+        *out = (wf_kernel_info_t){
+            .task = wf_str(wf, td->name),
+            .arch = im ? wf_str(wf, im->arch) : NULL,
+            .kernel = wf_str(wf, im ? im->kernel : td->kernel),
+            .symbol = wf_str(wf, im ? im->symbol : td->symbol),
+            .path = wf->libs.v[im ? im->lib : td->lib].path,
+            .loc = im ? im->loc : td->loc};
+        return 0;
+    }
+    errno = ERANGE;
+    return -1;
 }

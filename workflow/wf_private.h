@@ -168,6 +168,9 @@ typedef struct wf_taskdef {
     uint32_t formal, nformal;
     uint32_t failure;  /* strs: failure policy ("fail" by default) */
     int64_t retries;
+    uint8_t on_failure; /* tess_on_failure_t */
+    uint8_t isolation;  /* tess_isolation_t */
+    double timeout;     /* seconds, 0: none */
     uint32_t cpus;     /* expression index + 1, 0: none; class LOOP when it
                           uses the task's int parameters (per call) */
     uint32_t arch;     /* <constraints arch>: strs offset + 1, 0: any */
@@ -272,6 +275,7 @@ struct wf {
     uint32_t nslots;
     int64_t *env;       /* nslots: parameter and dim values */
     bool inputs_bound;
+    uint64_t calls;      /* task calls of the last expansion (or dry run) */
     unsigned validated; /* WF_CHECK_* done */
     char *res_archs;    /* wf_set_resources(): worker architectures */
     int res_max_cpus;   /* ... largest slot count, 0: unknown */
@@ -304,9 +308,6 @@ wf_loc_t wf_loc_add(const wf_t *wf, wf_loc_t loc, uint32_t src, size_t pos);
  * place) on overflow of the buffer or of arithmetic. */
 int wf_tpl_eval(const wf_t *wf, const wf_tpl_t *t, const int64_t *env,
                 char *buf, size_t size, tess_error_t *err);
-
-/* Bytes of one element of tess_type_t @p t (0 if unknown). */
-size_t wf_type_size(int t);
 
 /* Join @p base and relative @p path into an allocated string (path as is if
  * absolute or base NULL). NULL/ENOMEM. */

@@ -173,7 +173,7 @@ static int run_array(void *ctx, const wf_array_decl_t *d, tess_data_t *out,
                      tess_error_t *err)
 {
     wf_run_sink_t *s = ctx;
-    size_t bytes = wf_type_size(d->type);
+    size_t bytes = tess_type_size(d->type);
     for (int k = 0; k < d->rank; k++)
         bytes *= (size_t)d->shape[k];
     if (d->source_file) /* wf_validate() checked its shape and type */
@@ -205,7 +205,10 @@ static int run_task(void *ctx, const wf_task_call_t *c, tess_error_t *err)
     tess_task_opts_t opts = {.flags = c->flags, .arch = c->arch,
                              .cpus = c->cpus, .memory_mb = c->memory_mb,
                              .nimpls = c->nimpls,
-                             .impls = c->impls, .name = c->task};
+                             .impls = c->impls, .name = c->task,
+                             .on_failure = c->on_failure,
+                             .retries = c->retries, .timeout = c->timeout,
+                             .isolation = c->isolation};
     /* A library named by a path relative to the workflow resolves the same
      * on every rank, whatever its current directory: name it absolutely. */
     const char *kernel = c->kernel;

@@ -10,11 +10,45 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "base/namelist.h"
+#include "kernels/kreg.h"
 #include "workflow/wf_private.h"
 #include "io/h5input.h"
+
+size_t wf_input_count(const wf_t *wf)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < wf->data.n; i++)
+        n += wf->data.v[i].kind == WF_DATA_INPUT;
+    return n;
+}
+
+int wf_input_get(const wf_t *wf, size_t i, const char **name, char *path,
+                 size_t len)
+{
+    char rel[WF_MAX_PATH];
+    tess_error_t err;
+    for (size_t k = 0; k < wf->data.n; k++) {
+        const wf_data_t *d = &wf->data.v[k];
+        if (d->kind != WF_DATA_INPUT || i-- > 0)
+            continue;
+        if (!wf->inputs_bound ||
+            wf_tpl_eval(wf, &wf->tpls.v[d->tpl], wf->env, rel, sizeof(rel),
+                        &err) < 0)
+            break;
+        char *abs = wf_path_join(wf->dir, rel);
+        if (!abs || snprintf(path, len, "%s", abs) >= (int)len) {
+            free(abs);
+            break;
+        }
+        free(abs);
+        *name = wf_str(wf, d->name);
+        return 0;
+    }
+    errno = ERANGE;
+    return -1;
+}
 
 int wf_bind_inputs(wf_t *wf, tess_error_t *err)
 {
@@ -84,135 +118,115 @@ int wf_bind_inputs(wf_t *wf, tess_error_t *err)
     return 0;
 }
 
-/* Try dir/file: 1 if readable (path in out), 0 if not. */
-static int try_dir(const char *dir, size_t dlen, const char *file, char *out,
-                   size_t size)
+/* The kernel search path of this workflow (kernels/kreg.h has the rule):
+ * wf_set_kernel_path(), $TESS_KERNEL_PATH, the workflow's directory, the
+ * installed kernel directory. Caller destroys. */
+static kreg_t *search_path(const wf_t *wf)
 {
-    if (dlen == 0)
-        return 0;
-    if ((size_t)snprintf(out, size, "%.*s/%s", (int)dlen, dir, file) >= size)
-        return 0;
-    return access(out, R_OK) == 0;
-}
-
-static int search_list(const char *list, const char *file, char *out,
-                       size_t size)
-{
-    while (list && *list) {
-        const char *colon = strchr(list, ':');
-        size_t n = colon ? (size_t)(colon - list) : strlen(list);
-        if (try_dir(list, n, file, out, size))
-            return 1;
-        list = colon ? colon + 1 : NULL;
-    }
-    return 0;
-}
-
-/* Resolve library @p lib (as written) to a readable file. */
-static char *find_lib(const wf_t *wf, const char *lib, char *tried,
-                      size_t tsize)
-{
-    char out[PATH_MAX], file[PATH_MAX];
-    if (strchr(lib, '/')) {
-        char *p = wf_path_join(wf->dir, lib);
-        if (p && access(p, R_OK) == 0)
-            return p;
-        snprintf(tried, tsize, "%s", p ? p : lib);
-        free(p);
+    kreg_t *k = kreg_create();
+    if (!k || kreg_add_path(k, wf->kernel_path) < 0 ||
+        kreg_add_path(k, getenv("TESS_KERNEL_PATH")) < 0 ||
+        kreg_add_dir(k, wf->dir) < 0
+#ifdef TESS_PKGLIBDIR
+        || kreg_add_dir(k, TESS_PKGLIBDIR) < 0
+#endif
+    ) {
+        kreg_destroy(k);
         return NULL;
     }
-    size_t n = strlen(lib);
-    if ((size_t)snprintf(file, sizeof(file), "%s%s", lib,
-                         n > 3 && strcmp(lib + n - 3, ".so") == 0 ? "" : ".so")
-        >= sizeof(file))
-        return NULL;
-    const char *env = getenv("TESS_KERNEL_PATH");
-    if (search_list(wf->kernel_path, file, out, sizeof(out)) ||
-        search_list(env, file, out, sizeof(out)) ||
-        try_dir(wf->dir, strlen(wf->dir), file, out, sizeof(out)))
-        return strdup(out);
-#ifdef TESS_PKGLIBDIR
-    if (try_dir(TESS_PKGLIBDIR, strlen(TESS_PKGLIBDIR), file, out, sizeof(out)))
-        return strdup(out);
-#endif
-    snprintf(tried, tsize, "%s%s%s%s%s%s%s", wf->kernel_path ? wf->kernel_path
-             : "", wf->kernel_path ? ":" : "", env ? env : "", env ? ":" : "",
-             wf->dir,
-#ifdef TESS_PKGLIBDIR
-             ":", TESS_PKGLIBDIR
-#else
-             "", ""
-#endif
-    );
-    return NULL;
+    return k;
 }
 
-/* Name (strs) of the task implementation @p k belongs to. */
-static uint32_t impl_task(const wf_t *wf, size_t k)
+/* The file library @p lib (as written) resolves to: a path with '/' is
+ * relative to the workflow's directory. Caller frees; NULL with @p err. */
+static char *find_lib(const wf_t *wf, const kreg_t *k, const char *lib,
+                      tess_error_t *err)
 {
-    for (size_t t = 0; t < wf->tasks.n; t++)
-        if (k >= wf->tasks.v[t].impl &&
-            k < (size_t)wf->tasks.v[t].impl + wf->tasks.v[t].nimpl)
-            return wf->tasks.v[t].name;
-    return 0;
+    char path[PATH_MAX];
+    char *rel = strchr(lib, '/') ? wf_path_join(wf->dir, lib) : NULL;
+    if (strchr(lib, '/') && !rel) {
+        errno = ENOMEM;
+        tess_errprintf(err, "out of memory");
+        return NULL;
+    }
+    int rc = kreg_find_lib(k, rel ? rel : lib, path, sizeof(path), err);
+    free(rel);
+    return rc < 0 ? NULL : strdup(path);
+}
+
+/* Symbol @p symbol (strs) of the kernel at @p loc is in library @p lib
+ * (handle @p h); @p task and @p arch (strs, 0: the task's own kernel) name
+ * it in the message. */
+static int check_symbol(wf_t *wf, void *h, const wf_lib_t *lib,
+                        uint32_t symbol, wf_loc_t loc, uint32_t task,
+                        uint32_t arch, tess_error_t *err)
+{
+    dlerror();
+    if (dlsym(h, wf_str(wf, symbol)))
+        return 0;
+    errno = EINVAL;
+    if (!arch)
+        return wf_err_at(wf, err, loc, "task '%s': kernel symbol '%s' not "
+                         "found in %s", wf_str(wf, task), wf_str(wf, symbol),
+                         lib->path);
+    return wf_err_at(wf, err, loc, "task '%s': kernel symbol '%s' of the "
+                     "implementation for '%s' not found in %s",
+                     wf_str(wf, task), wf_str(wf, symbol), wf_str(wf, arch),
+                     lib->path);
+}
+
+/* Library @p i: found (under the search path @p k), loads, and has the
+ * symbols of every kernel that names it. */
+static int check_lib(wf_t *wf, const kreg_t *k, uint32_t i, tess_error_t *err)
+{
+    wf_lib_t *lib = &wf->libs.v[i];
+    const char *name = wf_str(wf, lib->name);
+    tess_error_t e;
+    free(lib->path);
+    if (!(lib->path = find_lib(wf, k, name, &e)))
+        return errno == ENOMEM ? tess_errprintf(err, "%s: %s", wf->path,
+                                                e.text)
+                               : wf_err_at(wf, err, lib->loc, "%s", e.text);
+    dlerror();
+    void *h = dlopen(lib->path, RTLD_NOW | RTLD_LOCAL);
+    if (!h) {
+        const char *why = dlerror();
+        errno = EINVAL;
+        return wf_err_at(wf, err, lib->loc, "kernel library '%s' (%s) does "
+                         "not load: %s", name, lib->path,
+                         why ? why : "unknown error");
+    }
+    int rc = 0;
+    for (size_t t = 0; t < wf->tasks.n && rc == 0; t++) {
+        const wf_taskdef_t *td = &wf->tasks.v[t];
+        if (td->lib == i)
+            rc = check_symbol(wf, h, lib, td->symbol, td->loc, td->name, 0,
+                              err);
+        for (uint32_t m = td->impl; m < td->impl + td->nimpl && rc == 0; m++) {
+            const wf_impl_t *im = &wf->impls.v[m];
+            if (im->lib == i)
+                rc = check_symbol(wf, h, lib, im->symbol, im->loc, td->name,
+                                  im->arch, err);
+        }
+    }
+    dlclose(h);
+    return rc;
 }
 
 static int check_kernels(wf_t *wf, tess_error_t *err)
 {
-    for (size_t i = 0; i < wf->libs.n; i++) {
-        wf_lib_t *lib = &wf->libs.v[i];
-        const char *name = wf_str(wf, lib->name);
-        char tried[1024] = "";
-        free(lib->path);
-        lib->path = find_lib(wf, name, tried, sizeof(tried));
-        if (!lib->path) {
-            errno = ENOENT;
-            return wf_err_at(wf, err, lib->loc, "kernel library '%s' not found "
-                             "(looked for %s%s in %s)", name, name,
-                             strchr(name, '/') ? "" : ".so", tried);
-        }
-        dlerror();
-        void *h = dlopen(lib->path, RTLD_NOW | RTLD_LOCAL);
-        if (!h) {
-            const char *why = dlerror();
-            errno = EINVAL;
-            return wf_err_at(wf, err, lib->loc, "kernel library '%s' (%s) "
-                             "does not load: %s", name, lib->path,
-                             why ? why : "unknown error");
-        }
-        for (size_t t = 0; t < wf->tasks.n; t++) {
-            const wf_taskdef_t *td = &wf->tasks.v[t];
-            if (td->lib != i)
-                continue;
-            dlerror();
-            void *sym = dlsym(h, wf_str(wf, td->symbol));
-            if (!sym) {
-                dlclose(h);
-                errno = EINVAL;
-                return wf_err_at(wf, err, td->loc, "task '%s': kernel symbol "
-                                 "'%s' not found in %s", wf_str(wf, td->name),
-                                 wf_str(wf, td->symbol), lib->path);
-            }
-        }
-        for (size_t k = 0; k < wf->impls.n; k++) {
-            const wf_impl_t *im = &wf->impls.v[k];
-            if (im->lib != i)
-                continue;
-            dlerror();
-            if (!dlsym(h, wf_str(wf, im->symbol))) {
-                dlclose(h);
-                errno = EINVAL;
-                return wf_err_at(wf, err, im->loc, "task '%s': kernel symbol "
-                                 "'%s' of the implementation for '%s' not "
-                                 "found in %s", wf_str(wf, impl_task(wf, k)),
-                                 wf_str(wf, im->symbol),
-                                 wf_str(wf, im->arch), lib->path);
-            }
-        }
-        dlclose(h);
+    kreg_t *k = search_path(wf);
+    int rc = 0;
+    if (!k) {
+        errno = ENOMEM;
+        return tess_errprintf(err, "%s: out of memory", wf->path);
     }
-    wf->validated |= WF_CHECK_KERNELS;
-    return 0;
+    for (uint32_t i = 0; i < wf->libs.n && rc == 0; i++)
+        rc = check_lib(wf, k, i, err);
+    kreg_destroy(k);
+    if (rc == 0)
+        wf->validated |= WF_CHECK_KERNELS;
+    return rc;
 }
 
 /* Every task definition can run on some worker of wf_set_resources(): its

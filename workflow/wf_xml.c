@@ -157,7 +157,12 @@ xmlNode *wf_xml_root(const wf_xml_t *x)
 
 /* ---------- errors ---------- */
 
-static void set_error(wf_xml_t *x, wf_loc_t loc, const char *msg)
+/* Record the first error: "path:line:col: WHAT (libxml2: MSG)" for a
+ * message of libxml2 (@p what says which check failed, in Tessera's words:
+ * tests and users match these, libxml2's wording varies between
+ * versions), "path:line:col: MSG" for our own (@p what NULL). */
+static void set_error(wf_xml_t *x, wf_loc_t loc, const char *what,
+                      const char *msg)
 {
     if (x->failed)
         return;
@@ -179,7 +184,12 @@ static void set_error(wf_xml_t *x, wf_loc_t loc, const char *msg)
     while (o > 0 && text[o - 1] == ' ')
         o--;
     text[o] = '\0';
-    tess_errprintf(x->err, "%s:%u:%u: %s", x->path, loc.line, loc.col, text);
+    if (what)
+        tess_errprintf(x->err, "%s:%u:%u: %s (libxml2: %s)", x->path,
+                       loc.line, loc.col, what, text);
+    else
+        tess_errprintf(x->err, "%s:%u:%u: %s", x->path, loc.line, loc.col,
+                       text);
 }
 
 static void on_parse_error(void *data, xmlErrorPtr e)
@@ -190,7 +200,7 @@ static void on_parse_error(void *data, xmlErrorPtr e)
         return;
     wf_loc_t loc = {.line = e->line > 0 ? (uint32_t)e->line : 1,
                     .col = e->int2 > 0 ? (uint32_t)e->int2 : 1};
-    set_error(x, loc, e->message ? e->message : "XML error");
+    set_error(x, loc, "XML parse error", e->message ? e->message : "?");
 }
 
 static void on_valid_error(void *data, xmlErrorPtr e)
@@ -203,7 +213,8 @@ static void on_valid_error(void *data, xmlErrorPtr e)
         loc = wf_xml_node_loc(x, e->node);
     else
         loc = (wf_loc_t){.line = e->line > 0 ? (uint32_t)e->line : 1, .col = 1};
-    set_error(x, loc, e->message ? e->message : "schema violation");
+    set_error(x, loc, "does not match " WF_SCHEMA_FILE,
+              e->message ? e->message : "?");
 }
 
 /* ---------- SAX hooks ---------- */
@@ -273,7 +284,7 @@ static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *eid,
         if (hit)
             loc = loc_of(x, (size_t)(hit - x->buf));
     }
-    set_error(x, loc,
+    set_error(x, loc, NULL,
               "DOCTYPE declarations are not allowed in workflow files "
               "(no DTD, no entities)");
     xmlStopParser(ctxt);

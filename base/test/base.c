@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "base/namelist.h"
+#include "base/sha256.h"
 #include "base/types.h"
 #include "tessera.h"
 
@@ -82,14 +83,55 @@ static void test_errprintf(void)
     CU_ASSERT_EQUAL(strlen(err.text), sizeof(err.text) - 1);
 }
 
+static void test_sha256(void)
+{
+    /* FIPS 180-4 examples */
+    static const struct {
+        const char *in;
+        const char *out;
+    } v[] = {
+        {"", "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855"},
+        {"abc", "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"},
+        {"abcdbcdecdefdefgefghfghighijhijkijkljklmklmnlmnomnopnopq",
+         "248d6a61d20638b8e5c026930c3e6039a33ce45964ff2167f6ecedd419db06c1"},
+    };
+    char hex[65];
+    for (size_t i = 0; i < sizeof(v) / sizeof(v[0]); i++) {
+        sha256_t s;
+        sha256_init(&s);
+        sha256_update(&s, v[i].in, strlen(v[i].in));
+        sha256_final_hex(&s, hex);
+        CU_ASSERT_STRING_EQUAL(hex, v[i].out);
+    }
+    /* a million 'a', fed in uneven pieces */
+    sha256_t s;
+    sha256_init(&s);
+    char a[1000];
+    memset(a, 'a', sizeof(a));
+    for (int k = 0, n = 0; n < 1000000; k++) {
+        int m = 1 + (k * 37) % 999;
+        if (n + m > 1000000)
+            m = 1000000 - n;
+        sha256_update(&s, a, (size_t)m);
+        n += m;
+    }
+    sha256_final_hex(&s, hex);
+    CU_ASSERT_STRING_EQUAL(hex, "cdc76e5c9914fb9281a1c7e284d73e67f1809a48a497200e046d39ccc7112cd0");
+    errno = 0;
+    CU_ASSERT_EQUAL(sha256_file("/nonexistent/file", hex), -1);
+    CU_ASSERT_EQUAL(errno, ENOENT);
+}
+
+static const cunit_test_t tests[] = {
+    {"type table: sizes, names, parse", test_types},
+    {"name lists: membership", test_namelist_contains},
+    {"name lists: add and first", test_namelist_add_first},
+    {"error helper", test_errprintf},
+    {"SHA-256 test vectors", test_sha256},
+    {NULL, NULL},
+};
+
 static int register_tests(void)
 {
-    CU_pSuite s = CU_add_suite("base", NULL, NULL);
-    if (!s)
-        return -1;
-    CU_add_test(s, "type table: sizes, names, parse", test_types);
-    CU_add_test(s, "name lists: membership", test_namelist_contains);
-    CU_add_test(s, "name lists: add and first", test_namelist_add_first);
-    CU_add_test(s, "error helper", test_errprintf);
-    return 0;
+    return cunit_add_suite("base", NULL, NULL, tests);
 }

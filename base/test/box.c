@@ -9,15 +9,13 @@
 #include <CUnit/Basic.h>
 
 #include "base/box.h"
+#include "base/test/cunit_main.h"
+#include "base/test/rng.h"
 
-static uint64_t rng_state = 88172645463325252ull;
-
-static uint64_t rnd(uint64_t n)
+/* A number in [0, n) (0 if n is 0). */
+static uint64_t rnd_below(uint64_t n)
 {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return n ? rng_state % n : 0;
+    return n ? rnd() % n : 0;
 }
 
 static void test_numel(void)
@@ -85,15 +83,15 @@ static void ref_copy(int rank, const int32_t *src, const int64_t *ss,
 static void test_copy_random(void)
 {
     for (int iter = 0; iter < 2000; iter++) {
-        int rank = 1 + (int)rnd(4);
+        int rank = 1 + (int)rnd_below(4);
         int64_t ss[4], ds[4], cnt[4], sst[4], dst0[4];
         for (int d = 0; d < rank; d++) {
-            cnt[d] = (int64_t)rnd(5) + (rnd(8) == 0 ? 0 : 1);
+            cnt[d] = (int64_t)rnd_below(5) + (rnd_below(8) == 0 ? 0 : 1);
             /* often the whole extent, to exercise the collapsing */
-            ss[d] = cnt[d] + (rnd(2) ? 0 : (int64_t)rnd(4));
-            ds[d] = cnt[d] + (rnd(2) ? 0 : (int64_t)rnd(4));
-            sst[d] = (int64_t)rnd((uint64_t)(ss[d] - cnt[d] + 1));
-            dst0[d] = (int64_t)rnd((uint64_t)(ds[d] - cnt[d] + 1));
+            ss[d] = cnt[d] + (rnd_below(2) ? 0 : (int64_t)rnd_below(4));
+            ds[d] = cnt[d] + (rnd_below(2) ? 0 : (int64_t)rnd_below(4));
+            sst[d] = (int64_t)rnd_below((uint64_t)(ss[d] - cnt[d] + 1));
+            dst0[d] = (int64_t)rnd_below((uint64_t)(ds[d] - cnt[d] + 1));
         }
         int64_t ns = box_numel(rank, ss), nd = box_numel(rank, ds);
         int32_t *src = malloc((size_t)(ns + 1) * sizeof(*src));
@@ -211,23 +209,17 @@ static void test_slabs(void)
     CU_ASSERT_FALSE(box_slabs_next(&it, s, c));
 }
 
-int main(void)
-{
-    CU_pSuite s;
-    unsigned failed;
+static const cunit_test_t tests[] = {
+    {"numel", test_numel},
+    {"inside", test_inside},
+    {"copy against a reference", test_copy_random},
+    {"copy errors", test_copy_errors},
+    {"format", test_format},
+    {"slabs tile the box", test_slabs},
+    {NULL, NULL},
+};
 
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
-    s = CU_add_suite("box", NULL, NULL);
-    CU_add_test(s, "numel", test_numel);
-    CU_add_test(s, "inside", test_inside);
-    CU_add_test(s, "copy against a reference", test_copy_random);
-    CU_add_test(s, "copy errors", test_copy_errors);
-    CU_add_test(s, "format", test_format);
-    CU_add_test(s, "slabs tile the box", test_slabs);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+static int register_tests(void)
+{
+    return cunit_add_suite("box", NULL, NULL, tests);
 }

@@ -4,8 +4,8 @@
 #include <errno.h>
 #include <string.h>
 
-#include "engine/dag.h"
 #include "base/test/cunit_main.h"
+#include "engine/dag.h"
 
 static dag_t *dag;
 static int freed_versions;
@@ -27,7 +27,7 @@ static int setup(void)
 
 static int teardown(void)
 {
-    dag_destroy(dag);
+    ASSERT_DESTROY_KEEPS_ERRNO(dag_destroy, dag);
     return 0;
 }
 
@@ -272,6 +272,9 @@ static void test_bad_params(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err.text, "no such data"));
     p = tess_rows(TESS_OUT, a->id, -1, 2);
     CU_ASSERT_PTR_NULL(dag_submit(dag, 0, "k", 0, 1, &p, &err));
+    CU_ASSERT_EQUAL(errno, ERANGE);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.text, "parameter 0 (A): rows [-1:2, 0:4] "
+                                  "are outside the array"));
     int64_t neg[1] = {-3};
     CU_ASSERT_PTR_NULL(dag_array(dag, "N", TESS_F64, 1, neg, NULL, &err));
     CU_ASSERT_PTR_NOT_NULL(strstr(err.text, "dimension 0 is negative"));
@@ -349,25 +352,23 @@ static void test_files(void)
     teardown();
 }
 
+static const cunit_test_t tests[] = {
+    {"RAW creates an edge", test_raw_edge},
+    {"WAR/WAW rename, no edge", test_war_waw_rename},
+    {"disjoint region writes independent", test_disjoint_regions_independent},
+    {"overlapping regions ordered", test_overlapping_regions_ordered},
+    {"read spanning several writers", test_read_spanning_many_writers},
+    {"edges deduplicated, no self edge", test_edge_dedup_and_self},
+    {"failure dooms readers", test_failure_dooms_readers},
+    {"priority tasks first", test_priority_first},
+    {"bad parameters rejected, nothing added", test_bad_params},
+    {"memory released as tasks complete", test_memory_release},
+    {"delete keeps versions for pending readers", test_delete},
+    {"files versioned like arrays", test_files},
+    {NULL, NULL},
+};
+
 static int register_tests(void)
 {
-    CU_pSuite s = CU_add_suite("dag", NULL, NULL);
-    if (!s)
-        return -1;
-    CU_add_test(s, "RAW creates an edge", test_raw_edge);
-    CU_add_test(s, "WAR/WAW rename, no edge", test_war_waw_rename);
-    CU_add_test(s, "disjoint region writes independent",
-                test_disjoint_regions_independent);
-    CU_add_test(s, "overlapping regions ordered",
-                test_overlapping_regions_ordered);
-    CU_add_test(s, "read spanning several writers",
-                test_read_spanning_many_writers);
-    CU_add_test(s, "edges deduplicated, no self edge", test_edge_dedup_and_self);
-    CU_add_test(s, "failure dooms readers", test_failure_dooms_readers);
-    CU_add_test(s, "priority tasks first", test_priority_first);
-    CU_add_test(s, "bad parameters rejected, nothing added", test_bad_params);
-    CU_add_test(s, "memory released as tasks complete", test_memory_release);
-    CU_add_test(s, "delete keeps versions for pending readers", test_delete);
-    CU_add_test(s, "files versioned like arrays", test_files);
-    return 0;
+    return cunit_add_suite("dag", NULL, NULL, tests);
 }

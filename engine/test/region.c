@@ -14,8 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "engine/region.h"
 #include "base/test/cunit_main.h"
+#include "base/test/rng.h"
+#include "engine/region.h"
 
 #define MAXR 4 /* ranks exercised here */
 
@@ -539,22 +540,6 @@ static void test_format(void)
 
 #define GRID 7 /* boxes live in [0, GRID) per dimension */
 
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-    /* splitmix64: deterministic across platforms, unlike rand(). */
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-static int64_t rnd_in(int64_t lo, int64_t hi) /* [lo, hi] */
-{
-    return lo + (int64_t)(rnd() % (uint64_t)(hi - lo + 1));
-}
-
 /* Mostly non-empty boxes; every tenth dimension may be empty. */
 static void random_box(int rank, region_t *r)
 {
@@ -582,7 +567,7 @@ static void test_random_brute(void)
     const int ncases = 1500;
     for (size_t si = 0; si < sizeof(seeds) / sizeof(seeds[0]); si++) {
         uint64_t seed = seeds[si];
-        rng_state = seed;
+        rnd_seed(seed);
         for (int c = 0; c < ncases; c++) {
             int rank = 1 + c % MAXR;
             region_t a, b, inter, diff[2 * TESS_MAX_RANK];
@@ -659,21 +644,20 @@ static void test_random_brute(void)
     }
 }
 
+static const cunit_test_t tests[] = {
+    {"overlap and intersection, ranks 1-4", test_overlap_cases},
+    {"exact intersections", test_intersect_exact},
+    {"containment", test_contains},
+    {"difference", test_difference_cases},
+    {"region_within", test_within},
+    {"volume and emptiness", test_volume_empty},
+    {"equality and region_full", test_equal_full},
+    {"region_format", test_format},
+    {"random boxes vs brute force", test_random_brute},
+    {NULL, NULL},
+};
+
 static int register_tests(void)
 {
-    CU_pSuite s = CU_add_suite("region", NULL, NULL);
-    if (!s)
-        return -1;
-    if (!CU_add_test(s, "overlap and intersection, ranks 1-4",
-                     test_overlap_cases) ||
-        !CU_add_test(s, "exact intersections", test_intersect_exact) ||
-        !CU_add_test(s, "containment", test_contains) ||
-        !CU_add_test(s, "difference", test_difference_cases) ||
-        !CU_add_test(s, "region_within", test_within) ||
-        !CU_add_test(s, "volume and emptiness", test_volume_empty) ||
-        !CU_add_test(s, "equality and region_full", test_equal_full) ||
-        !CU_add_test(s, "region_format", test_format) ||
-        !CU_add_test(s, "random boxes vs brute force", test_random_brute))
-        return -1;
-    return 0;
+    return cunit_add_suite("region", NULL, NULL, tests);
 }

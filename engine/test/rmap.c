@@ -19,10 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/test/cunit_main.h"
+#include "base/test/rng.h"
 #include "engine/pool.h"
 #include "engine/region.h"
 #include "engine/rmap.h"
-#include "base/test/cunit_main.h"
 
 struct val {
     int id;
@@ -71,22 +72,6 @@ static struct val *vals_new(int n)
         for (int i = 0; i < n; i++)
             v[i].id = i;
     return v;
-}
-
-static uint64_t rng_state;
-
-static uint64_t rnd(void)
-{
-    /* splitmix64: deterministic across platforms, unlike rand(). */
-    uint64_t z = (rng_state += 0x9E3779B97F4A7C15ULL);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-    return z ^ (z >> 31);
-}
-
-static int64_t rnd_in(int64_t lo, int64_t hi) /* [lo, hi] */
-{
-    return lo + (int64_t)(rnd() % (uint64_t)(hi - lo + 1));
 }
 
 static const char *fmt(const region_t *r)
@@ -273,7 +258,7 @@ static void test_model(void)
 
     for (int seq = 0; seq < NSEQ; seq++) {
         uint64_t seed = 1000 + (uint64_t)seq;
-        rng_state = seed;
+        rnd_seed(seed);
         int rank = 1 + seq % 4;
         int64_t shape[TESS_MAX_RANK];
         int64_t total = 1;
@@ -475,7 +460,7 @@ static void slabs(int dim, const int *perm)
     CU_ASSERT_EQUAL(v[NBIG].zero_hits, 1);
 
     /* One slab, part of one slab, one element: one piece each. */
-    rng_state = 77 + (uint64_t)dim;
+    rnd_seed(77 + (uint64_t)dim);
     for (int t = 0; t < 1000; t++) {
         int k = (int)rnd_in(0, NBIG - 1);
         int64_t o = rnd_in(0, 7);
@@ -570,7 +555,7 @@ static void test_slabs_shuffled(void)
     CU_ASSERT_PTR_NOT_NULL_FATAL(perm);
     for (int i = 0; i < NBIG; i++)
         perm[i] = i;
-    rng_state = 5;
+    rnd_seed(5);
     for (int i = NBIG - 1; i > 0; i--) {
         int j = (int)rnd_in(0, i);
         int t = perm[i];
@@ -820,29 +805,26 @@ static void test_rewrite_held_value(void)
     CU_ASSERT_EQUAL(v[1].refs, 1);
     CU_ASSERT_EQUAL(v[1].zero_hits, 0);
     CU_ASSERT_EQUAL(v[1].revived, 0);
-    rmap_destroy(m);
+    ASSERT_DESTROY_KEEPS_ERRNO(rmap_destroy, m);
     free(v);
-    pool_destroy(pool);
+    ASSERT_DESTROY_KEEPS_ERRNO(pool_destroy, pool);
 }
+
+static const cunit_test_t tests[] = {
+    {"random writes vs dense model, refcounts", test_model},
+    {"row slabs [1e5 x 8]", test_row_slabs},
+    {"column blocks [8 x 1e5]", test_column_blocks},
+    {"slabs shuffled and descending", test_slabs_shuffled},
+    {"tiles", test_tiles},
+    {"rank 0", test_rank0},
+    {"empty queries", test_empty_query},
+    {"visitor stops the query", test_query_stop},
+    {"NULL initial value", test_null_initial},
+    {"rewriting a value only the map holds", test_rewrite_held_value},
+    {NULL, NULL},
+};
 
 static int register_tests(void)
 {
-    CU_pSuite s = CU_add_suite("rmap", NULL, NULL);
-    if (!s)
-        return -1;
-    if (!CU_add_test(s, "random writes vs dense model, refcounts",
-                     test_model) ||
-        !CU_add_test(s, "row slabs [1e5 x 8]", test_row_slabs) ||
-        !CU_add_test(s, "column blocks [8 x 1e5]", test_column_blocks) ||
-        !CU_add_test(s, "slabs shuffled and descending",
-                     test_slabs_shuffled) ||
-        !CU_add_test(s, "tiles", test_tiles) ||
-        !CU_add_test(s, "rank 0", test_rank0) ||
-        !CU_add_test(s, "empty queries", test_empty_query) ||
-        !CU_add_test(s, "visitor stops the query", test_query_stop) ||
-        !CU_add_test(s, "NULL initial value", test_null_initial) ||
-        !CU_add_test(s, "rewriting a value only the map holds",
-                     test_rewrite_held_value))
-        return -1;
-    return 0;
+    return cunit_add_suite("rmap", NULL, NULL, tests);
 }

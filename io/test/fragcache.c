@@ -11,6 +11,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "base/test/cunit_main.h"
 #include "io/fragcache.h"
 
 static fragcache_meta_t meta1(int64_t n)
@@ -85,7 +86,7 @@ static void test_basic(void)
     errno = 0;
     CU_ASSERT_EQUAL(fragcache_put(c, 3, 3, stamped(8, 1), 8, NULL), -1);
     CU_ASSERT_EQUAL(errno, EINVAL);
-    fragcache_destroy(c);
+    ASSERT_DESTROY_KEEPS_ERRNO(fragcache_destroy, c);
     fragcache_destroy(NULL);
 }
 
@@ -338,24 +339,18 @@ static void test_threads(void)
     fragcache_destroy(c);
 }
 
-int main(void)
-{
-    CU_pSuite s;
-    unsigned failed;
+static const cunit_test_t tests[] = {
+    {"put, get, unpin, meta, stats", test_basic},
+    {"least recently used goes first", test_lru_order},
+    {"capacity bound", test_capacity},
+    {"pins prevent eviction and replacement", test_pinning},
+    {"replace and drop", test_replace_and_drop},
+    {"table growth", test_growth},
+    {"threads", test_threads},
+    {NULL, NULL},
+};
 
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
-    s = CU_add_suite("fragcache", NULL, NULL);
-    CU_add_test(s, "put, get, unpin, meta, stats", test_basic);
-    CU_add_test(s, "least recently used goes first", test_lru_order);
-    CU_add_test(s, "capacity bound", test_capacity);
-    CU_add_test(s, "pins prevent eviction and replacement", test_pinning);
-    CU_add_test(s, "replace and drop", test_replace_and_drop);
-    CU_add_test(s, "table growth", test_growth);
-    CU_add_test(s, "threads", test_threads);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+static int register_tests(void)
+{
+    return cunit_add_suite("fragcache", NULL, NULL, tests);
 }

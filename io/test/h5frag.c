@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,35 +19,12 @@
 #include <hdf5.h>
 
 #include "base/box.h"
+#include "base/test/cunit_main.h"
+#include "base/test/tmpdir.h"
 #include "io/h5frag.h"
-#include "io/h5frag_private.h"
-#include "io/test/tmpdir.h"
-
-static char *dir; /* scratch directory of the suite */
-
-#define ASSERT_HAS(text, part)                                              \
-    do {                                                                    \
-        CU_ASSERT_PTR_NOT_NULL(strstr((text), (part)));                     \
-        if (!strstr((text), (part)))                                        \
-            fprintf(stderr, "\n  message \"%s\" lacks \"%s\"\n", (text),     \
-                    (part));                                                \
-    } while (0)
 
 static const tess_type_t all_types[] = {TESS_U8, TESS_I32, TESS_I64,
                                         TESS_F32, TESS_F64};
-
-static char *path_in(char *buf, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static char *path_in(char *buf, const char *fmt, ...)
-{
-    char rel[256];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(rel, sizeof(rel), fmt, ap);
-    va_end(ap);
-    snprintf(buf, PATH_MAX, "%s/%s", dir, rel);
-    return buf;
-}
 
 /* Distinct values of every type for element i of pattern @p seed. */
 static void fill(tess_type_t type, void *buf, int64_t n, int seed)
@@ -62,18 +40,6 @@ static void fill(tess_type_t type, void *buf, int64_t n, int seed)
         case TESS_F64: ((double *)buf)[i] = (double)i * 0.25 - seed * 1e6; break;
         }
     }
-}
-
-static int suite_init(void)
-{
-    return (dir = tmpdir_create()) ? 0 : -1;
-}
-
-static int suite_clean(void)
-{
-    int rc = tmpdir_remove(dir);
-    free(dir);
-    return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -116,7 +82,7 @@ static void test_round_trip(void)
             void *src = malloc((size_t)n * es), *dst = malloc((size_t)n * es);
             fill(type, src, n, rank + (int)t);
             memset(dst, 0xA5, (size_t)n * es);
-            h5frag_path(path, sizeof(path), dir, 100 + t, (uint32_t)rank);
+            h5frag_path(path, sizeof(path), tmpdir_suite, 100 + t, (uint32_t)rank);
             CU_ASSERT_EQUAL_FATAL(h5frag_write(path, type, rank, start, count,
                                                src, &err), 0);
             tess_type_t it = 0;
@@ -134,7 +100,7 @@ static void test_round_trip(void)
             free(dst);
         }
     }
-    CU_ASSERT_EQUAL(tmpdir_count(dir, ".tmp."), 0);
+    CU_ASSERT_EQUAL(tmpdir_count(tmpdir_suite, ".tmp."), 0);
 }
 
 /* A sub-box in global coordinates, into an offset of a larger buffer;
@@ -149,7 +115,7 @@ static void test_sub_box(void)
     double src[4 * 5 * 6], dst[5 * 6 * 7], want[5 * 6 * 7];
 
     fill(TESS_F64, src, 4 * 5 * 6, 9);
-    path_in(path, "sub/v1.h5");
+    tmpdir_path(path, "sub/v1.h5");
     CU_ASSERT_EQUAL_FATAL(h5frag_write(path, TESS_F64, 3, fstart, fcount, src,
                                        &err), 0);
     for (int i = 0; i < 5 * 6 * 7; i++)
@@ -169,7 +135,7 @@ static void test_sub_box(void)
     int64_t ts[2] = {10, 4}, td[2] = {5, 0};
     fill(TESS_I32, rows, 24, 1);
     memset(tall, 0, sizeof(tall));
-    path_in(path, "sub/v2.h5");
+    tmpdir_path(path, "sub/v2.h5");
     CU_ASSERT_EQUAL_FATAL(h5frag_write(path, TESS_I32, 2, rs, rc, rows, &err),
                           0);
     CU_ASSERT_EQUAL(h5frag_read(path, TESS_I32, 2, bs, bc, tall, ts, td, &err),
@@ -186,7 +152,7 @@ static void test_empty_fragment(void)
     int64_t s[2] = {3, 0}, c[2] = {0, 5}, ic[TESS_MAX_RANK];
     int rank = 0;
 
-    path_in(path, "empty/v0.h5");
+    tmpdir_path(path, "empty/v0.h5");
     CU_ASSERT_EQUAL_FATAL(h5frag_write(path, TESS_F32, 2, s, c, NULL, &err), 0);
     CU_ASSERT_EQUAL(h5frag_info(path, NULL, &rank, NULL, ic, &err), 0);
     CU_ASSERT_EQUAL(rank, 2);
@@ -194,6 +160,14 @@ static void test_empty_fragment(void)
     CU_ASSERT_EQUAL(ic[1], 5);
     int64_t z[2] = {0, 0};
     CU_ASSERT_EQUAL(h5frag_read(path, TESS_F32, 2, s, c, NULL, c, z, &err), 0);
+    /* an open handle: what it describes, and its close */
+    h5frag_file_t *f = h5frag_file_open(path, TESS_F32, 2, &err);
+    tess_type_t type = 0;
+    CU_ASSERT_PTR_NOT_NULL_FATAL(f);
+    h5frag_file_info(f, &type, &rank, ic, NULL);
+    CU_ASSERT_EQUAL(type, TESS_F32);
+    CU_ASSERT_EQUAL(ic[0], 3);
+    ASSERT_DESTROY_KEEPS_ERRNO(h5frag_file_close, f);
 }
 
 static void test_replace_and_remove(void)
@@ -205,7 +179,7 @@ static void test_replace_and_remove(void)
 
     fill(TESS_I64, a, 1000, 1);
     fill(TESS_I64, b, 1000, 2);
-    path_in(path, "frags/d7/v1.h5");
+    tmpdir_path(path, "frags/d7/v1.h5");
     CU_ASSERT_EQUAL_FATAL(h5frag_write(path, TESS_I64, 1, s, c, a, &err), 0);
     CU_ASSERT_EQUAL_FATAL(h5frag_write(path, TESS_I64, 1, s, c, b, &err), 0);
     CU_ASSERT_EQUAL(h5frag_read(path, TESS_I64, 1, s, c, got, c, z, &err), 0);
@@ -239,6 +213,20 @@ static void write_garbage(const char *path, size_t n)
     fclose(f);
 }
 
+/* Reading the 4x4 f64 box at 0 of @p path fails with errno @p e, the
+ * message naming the file and containing @p part. */
+static void assert_read_fails(const char *path, int e, const char *part)
+{
+    int64_t s[2] = {0, 0}, c[2] = {4, 4};
+    double buf[16];
+    tess_error_t err = {""};
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_read(path, TESS_F64, 2, s, c, buf, c, s, &err), -1);
+    CU_ASSERT_EQUAL(errno, e);
+    ASSERT_HAS(err.text, path);
+    ASSERT_HAS(err.text, part);
+}
+
 static void test_read_errors(void)
 {
     char path[PATH_MAX];
@@ -247,25 +235,17 @@ static void test_read_errors(void)
     double buf[16];
 
     /* missing file */
-    path_in(path, "err/missing.h5");
-    errno = 0;
-    CU_ASSERT_EQUAL(h5frag_read(path, TESS_F64, 2, s, c, buf, c, z, &err), -1);
-    CU_ASSERT_EQUAL(errno, ENOENT);
-    ASSERT_HAS(err.text, path);
-    ASSERT_HAS(err.text, "No such file or directory");
+    assert_read_fails(tmpdir_path(path, "err/missing.h5"), ENOENT,
+                      "No such file or directory");
 
     /* not an HDF5 file */
-    mkdir(path_in(path, "err"), 0777);
-    path_in(path, "err/garbage.h5");
+    mkdir(tmpdir_path(path, "err"), 0777);
+    tmpdir_path(path, "err/garbage.h5");
     write_garbage(path, 5000);
-    errno = 0;
-    CU_ASSERT_EQUAL(h5frag_read(path, TESS_F64, 2, s, c, buf, c, z, &err), -1);
-    CU_ASSERT_EQUAL(errno, EIO);
-    ASSERT_HAS(err.text, path);
-    ASSERT_HAS(err.text, "not an HDF5 file");
+    assert_read_fails(path, EIO, "not an HDF5 file");
 
     /* an HDF5 file without /frag */
-    path_in(path, "err/other.h5");
+    tmpdir_path(path, "err/other.h5");
     hid_t f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     hsize_t d4 = 4;
     hid_t sp = H5Screate_simple(1, &d4, NULL);
@@ -274,30 +254,20 @@ static void test_read_errors(void)
     H5Dclose(ds);
     H5Sclose(sp);
     H5Fclose(f);
-    errno = 0;
-    CU_ASSERT_EQUAL(h5frag_read(path, TESS_F64, 2, s, c, buf, c, z, &err), -1);
-    CU_ASSERT_EQUAL(errno, EPROTO);
-    ASSERT_HAS(err.text, path);
-    ASSERT_HAS(err.text, "no dataset /frag");
+    assert_read_fails(path, EPROTO, "no dataset /frag");
 
     /* /frag is a group */
-    path_in(path, "err/group.h5");
+    tmpdir_path(path, "err/group.h5");
     f = H5Fcreate(path, H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
     H5Gclose(H5Gcreate2(f, "frag", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT));
     H5Fclose(f);
-    errno = 0;
-    CU_ASSERT_EQUAL(h5frag_read(path, TESS_F64, 2, s, c, buf, c, z, &err), -1);
-    CU_ASSERT_EQUAL(errno, EPROTO);
-    ASSERT_HAS(err.text, "/frag is not a dataset");
+    assert_read_fails(path, EPROTO, "/frag is not a dataset");
 
     /* a directory */
-    errno = 0;
-    CU_ASSERT_EQUAL(h5frag_read(dir, TESS_F64, 2, s, c, buf, c, z, &err), -1);
-    CU_ASSERT_EQUAL(errno, EISDIR);
-    ASSERT_HAS(err.text, "Is a directory");
+    assert_read_fails(tmpdir_suite, EISDIR, "Is a directory");
 
     /* wrong element type, wrong rank */
-    path_in(path, "err/f64.h5");
+    tmpdir_path(path, "err/f64.h5");
     fill(TESS_F64, buf, 16, 0);
     CU_ASSERT_EQUAL_FATAL(h5frag_write(path, TESS_F64, 2, s, c, buf, &err), 0);
     errno = 0;
@@ -326,7 +296,8 @@ static void test_read_errors(void)
     CU_ASSERT_EQUAL(h5frag_read(path, TESS_F64, 2, bs, bc, buf, small, one,
                                 &err), -1);
     CU_ASSERT_EQUAL(errno, ERANGE);
-    ASSERT_HAS(err.text, "destination of shape 2x2");
+    ASSERT_HAS(err.text, "box [2:4, 1:3] does not fit the destination of "
+                         "shape 2x2 at [1:3, 1:3]");
 
     /* a fragment of a newer format */
     hid_t fid = H5Fopen(path, H5F_ACC_RDWR, H5P_DEFAULT);
@@ -337,10 +308,7 @@ static void test_read_errors(void)
     H5Aclose(at);
     H5Dclose(did);
     H5Fclose(fid);
-    errno = 0;
-    CU_ASSERT_EQUAL(h5frag_read(path, TESS_F64, 2, s, c, buf, c, z, &err), -1);
-    CU_ASSERT_EQUAL(errno, EPROTO);
-    ASSERT_HAS(err.text, "format version 99");
+    assert_read_fails(path, EPROTO, "format version 99");
 
     /* bad arguments */
     errno = 0;
@@ -357,16 +325,16 @@ static void test_write_errors(void)
     double buf[4] = {1, 2, 3, 4};
 
     /* a parent that is a regular file */
-    path_in(file, "werr-file");
+    tmpdir_path(file, "werr-file");
     write_garbage(file, 10);
-    path_in(path, "werr-file/d1/v1.h5");
+    tmpdir_path(path, "werr-file/d1/v1.h5");
     errno = 0;
     CU_ASSERT_EQUAL(h5frag_write(path, TESS_F64, 1, s, c, buf, &err), -1);
     CU_ASSERT_EQUAL(errno, ENOTDIR);
     ASSERT_HAS(err.text, path);
     ASSERT_HAS(err.text, "Not a directory");
 
-    path_in(path, "werr/v1.h5");
+    tmpdir_path(path, "werr/v1.h5");
     errno = 0;
     CU_ASSERT_EQUAL(h5frag_write(path, TESS_F64, 1, neg, c, buf, &err), -1);
     CU_ASSERT_EQUAL(errno, EINVAL);
@@ -383,7 +351,7 @@ static void test_write_errors(void)
     CU_ASSERT_EQUAL(errno, EINVAL);
     ASSERT_HAS(err.text, "unknown element type");
     CU_ASSERT_EQUAL(access(path, F_OK), -1);
-    CU_ASSERT_EQUAL(tmpdir_count(dir, ".tmp."), 0);
+    CU_ASSERT_EQUAL(tmpdir_count(tmpdir_suite, ".tmp."), 0);
 }
 
 /* HDF5 prints nothing on stderr, in the main thread nor in others. */
@@ -393,11 +361,11 @@ static void *failing_reads(void *arg)
     int64_t s[1] = {0}, c[1] = {1};
     double x;
     (void)arg;
-    path_in(path, "err/garbage.h5");
+    tmpdir_path(path, "err/garbage.h5");
     h5frag_read(path, TESS_F64, 1, s, c, &x, c, s, NULL);
-    path_in(path, "err/missing.h5");
+    tmpdir_path(path, "err/missing.h5");
     h5frag_read(path, TESS_F64, 1, s, c, &x, c, s, NULL);
-    path_in(path, "err/other.h5");
+    tmpdir_path(path, "err/other.h5");
     h5frag_read(path, TESS_F64, 1, s, c, &x, c, s, NULL);
     return NULL;
 }
@@ -410,7 +378,7 @@ static void test_quiet(void)
 
     fflush(stderr);
     int saved = dup(2);
-    int fd = open(path_in(log, "stderr.log"), O_WRONLY | O_CREAT | O_TRUNC,
+    int fd = open(tmpdir_path(log, "stderr.log"), O_WRONLY | O_CREAT | O_TRUNC,
                   0666);
     dup2(fd, 2);
     close(fd);
@@ -434,12 +402,16 @@ static void test_quiet(void)
 
 struct worker {
     int id;
+    int same; /* writer(): all to one path */
     int failures;
     int reads;
 };
 
-/* Distinct paths, directories created concurrently by several threads. */
-static void *write_distinct(void *arg)
+/* A writer: NWRITES fragments stamped with the writer and write number
+ * (in start, and as the data of contended writes). w->same 0: distinct
+ * paths, directories created concurrently by several threads, each file
+ * read back; 1: all to one contended path (read by read_same). */
+static void *writer(void *arg)
 {
     struct worker *w = arg;
     char path[PATH_MAX];
@@ -450,40 +422,25 @@ static void *write_distinct(void *arg)
 
     for (int i = 0; i < NWRITES; i++) {
         s[0] = w->id * 1000 + i;
-        fill(TESS_I64, buf, NELEM, (int)s[0]);
-        h5frag_path(path, sizeof(path), dir, (uint64_t)(900 + i % 3),
-                    (uint32_t)s[0]);
+        if (w->same) {
+            h5frag_path(path, sizeof(path), tmpdir_suite, 999, 1);
+            for (int k = 0; k < NELEM; k++)
+                buf[k] = s[0];
+        } else {
+            h5frag_path(path, sizeof(path), tmpdir_suite,
+                        (uint64_t)(900 + i % 3), (uint32_t)s[0]);
+            fill(TESS_I64, buf, NELEM, (int)s[0]);
+        }
         if (h5frag_write(path, TESS_I64, 1, s, c, buf, &err) < 0
-            || h5frag_read(path, TESS_I64, 1, s, c, got, c, z, &err) < 0
-            || memcmp(buf, got, NELEM * sizeof(*buf)) != 0) {
+            || (!w->same
+                && (h5frag_read(path, TESS_I64, 1, s, c, got, c, z, &err) < 0
+                    || memcmp(buf, got, NELEM * sizeof(*buf)) != 0))) {
             fprintf(stderr, "\n  %s\n", err.text);
             w->failures++;
         }
     }
     free(buf);
     free(got);
-    return NULL;
-}
-
-static void *write_same(void *arg)
-{
-    struct worker *w = arg;
-    char path[PATH_MAX];
-    tess_error_t err;
-    int64_t *buf = malloc(NELEM * sizeof(*buf));
-    int64_t s[1], c[1] = {NELEM};
-
-    h5frag_path(path, sizeof(path), dir, 999, 1);
-    for (int i = 0; i < NWRITES; i++) {
-        s[0] = w->id * 1000 + i; /* the stamp: in the data and in start */
-        for (int k = 0; k < NELEM; k++)
-            buf[k] = s[0];
-        if (h5frag_write(path, TESS_I64, 1, s, c, buf, &err) < 0) {
-            fprintf(stderr, "\n  %s\n", err.text);
-            w->failures++;
-        }
-    }
-    free(buf);
     return NULL;
 }
 
@@ -498,30 +455,32 @@ static void *read_same(void *arg)
     tess_error_t err;
     int64_t *got = malloc(NELEM * sizeof(*got));
     int64_t z[1] = {0};
-    h5frag_file_t f;
+    h5frag_file_t *f;
+    int64_t start[1], count[1];
 
-    h5frag_path(path, sizeof(path), dir, 999, 1);
+    h5frag_path(path, sizeof(path), tmpdir_suite, 999, 1);
     while (!writers_done) {
-        if (h5frag_file_open(&f, path, TESS_I64, 1, &err) < 0) {
+        if (!(f = h5frag_file_open(path, TESS_I64, 1, &err))) {
             if (errno != ENOENT) {
                 fprintf(stderr, "\n  reader: %s\n", err.text);
                 w->failures++;
             }
             continue;
         }
-        if (f.count[0] != NELEM
-            || h5frag_file_read(&f, f.start, f.count, got, f.count, z, &err)
+        h5frag_file_info(f, NULL, NULL, start, count);
+        if (count[0] != NELEM
+            || h5frag_file_read(f, start, count, got, count, z, &err)
                    < 0) {
             w->failures++;
         } else {
             for (int k = 0; k < NELEM; k++)
-                if (got[k] != f.start[0]) {
+                if (got[k] != start[0]) {
                     w->failures++;
                     break;
                 }
             w->reads++;
         }
-        h5frag_file_close(&f);
+        h5frag_file_close(f);
     }
     free(got);
     return NULL;
@@ -535,20 +494,21 @@ static void test_concurrent_writers(void)
     memset(w, 0, sizeof(w));
     for (int i = 0; i < NTHREADS; i++) {
         w[i].id = i;
-        pthread_create(&th[i], NULL, write_distinct, &w[i]);
+        pthread_create(&th[i], NULL, writer, &w[i]);
     }
     for (int i = 0; i < NTHREADS; i++) {
         pthread_join(th[i], NULL);
         CU_ASSERT_EQUAL(w[i].failures, 0);
     }
-    CU_ASSERT_EQUAL(tmpdir_count(dir, ".tmp."), 0);
+    CU_ASSERT_EQUAL(tmpdir_count(tmpdir_suite, ".tmp."), 0);
 
     memset(w, 0, sizeof(w));
     writers_done = 0;
     pthread_create(&th[NTHREADS], NULL, read_same, &w[NTHREADS]);
     for (int i = 0; i < NTHREADS; i++) {
         w[i].id = i + 1;
-        pthread_create(&th[i], NULL, write_same, &w[i]);
+        w[i].same = 1;
+        pthread_create(&th[i], NULL, writer, &w[i]);
     }
     for (int i = 0; i < NTHREADS; i++) {
         pthread_join(th[i], NULL);
@@ -559,12 +519,12 @@ static void test_concurrent_writers(void)
     CU_ASSERT_EQUAL(w[NTHREADS].failures, 0);
     CU_ASSERT_TRUE(w[NTHREADS].reads > 0);
     printf("(%d complete reads while replaced) ", w[NTHREADS].reads);
-    CU_ASSERT_EQUAL(tmpdir_count(dir, ".tmp."), 0);
+    CU_ASSERT_EQUAL(tmpdir_count(tmpdir_suite, ".tmp."), 0);
 
     /* the survivor is one writer's last, complete fragment */
     char path[PATH_MAX];
     int64_t st[1], ct[1];
-    h5frag_path(path, sizeof(path), dir, 999, 1);
+    h5frag_path(path, sizeof(path), tmpdir_suite, 999, 1);
     CU_ASSERT_EQUAL(h5frag_info(path, NULL, NULL, st, ct, NULL), 0);
     CU_ASSERT_EQUAL(st[0] % 1000, NWRITES - 1);
     CU_ASSERT_EQUAL(ct[0], NELEM);
@@ -596,7 +556,7 @@ static void test_crash_leftovers(void)
     int64_t *buf = malloc(NELEM * sizeof(*buf));
     int64_t *got = malloc(NELEM * sizeof(*got));
 
-    path_in(run, "crashrun");
+    tmpdir_path(run, "crashrun");
     fill(TESS_I64, buf, NELEM, 5);
     h5frag_path(done, sizeof(done), run, 1, 1);
     h5frag_path(never, sizeof(never), run, 1, 2);
@@ -617,7 +577,7 @@ static void test_crash_leftovers(void)
     CU_ASSERT_EQUAL(tmpdir_count(run, ".tmp."), 0);
     CU_ASSERT_EQUAL(access(done, F_OK), 0);
     CU_ASSERT_EQUAL(h5frag_clean_temps(run, &err), 0);
-    path_in(tmp, "no-such-run");
+    tmpdir_path(tmp, "no-such-run");
     CU_ASSERT_EQUAL(h5frag_clean_temps(tmp, &err), 0);
 
     /* truncated data under the final name: an error, not data */
@@ -634,28 +594,130 @@ static void test_crash_leftovers(void)
     free(got);
 }
 
-int main(void)
-{
-    CU_pSuite s;
-    unsigned failed;
+/* H5FRAG_NOREPLACE: the first complete file keeps the name; every later
+ * writer gets EEXIST, leaves no temporary and changes nothing. Threads
+ * racing on one name: exactly one wins. */
+static atomic_int noreplace_wins;
 
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
-    s = CU_add_suite("h5frag", suite_init, suite_clean);
-    CU_add_test(s, "path scheme", test_path);
-    CU_add_test(s, "round trip of every type in 1..4 dims", test_round_trip);
-    CU_add_test(s, "sub-box into an offset of a larger buffer", test_sub_box);
-    CU_add_test(s, "empty fragment", test_empty_fragment);
-    CU_add_test(s, "replace and remove", test_replace_and_remove);
-    CU_add_test(s, "read errors name file and dataset", test_read_errors);
-    CU_add_test(s, "write errors", test_write_errors);
-    CU_add_test(s, "HDF5 stays quiet in every thread", test_quiet);
-    CU_add_test(s, "concurrent writers: distinct and same path",
-                test_concurrent_writers);
-    CU_add_test(s, "crash leftovers are never data", test_crash_leftovers);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+static void *write_noreplace(void *arg)
+{
+    struct worker *w = arg;
+    tess_error_t err = {""};
+    int64_t s[1] = {0}, c[1] = {NELEM};
+    int64_t *buf = malloc(NELEM * sizeof(*buf));
+    char path[PATH_MAX];
+
+    for (int64_t k = 0; k < NELEM; k++)
+        buf[k] = w->id;
+    tmpdir_path(path, "noreplace/race.h5");
+    if (h5frag_write2(path, TESS_I64, 1, s, c, buf, H5FRAG_NOREPLACE, &err)
+        == 0)
+        atomic_fetch_add(&noreplace_wins, 1);
+    else if (errno != EEXIST)
+        w->failures++;
+    free(buf);
+    return NULL;
+}
+
+static void test_noreplace(void)
+{
+    char path[PATH_MAX];
+    tess_error_t err = {""};
+    int64_t s[1] = {0}, c[1] = {1000}, z[1] = {0};
+    int64_t a[1000], b[1000], got[1000];
+
+    fill(TESS_I64, a, 1000, 3);
+    fill(TESS_I64, b, 1000, 4);
+    tmpdir_path(path, "noreplace/once.h5");
+    CU_ASSERT_EQUAL_FATAL(h5frag_write2(path, TESS_I64, 1, s, c, a,
+                                        H5FRAG_NOREPLACE, &err), 0);
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_write2(path, TESS_I64, 1, s, c, b,
+                                  H5FRAG_NOREPLACE | H5FRAG_NOSYNC, &err), -1);
+    CU_ASSERT_EQUAL(errno, EEXIST);
+    ASSERT_HAS(err.text, path);
+    ASSERT_HAS(err.text, "exists already");
+    CU_ASSERT_EQUAL(h5frag_read(path, TESS_I64, 1, s, c, got, c, z, &err), 0);
+    CU_ASSERT_EQUAL(memcmp(got, a, sizeof(a)), 0);
+    CU_ASSERT_EQUAL(tmpdir_count(tmpdir_suite, ".tmp."), 0);
+
+    pthread_t th[NTHREADS];
+    struct worker w[NTHREADS];
+    memset(w, 0, sizeof(w));
+    for (int i = 0; i < NTHREADS; i++) {
+        w[i].id = i + 1;
+        pthread_create(&th[i], NULL, write_noreplace, &w[i]);
+    }
+    for (int i = 0; i < NTHREADS; i++) {
+        pthread_join(th[i], NULL);
+        CU_ASSERT_EQUAL(w[i].failures, 0);
+    }
+    CU_ASSERT_EQUAL(atomic_load(&noreplace_wins), 1);
+    CU_ASSERT_EQUAL(tmpdir_count(tmpdir_suite, ".tmp."), 0);
+}
+
+
+/* The elements' offset reported at writing and by h5frag_info2 lets
+ * h5frag_read_at read them without HDF5; a truncated file is an error. */
+static void test_read_at(void)
+{
+    char path[PATH_MAX], cut[PATH_MAX + 8];
+    tess_error_t err = {""};
+    int64_t s[2] = {4, 0}, c[2] = {30, 7}, off = -2, off2 = -3;
+    double a[210], got[210];
+    int64_t cs[2], cc[2];
+
+    fill(TESS_F64, a, 210, 6);
+    tmpdir_path(path, "readat/one.h5");
+    CU_ASSERT_EQUAL_FATAL(h5frag_write3(path, TESS_F64, 2, s, c, a,
+                                        H5FRAG_NOREPLACE, &off, &err), 0);
+    CU_ASSERT_TRUE(off > 0);
+    CU_ASSERT_EQUAL(h5frag_info2(path, NULL, NULL, cs, cc, &off2, &err), 0);
+    CU_ASSERT_EQUAL(off2, off);
+    CU_ASSERT_EQUAL(cs[0], 4);
+    CU_ASSERT_EQUAL(cc[1], 7);
+    memset(got, 0, sizeof(got));
+    CU_ASSERT_EQUAL(h5frag_read_at(path, off, TESS_F64, 210, got, &err), 0);
+    CU_ASSERT_EQUAL(memcmp(got, a, sizeof(a)), 0);
+    /* an empty fragment has no data offset */
+    int64_t c0[2] = {0, 7};
+    tmpdir_path(path, "readat/empty.h5");
+    CU_ASSERT_EQUAL(h5frag_write3(path, TESS_F64, 2, s, c0, NULL, 0, &off2,
+                                  &err), 0);
+    CU_ASSERT_EQUAL(off2, -1);
+    /* truncated: an error, never data */
+    tmpdir_path(path, "readat/one.h5");
+    snprintf(cut, sizeof(cut), "%s.cut", path);
+    copy_prefix(path, cut, 0.9);
+    errno = 0;
+    CU_ASSERT_EQUAL(h5frag_read_at(cut, off, TESS_F64, 210, got, &err), -1);
+    CU_ASSERT_EQUAL(errno, EIO);
+    ASSERT_HAS(err.text, "truncated");
+    CU_ASSERT_EQUAL(h5frag_read_at(cut, -1, TESS_F64, 210, got, &err), -1);
+    CU_ASSERT_EQUAL(errno, EINVAL);
+    tmpdir_path(path, "readat/none.h5");
+    CU_ASSERT_EQUAL(h5frag_read_at(path, off, TESS_F64, 210, got, &err), -1);
+    CU_ASSERT_EQUAL(errno, ENOENT);
+}
+
+
+static const cunit_test_t tests[] = {
+    {"path scheme", test_path},
+    {"round trip of every type in 1..4 dims", test_round_trip},
+    {"sub-box into an offset of a larger buffer", test_sub_box},
+    {"empty fragment", test_empty_fragment},
+    {"replace and remove", test_replace_and_remove},
+    {"read errors name file and dataset", test_read_errors},
+    {"write errors", test_write_errors},
+    {"HDF5 stays quiet in every thread", test_quiet},
+    {"concurrent writers: distinct and same path", test_concurrent_writers},
+    {"crash leftovers are never data", test_crash_leftovers},
+    {"NOREPLACE: one name, one writer wins", test_noreplace},
+    {"elements read by offset, without HDF5", test_read_at},
+    {NULL, NULL},
+};
+
+static int register_tests(void)
+{
+    return cunit_add_suite("h5frag", tmpdir_suite_init, tmpdir_suite_clean, tests);
 }

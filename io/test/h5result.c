@@ -15,39 +15,17 @@
 #include <hdf5.h>
 
 #include "base/box.h"
+#include "base/test/cunit_main.h"
+#include "base/test/tmpdir.h"
 #include "io/h5frag.h"
 #include "io/h5result.h"
-#include "io/test/tmpdir.h"
-
-static char *dir;
-
-#define ASSERT_HAS(text, part)                                              \
-    do {                                                                    \
-        CU_ASSERT_PTR_NOT_NULL(strstr((text), (part)));                     \
-        if (!strstr((text), (part)))                                        \
-            fprintf(stderr, "\n  message \"%s\" lacks \"%s\"\n", (text),     \
-                    (part));                                                \
-    } while (0)
 
 static int suite_init(void)
 {
-    if (!(dir = tmpdir_create()))
+    if (tmpdir_suite_init() < 0)
         return -1;
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL); /* our own probes below */
     return 0;
-}
-
-static int suite_clean(void)
-{
-    int rc = tmpdir_remove(dir);
-    free(dir);
-    return rc;
-}
-
-static char *in_dir(char *buf, const char *name)
-{
-    snprintf(buf, PATH_MAX, "%s/%s", dir, name);
-    return buf;
 }
 
 static void test_chunk_dims(void)
@@ -148,7 +126,7 @@ static void test_write_boxes(void)
 
     for (int i = 0; i < R * C; i++)
         a[i] = (i / C) * 1000.0 + (i % C);
-    h5result_t *res = h5result_create(in_dir(path, "boxes.h5"), &err);
+    h5result_t *res = h5result_create(tmpdir_path(path, "boxes.h5"), &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(res);
     CU_ASSERT_EQUAL(access(path, F_OK), -1); /* only the temporary exists */
     CU_ASSERT_EQUAL(access(h5result_temp_path(res), F_OK), 0);
@@ -168,8 +146,8 @@ static void test_write_boxes(void)
     int64_t z[2] = {0, 0};
     CU_ASSERT_EQUAL(h5result_write_box(res, "plain", z, shape, a, &err), 0);
     CU_ASSERT_EQUAL(h5result_commit(res, &err), 0);
-    h5result_destroy(res);
-    CU_ASSERT_EQUAL(tmpdir_count(dir, ".tmp."), 0);
+    ASSERT_DESTROY_KEEPS_ERRNO(h5result_destroy, res);
+    CU_ASSERT_EQUAL(tmpdir_count(tmpdir_suite, ".tmp."), 0);
 
     check_layout(path, "cc_original", 2, shape, 4);
     check_layout(path, "plain", 2, shape, 0);
@@ -199,10 +177,10 @@ static void test_copy_from_frags(void)
     double *a = malloc((size_t)(rows * cols) * sizeof(*a));
     double *got = malloc((size_t)(shape[0] * cols) * sizeof(*a));
 
-    in_dir(run, "copyrun");
+    tmpdir_path(run, "copyrun");
     for (int64_t i = 0; i < rows * cols; i++)
         a[i] = (double)i;
-    h5result_t *res = h5result_create(in_dir(path, "frags.h5"), &err);
+    h5result_t *res = h5result_create(tmpdir_path(path, "frags.h5"), &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(res);
     CU_ASSERT_EQUAL(h5result_add_array(res, "big", TESS_F64, 2, shape, 0,
                                        &err), 0);
@@ -268,7 +246,7 @@ static void test_attributes(void)
 {
     char path[PATH_MAX];
     tess_error_t err = {""};
-    h5result_t *res = h5result_create(in_dir(path, "attrs.h5"), &err);
+    h5result_t *res = h5result_create(tmpdir_path(path, "attrs.h5"), &err);
 
     CU_ASSERT_PTR_NOT_NULL_FATAL(res);
     CU_ASSERT_EQUAL(h5result_set_provenance(res, "cc_surrogates.xml",
@@ -345,7 +323,7 @@ static void test_abort_keeps_old_file(void)
     tess_error_t err = {""};
     int64_t shape[1] = {1000};
     double v[1000] = {0};
-    FILE *f = fopen(in_dir(path, "keep.h5"), "w");
+    FILE *f = fopen(tmpdir_path(path, "keep.h5"), "w");
     fputs("previous results", f);
     fclose(f);
 
@@ -364,7 +342,7 @@ static void test_abort_keeps_old_file(void)
     ASSERT_HAS(err.text, "already committed or aborted");
     h5result_destroy(res);
     CU_ASSERT_TRUE(file_equals(path, "previous results"));
-    CU_ASSERT_EQUAL(tmpdir_count(dir, ".tmp."), 0);
+    CU_ASSERT_EQUAL(tmpdir_count(tmpdir_suite, ".tmp."), 0);
 
     res = h5result_create(path, &err); /* destroyed without commit */
     CU_ASSERT_PTR_NOT_NULL_FATAL(res);
@@ -373,7 +351,7 @@ static void test_abort_keeps_old_file(void)
     h5result_destroy(res);
     CU_ASSERT_EQUAL(errno, 1234);
     CU_ASSERT_TRUE(file_equals(path, "previous results"));
-    CU_ASSERT_EQUAL(tmpdir_count(dir, ".tmp."), 0);
+    CU_ASSERT_EQUAL(tmpdir_count(tmpdir_suite, ".tmp."), 0);
     h5result_destroy(NULL);
 
     res = h5result_create(path, &err);
@@ -395,12 +373,12 @@ static void test_errors(void)
     double buf[100] = {0};
 
     errno = 0;
-    CU_ASSERT_PTR_NULL(h5result_create(in_dir(path, "nodir/r.h5"), &err));
+    CU_ASSERT_PTR_NULL(h5result_create(tmpdir_path(path, "nodir/r.h5"), &err));
     CU_ASSERT_EQUAL(errno, ENOENT);
     ASSERT_HAS(err.text, path);
     ASSERT_HAS(err.text, "No such file or directory");
 
-    h5result_t *res = h5result_create(in_dir(path, "errors.h5"), &err);
+    h5result_t *res = h5result_create(tmpdir_path(path, "errors.h5"), &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(res);
     CU_ASSERT_EQUAL(h5result_add_array(res, "a", TESS_F64, 2, shape, 0, &err),
                     0);
@@ -425,7 +403,7 @@ static void test_errors(void)
     ASSERT_HAS(err.text, "dataset /a: box [0:11, 0:5] lies outside the shape "
                          "10x5");
     /* a fragment of another type */
-    h5frag_path(fp, sizeof(fp), dir, 5, 5);
+    h5frag_path(fp, sizeof(fp), tmpdir_suite, 5, 5);
     int32_t ibuf[50] = {0};
     CU_ASSERT_EQUAL_FATAL(h5frag_write(fp, TESS_I32, 2, z, shape, ibuf, &err),
                           0);
@@ -456,24 +434,17 @@ static void test_errors(void)
     CU_ASSERT_EQUAL(memcmp(back, ibuf, sizeof(ibuf)), 0);
 }
 
-int main(void)
-{
-    CU_pSuite s;
-    unsigned failed;
+static const cunit_test_t tests[] = {
+    {"chunk shapes", test_chunk_dims},
+    {"boxes assemble a chunked, deflated array", test_write_boxes},
+    {"copy from fragments, in slabs", test_copy_from_frags},
+    {"attributes and provenance", test_attributes},
+    {"abort keeps an existing file", test_abort_keeps_old_file},
+    {"errors name file and dataset", test_errors},
+    {NULL, NULL},
+};
 
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 2;
-    s = CU_add_suite("h5result", suite_init, suite_clean);
-    CU_add_test(s, "chunk shapes", test_chunk_dims);
-    CU_add_test(s, "boxes assemble a chunked, deflated array",
-                test_write_boxes);
-    CU_add_test(s, "copy from fragments, in slabs", test_copy_from_frags);
-    CU_add_test(s, "attributes and provenance", test_attributes);
-    CU_add_test(s, "abort keeps an existing file", test_abort_keeps_old_file);
-    CU_add_test(s, "errors name file and dataset", test_errors);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+static int register_tests(void)
+{
+    return cunit_add_suite("h5result", suite_init, tmpdir_suite_clean, tests);
 }

@@ -8,10 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <CUnit/Basic.h>
-
+#include "base/test/cunit_main.h"
+#include "base/test/tmpdir.h"
 #include "io/runstatus.h"
-#include "io/test/tmpdir.h"
 
 static void test_escape(void)
 {
@@ -147,20 +146,14 @@ static void test_count_trace(void)
     free(dir);
 }
 
-int main(void)
-{
-    CU_pSuite s;
-    int failed;
+static const cunit_test_t tests[] = {
+    {"escape and unescape", test_escape},
+    {"write and read back", test_round_trip},
+    {"count trace.csv by last attempt", test_count_trace},
+    {NULL, NULL},
+};
 
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    s = CU_add_suite("runstatus", NULL, NULL);
-    CU_add_test(s, "escape and unescape", test_escape);
-    CU_add_test(s, "write and read back", test_round_trip);
-    CU_add_test(s, "count trace.csv by last attempt", test_count_trace);
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    failed = CU_get_number_of_failures() + CU_get_number_of_tests_failed();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+static int register_tests(void)
+{
+    return cunit_add_suite("runstatus", NULL, NULL, tests);
 }

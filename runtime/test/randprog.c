@@ -191,12 +191,14 @@ int randprog_run(tess_run_t *run, unsigned seed, int ntasks)
             bad = -1;
         }
         run_sequential(arrs, &c);
-        if (bad >= 0 && rnd() % 50 == 0 && check_arrays(run, arrs, prog) < 0)
-            bad = -1; /* mid-way waits */
+        if (bad >= 0 && rnd() % 50 == 0) { /* mid-way waits count too */
+            int d = check_arrays(run, arrs, prog);
+            bad = d < 0 ? -1 : bad + d;
+        }
     }
     if (bad >= 0) {
         int d = check_arrays(run, arrs, prog);
-        bad = d < 0 ? -1 : d;
+        bad = d < 0 ? -1 : bad + d;
     }
     for (int k = 0; k < NARRAYS; k++)
         free(arrs[k].ref);

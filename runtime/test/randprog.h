@@ -15,9 +15,11 @@
 /* The kernel every program uses; register it as "mix". */
 int randprog_mix(const tess_args_t *a);
 
-/* Run program `seed` of `ntasks` tasks on run (which has "mix"); returns
- * the number of arrays that differ from the sequential replay (0: pass),
- * or -1 if a submission or wait failed. Messages go to stderr. */
+/* Run program `seed` of `ntasks` tasks on run (which has "mix"), waiting
+ * on every array now and then during the submission and at the end;
+ * returns the number of those waits that found an array differing from the
+ * sequential replay (0: pass), or -1 if a submission or wait failed.
+ * Messages go to stderr. */
 int randprog_run(tess_run_t *run, unsigned seed, int ntasks);
 
 #endif

@@ -6,6 +6,10 @@
  *   crash(INOUT x, int mode, int at): crashes in a chosen way at one call
  *   flaky(INOUT x, string marker): fails once, then succeeds
  *   fill(OUT x f64, float v): every element v
+ *
+ * Loading the module appends "test_kernels loaded" to the file named by
+ * $TESS_TEST_LOADED, if set: tests/t1110-kernel-search.t checks that
+ * validation loads kernel libraries (their constructors run).
  */
 #include "config.h"
 
@@ -19,6 +23,16 @@
 #include "tessera.h"
 
 int nap(const tess_args_t *a);
+
+__attribute__((constructor)) static void loaded(void)
+{
+    const char *path = getenv("TESS_TEST_LOADED");
+    FILE *f = path && *path ? fopen(path, "a") : NULL;
+    if (f) {
+        fputs("test_kernels loaded\n", f);
+        fclose(f);
+    }
+}
 
 int nap(const tess_args_t *a)
 {
@@ -55,7 +69,9 @@ int crash(const tess_args_t *a)
         }
         switch (mode) {
         case 1: {
-            volatile int *p = NULL;
+            /* a wild pointer: a real fault (not a sanitizer's null check) */
+            volatile uintptr_t wild = 16; /* opaque to the compiler */
+            volatile int *p = (volatile int *)wild;
             return *p;
         }
         case 2:
@@ -80,7 +96,9 @@ int crash(const tess_args_t *a)
             fprintf(stderr, "crash: first noise line\ncrash: last words "
                     "before the fault\n");
             fflush(stderr);
-            volatile int *p = NULL;
+            /* a wild pointer: a real fault (not a sanitizer's null check) */
+            volatile uintptr_t wild = 16; /* opaque to the compiler */
+            volatile int *p = (volatile int *)wild;
             return *p;
         case 9:
             return tess_args_fail(a, "bad value, \"%g\"\nstate: completed\n"

@@ -12,6 +12,7 @@
 
 #include <CUnit/Basic.h>
 
+#include "base/test/cunit_main.h"
 #include "workflow/wf_private.h"
 
 #ifndef WF_TEST_SRCDIR
@@ -278,6 +279,25 @@ static int r_delete(void *ctx, tess_data_t d, tess_error_t *err)
 static const wf_sink_ops_t rec_ops = {r_array, r_file, r_task, r_barrier,
                                       r_wait, r_delete};
 
+/* Expand @p wf into a fresh recording (caller frees); the expansion must
+ * succeed. */
+static rec_t *record(wf_t *wf)
+{
+    tess_error_t err = {{0}};
+    rec_t *r = calloc(1, sizeof(*r));
+    CU_ASSERT_PTR_NOT_NULL_FATAL(r);
+    CU_ASSERT_EQUAL(wf_expand(wf, &rec_ops, r, &err), 0);
+    return r;
+}
+
+/* The recording of @p r is @p want (both printed if not). */
+static void assert_recorded(const rec_t *r, const char *want)
+{
+    CU_ASSERT_STRING_EQUAL(r->buf, want);
+    if (strcmp(r->buf, want) != 0)
+        fprintf(stderr, "\ngot:  %s\nwant: %s\n", r->buf, want);
+}
+
 static wf_t *load(const char *xml, const wf_param_override_t *ov, size_t n,
                   tess_error_t *err)
 {
@@ -333,17 +353,14 @@ static void test_expand_stream(void)
     tess_error_t err = {{0}};
     wf_t *wf = load(WF1, NULL, 0, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(wf);
-    rec_t *r = calloc(1, sizeof(*r));
-    CU_ASSERT_EQUAL(wf_expand(wf, &rec_ops, r, &err), 0);
+    rec_t *r = record(wf);
     const char *want =
         "A acc 6x4;F log.txt;"
         "A tmp 3 L;F part_0.txt;T k 3:1[4+2,0+4] 2:3 20 2.5 'run3-2-2.5' 2:4 P;D 3;"
         "A tmp 2 L;F part_1.txt;T k 3:1[2+2,0+4] 2:5 10 2.5 'run3-1-2.5' 2:6 P;D 5;"
         "A tmp 1 L;T k 3:1[0+2,0+4] 2:7 0 2.5 'run3-0-2.5' 2:4 P;D 7;"
         "T r 1:4 3:2;W acc 1;B;";
-    CU_ASSERT_STRING_EQUAL(r->buf, want);
-    if (strcmp(r->buf, want) != 0)
-        fprintf(stderr, "\ngot:  %s\nwant: %s\n", r->buf, want);
+    assert_recorded(r, want);
     /* accessors */
     CU_ASSERT_STRING_EQUAL(wf_name(wf), "w1");
     CU_ASSERT_EQUAL(wf_param_count(wf), 3);
@@ -372,7 +389,7 @@ static void test_expand_stream(void)
     CU_ASSERT_EQUAL(wf_expand(wf, &rec_ops, r, &err), -1);
     CU_ASSERT_STRING_EQUAL(err.text, "t.xml:27:7: sink says no (in iteration i=1)");
     free(r);
-    wf_destroy(wf);
+    ASSERT_DESTROY_KEEPS_ERRNO(wf_destroy, wf);
 }
 
 static void test_overrides(void)
@@ -381,8 +398,7 @@ static void test_overrides(void)
     wf_param_override_t ov[] = {{"n", "1"}, {"tag", "x{y}"}, {"f", "-1e3"}};
     wf_t *wf = load(WF1, ov, 3, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(wf);
-    rec_t *r = calloc(1, sizeof(*r));
-    CU_ASSERT_EQUAL(wf_expand(wf, &rec_ops, r, &err), 0);
+    rec_t *r = record(wf);
     /* string overrides are literal, not templates */
     CU_ASSERT_PTR_NOT_NULL(strstr(r->buf, "'x{y}-0--1000'"));
     CU_ASSERT_PTR_NOT_NULL(strstr(r->buf, "A acc 2x4;"));
@@ -452,14 +468,10 @@ static void test_constraints(void)
     wf_t *wf = load(xml, NULL, 0, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(wf);
     CU_ASSERT_EQUAL(wf_kernel_lib_count(wf), 2);
-    rec_t *r = calloc(1, sizeof(*r));
-    CU_ASSERT_EQUAL(wf_expand(wf, &rec_ops, r, &err), 0);
-    const char *want = "T t 1 c2 Imic=l:t_mic Igpu=g:t;"
+    rec_t *r = record(wf);
+    assert_recorded(r, "T t 1 c2 Imic=l:t_mic Igpu=g:t;"
                        "T t 2 c4 Imic=l:t_mic Igpu=g:t;"
-                       "T m @mic c2;T plain;";
-    CU_ASSERT_STRING_EQUAL(r->buf, want);
-    if (strcmp(r->buf, want) != 0)
-        fprintf(stderr, "\ngot:  %s\nwant: %s\n", r->buf, want);
+                       "T m @mic c2;T plain;");
 
     /* unknown workers: nothing to check */
     CU_ASSERT_EQUAL(wf_validate(wf, WF_CHECK_RESOURCES | WF_CHECK_EXPAND,
@@ -596,43 +608,38 @@ static void test_scopes(void)
         "</workflow>\n";
     wf_t *wf = load(xml, NULL, 0, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(wf);
-    rec_t *r = calloc(1, sizeof(*r));
-    CU_ASSERT_EQUAL(wf_expand(wf, &rec_ops, r, &err), 0);
-    const char *want =
-        "A a 1 L;A b 1x1 L;T t 2:2;D 2;T t 2:1;D 1;"
-        "A a 2 L;A b 1x2 L;T t 2:4;D 4;A b 2x2 L;T t 2:5;D 5;T t 2:3;D 3;"
-        "A a 5 L;D 6;";
-    CU_ASSERT_STRING_EQUAL(r->buf, want);
-    if (strcmp(r->buf, want) != 0)
-        fprintf(stderr, "\ngot:  %s\nwant: %s\n", r->buf, want);
+    rec_t *r = record(wf);
+    assert_recorded(r, "A a 1 L;A b 1x1 L;T t 2:2;D 2;T t 2:1;D 1;"
+                       "A a 2 L;A b 1x2 L;T t 2:4;D 4;A b 2x2 L;T t 2:5;D 5;"
+                       "T t 2:3;D 3;A a 5 L;D 6;");
     free(r);
     wf_destroy(wf);
 }
 
-int main(void)
+/* The schema of the source tree (TOP_SRCDIR under make check). */
+static int suite_init(void)
 {
     const char *src = getenv("TOP_SRCDIR");
     snprintf(schema_dir, sizeof(schema_dir), "%s/schemas",
              src && *src ? src : WF_TEST_SRCDIR);
-    if (CU_initialize_registry() != CUE_SUCCESS)
-        return 1;
-    CU_pSuite s = CU_add_suite("wf", NULL, NULL);
-    if (!s || !CU_add_test(s, "expression values", test_expr_values) ||
-        !CU_add_test(s, "expression errors", test_expr_errors) ||
-        !CU_add_test(s, "folding and lists", test_expr_fold_and_list) ||
-        !CU_add_test(s, "identifiers", test_ident) ||
-        !CU_add_test(s, "expansion stream", test_expand_stream) ||
-        !CU_add_test(s, "parameter overrides", test_overrides) ||
-        !CU_add_test(s, "limits and dry run", test_limits_and_dry_run) ||
-        !CU_add_test(s, "constraints and implementations", test_constraints) ||
-        !CU_add_test(s, "bad documents", test_bad_documents) ||
-        !CU_add_test(s, "scopes and locals", test_scopes)) {
-        CU_cleanup_registry();
-        return 1;
-    }
-    CU_basic_set_mode(CU_BRM_VERBOSE);
-    CU_basic_run_tests();
-    unsigned failed = CU_get_number_of_failures();
-    CU_cleanup_registry();
-    return failed ? 1 : 0;
+    return 0;
+}
+
+static const cunit_test_t tests[] = {
+    {"expression values", test_expr_values},
+    {"expression errors", test_expr_errors},
+    {"folding and lists", test_expr_fold_and_list},
+    {"identifiers", test_ident},
+    {"expansion stream", test_expand_stream},
+    {"parameter overrides", test_overrides},
+    {"limits and dry run", test_limits_and_dry_run},
+    {"constraints and implementations", test_constraints},
+    {"bad documents", test_bad_documents},
+    {"scopes and locals", test_scopes},
+    {NULL, NULL},
+};
+
+static int register_tests(void)
+{
+    return cunit_add_suite("wf", suite_init, NULL, tests);
 }
