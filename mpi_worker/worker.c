@@ -597,6 +597,8 @@ static int serve(worker_t *w, const worker_config_t *cfg, tess_error_t *err)
             running = !h;
             backoff_reset(&b);
         }
+        /* an inline slot: run the next task here, between polls */
+        int ran = running && runner_run_next(w->runner);
         runner_job_t *list = runner_take_done(w->runner);
         if (w->cancelled) {
             runner_job_t **end = &w->cancelled;
@@ -612,7 +614,7 @@ static int serve(worker_t *w, const worker_config_t *cfg, tess_error_t *err)
                 break;
             }
             backoff_reset(&b);
-        } else if (!got) {
+        } else if (!got && !ran) {
             long ns = backoff_next(&b);
             runner_wait_done(w->runner, ns);
         }
@@ -620,6 +622,8 @@ static int serve(worker_t *w, const worker_config_t *cfg, tess_error_t *err)
     /* SHUTDOWN comes when no task is out; stay correct if one still runs */
     for (;;) {
         size_t queued, busy;
+        while (runner_run_next(w->runner))
+            ; /* an inline slot finishes what it has */
         runner_counts(w->runner, &queued, &busy);
         if (rc == 0 && flush_done(w, runner_take_done(w->runner), &out,
                                   err) < 0)
@@ -703,8 +707,14 @@ int worker_serve(MPI_Comm comm, int engine, kreg_t *kernels,
                                                     ? cfg->cache_bytes
                                                     : (size_t)512 << 20)))
         rc = tess_errprintf(err, "worker: out of memory");
+    /* one slot: the MPI thread runs the tasks itself (TESS_WORKER_INLINE=0
+     * to use a slot thread anyway) */
+    const char *inl = getenv("TESS_WORKER_INLINE");
+    int inline_slot = slots == 1 && !(inl && strcmp(inl, "0") == 0);
     if (rc == 0 &&
-        !(w.runner = runner_create(slots, run_job, &w, spin_ns, err)))
+        !(w.runner = inline_slot
+                         ? runner_create_inline(run_job, &w, err)
+                         : runner_create(slots, run_job, &w, spin_ns, err)))
         rc = -1;
     if (rc == 0)
         rc = serve(&w, cfg, err);

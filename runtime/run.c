@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/hash.h"
 #include "base/namelist.h"
 #include "engine/dot.h"
 #include "engine/kclass.h"
@@ -590,8 +591,8 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 
 /* A task's identity across runs of one program: its sequence number (the
  * journal's key), its kernel, and every parameter: values, the data named
- * (handle and name), the region, and for what it reads the version and
- * piece of every source. A program that submits the same calls in the
+ * (handle, name and the identity of its first value), the region, and for
+ * what it reads the version and piece of every source. A program that submits the same calls in the
  * same order gives every task the same identity. */
 static uint64_t task_ident(const tess_run_t *run, const dag_task_t *t)
 {
@@ -613,6 +614,7 @@ static uint64_t task_ident(const tess_run_t *run, const dag_task_t *t)
             continue;
         h = fnv(h, &dp->data->id, sizeof(dp->data->id));
         h = fnv(h, dp->data->name, strlen(dp->data->name) + 1);
+        h = fnv(h, &dp->data->init_ident, sizeof(dp->data->init_ident));
         h = fnv(h, dp->box, 2 * sizeof(int64_t) * (size_t)dp->rank);
         for (uint32_t src = 0; src < dp->nsrc; src++) {
             h = fnv(h, &dp->src[src].v->number, sizeof(uint32_t));
@@ -923,8 +925,10 @@ tess_data_t tess_array(tess_run_t *run, const char *name, tess_type_t type,
     if (!d)
         return 0;
     void *copy = NULL;
+    d->init_ident = 0;
     if (init == TESS_UNDEFINED) {
         v0->undefined = 1;
+        d->init_ident = 1;
     } else if (init) {
         region_t full;
         region_full(&full, rank, shape);
@@ -938,6 +942,9 @@ tess_data_t tess_array(tess_run_t *run, const char *name, tess_type_t type,
             return 0;
         }
         memcpy(copy, init, bytes);
+        /* a resume checks that the tasks it skips read the same values */
+        if (run->journal)
+            d->init_ident = hash64(HASH64_SEED, copy, bytes);
     }
     if (run->exec->ops->init_version(run->exec, v0, copy, err) < 0) {
         dag_delete(run->dag, d);
@@ -957,6 +964,15 @@ tess_data_t tess_file(tess_run_t *run, const char *path, tess_error_t *err)
     dag_data_t *d = dag_file(run->dag, path, &v0, err);
     if (!d)
         return 0;
+    /* its identity for a resume: size and modification time, as make
+     * does (reading every input file again would cost a resume its
+     * point); a missing file is its own identity */
+    struct stat st;
+    if (run->journal && stat(path, &st) == 0) {
+        int64_t id[3] = {(int64_t)st.st_size, (int64_t)st.st_mtim.tv_sec,
+                         (int64_t)st.st_mtim.tv_nsec};
+        d->init_ident = hash64(HASH64_SEED, id, sizeof(id));
+    }
     if (run->exec->ops->init_version(run->exec, v0, NULL, err) < 0) {
         dag_delete(run->dag, d);
         return 0;
