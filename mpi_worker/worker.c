@@ -50,6 +50,7 @@ typedef struct worker {
     struct kmap *kmap;
     size_t nk;
     runner_t *runner;
+    runner_job_t *cancelled; /* given back by CANCEL, their DONE unsent */
     sandbox_t *sandbox;
     int isolation;
     int rank;
@@ -563,10 +564,16 @@ static int handle_message(worker_t *w, const uint8_t *buf, size_t len,
             w->alert_until = w->wake_until + 10 * (w->wake_until - now);
             break;
         }
-        case PROTO_CANCEL:
-            not_run(runner_take_queued(w->runner));
-            runner_kick(w->runner);
+        case PROTO_CANCEL: {
+            /* their NOT_RUN completions go out with the next flush: the
+             * engine counts on one completion per task it sent */
+            runner_job_t *list = runner_take_queued(w->runner), **end;
+            not_run(list);
+            for (end = &w->cancelled; *end; end = &(*end)->next)
+                ;
+            *end = list;
             break;
+        }
         case PROTO_SHUTDOWN:
             shutdown = 1;
             break;
@@ -640,6 +647,14 @@ static int serve(worker_t *w, const worker_config_t *cfg, tess_error_t *err)
         /* an inline slot: run the next task here, between polls */
         int ran = running && runner_run_next(w->runner);
         runner_job_t *list = runner_take_done(w->runner);
+        if (w->cancelled) {
+            runner_job_t **end = &w->cancelled;
+            while (*end)
+                end = &(*end)->next;
+            *end = list;
+            list = w->cancelled;
+            w->cancelled = NULL;
+        }
         if (list) {
             if (flush_done(w, list, &out, err) < 0) {
                 rc = -1;

@@ -49,6 +49,7 @@ struct tess_run {
     volatile sig_atomic_t cancel_signal; /* tess_run_cancel() (any thread,
                                             signal handlers): the signal */
     int status_final;   /* the last status was written */
+    int program_status; /* the program's exit status (run_set_exit) */
     char name[256];     /* for the record: workflow or program */
     int64_t total;      /* tasks the program will submit, -1 unknown */
     double started;     /* wall clock */
@@ -227,6 +228,11 @@ void run_set_total(tess_run_t *run, int64_t total)
     run->total = total;
 }
 
+void run_set_exit(tess_run_t *run, int status)
+{
+    run->program_status = status;
+}
+
 tess_run_t *run_create(const tess_config_t *cfg, run_exec_f make_exec,
                        void *arg, tess_error_t *err)
 {
@@ -348,9 +354,16 @@ int tess_run_destroy(tess_run_t *run, tess_error_t *err)
             fprintf(stderr, "tessera: %s\n", terr.text);
     }
     run->record = NULL;
-    if (run->cfg.run_dir && run->dag && !run->status_final)
-        run_write_status(run, rc == 0 ? "completed" : run_state(run),
-                         rc == 0 ? 0 : 1, run->error);
+    if (run->cfg.run_dir && run->dag && !run->status_final) {
+        /* the program's own verdict counts too (tess_mpi_main) */
+        int code = run->program_status > 0 ? run->program_status : rc ? 1 : 0;
+        const char *state = code == 0 ? "completed" : run_state(run);
+        char msg[64];
+        snprintf(msg, sizeof(msg), "the program ended with exit status %d",
+                 code);
+        run_write_status(run, strcmp(state, "running") ? state : "failed",
+                         code, run->error[0] || !code ? run->error : msg);
+    }
     run->keep_outputs = rc != 0 || run_failed(run);
     /* The dag frees versions through the executor: dag first. */
     dag_destroy(run->dag);
@@ -460,6 +473,12 @@ int run_write_status(tess_run_t *run, const char *state, int exit_status,
     s.failed = run->failed;
     s.cancelled = run->cancelled;
     s.not_run = run->not_run;
+    if (exit_status >= 0) {
+        /* the run is over: what did not end (stopped while running, or
+         * never started) was not run */
+        s.not_run += s.running + s.ready + s.waiting;
+        s.running = s.ready = s.waiting = 0;
+    }
     s.ignored = run->ignored;
     s.retried = run->retried;
     s.replayed = run->replayed;
@@ -508,7 +527,10 @@ static void periodic(tess_run_t *run)
     } else if (run->rate == 0 && now > run->rate_t0) {
         run->rate = (double)(n - run->rate_n0) / (now - run->rate_t0);
     }
-    if (run->cfg.run_dir && !run->status_final)
+    /* a final record (the launcher's, when the job is being killed) is
+     * never replaced by progress */
+    if (run->cfg.run_dir && !run->status_final &&
+        !runstatus_is_final(run->cfg.run_dir))
         run_write_status(run, "running", -1, run->error);
 }
 
@@ -760,9 +782,11 @@ static void drain_stopped(tess_run_t *run)
 {
     dag_task_t *t;
     while ((t = dag_pop_ready(run->dag)) != NULL) {
+        int doomed = (t->flags & DAG_TASK_DOOMED) != 0;
         record_task(run->record, t, task_name(run, t),
-                    t->flags & DAG_TASK_DOOMED ? "cancelled" : "not-run", NULL,
-                    "not run: the run was stopped");
+                    doomed ? "cancelled" : "not-run", NULL,
+                    doomed ? "cancelled: an input could not be computed"
+                           : "not run: the run was stopped");
         if (t->flags & DAG_TASK_DOOMED)
             run->cancelled++;
         else
@@ -849,8 +873,19 @@ int run_progress(tess_run_t *run, int block)
 {
     if (dispatch_ready(run) < 0)
         return -1;
-    if (run->stop == STOP_CANCEL) {
-        /* cancelled: no waiting for the running tasks */
+    if (run->stop == STOP_CANCEL ||
+        (run->stop == STOP_DEADLINE && run->cancel_signal)) {
+        /* cancelled, or the time limit's signal came while the running
+         * tasks finish after a wall-time stop: no waiting for them */
+        if (run->stop == STOP_DEADLINE) {
+            char buf[300];
+            snprintf(buf, sizeof(buf), "stopped at the wall-time limit (%s): "
+                     "%llu tasks done, %llu running were stopped",
+                     strsignal(run->cancel_signal),
+                     (unsigned long long)run->done_ok,
+                     (unsigned long long)run->running);
+            run_fail(run, "%s", buf);
+        }
         periodic(run);
         return -1;
     }
