@@ -99,7 +99,9 @@ static int execute(tess_run_t *run, wf_t *wf, const char *run_dir, double t0)
         free(kernels);
         free(d);
     }
-    if (rc == 0 && tess_barrier(run, &err) < 0) {
+    /* every task ends before the record does, also after a failure (with
+     * cancel-successors the independent tasks go on) */
+    if (tess_barrier(run, &err) < 0 && rc == 0) {
         fprintf(stderr, "tessera: %s\n", err.text);
         rc = 1;
     }
