@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/fault.h"
 #include "proto/pbuf.h"
 #include "runtime/journal.h"
 
@@ -375,6 +376,11 @@ int journal_flush(journal_t *j, int force, tess_error_t *err)
     if (j->buf.err) {
         j->failed = 1;
         j->failed_errno = ENOMEM;
+    }
+    if (j->buf.len && !j->failed && fault_hit("journal")) {
+        /* test hook (TESS_FAULT): die inside a write, leaving a torn tail */
+        (void)!write(j->fd, j->buf.data, j->buf.len / 2);
+        fault_die();
     }
     if (!j->failed && j->buf.len && write_all(j->fd, j->buf.data, j->buf.len) < 0) {
         j->failed = 1;
