@@ -5,11 +5,15 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "io/h5trace.h"
+#include "io/rundir.h"
 #include "io/runstatus.h"
 #include "launcher/cmd.h"
 #include "launcher/runconf.h"
@@ -37,8 +41,28 @@ int cmd_resume(int argc, char **argv)
     }
     static runstatus_t st;
     tess_error_t err;
+    char abs[PATH_MAX], cwd[PATH_MAX];
+    if (!realpath(dir, abs)) {
+        fprintf(stderr, "tessera resume: %s: %s\n", dir, strerror(errno));
+        return 2;
+    }
+    dir = abs;
     if (runstatus_read(dir, &st, &err) == 0 &&
         strcmp(st.state, "completed") == 0) {
+        /* killed after its record said so (while writing trace.h5, say):
+         * what a writer left half-done goes, the trace's copy is made */
+        rundir_lock_t lock;
+        char trace[PATH_MAX + 16];
+        if (rundir_lock(dir, &lock, &err) < 0 ||
+            rundir_clean_temps(dir, &err) < 0) {
+            fprintf(stderr, "tessera resume: %s\n", err.text);
+            rundir_unlock(&lock);
+            return 2;
+        }
+        snprintf(trace, sizeof(trace), "%s/trace.h5", dir);
+        if (access(trace, F_OK) != 0 && h5trace_write(dir, &err) < 0)
+            fprintf(stderr, "tessera resume: %s\n", err.text);
+        rundir_unlock(&lock);
         printf("tessera: the run in %s is completed; nothing to resume\n",
                dir);
         return 0;
@@ -47,6 +71,14 @@ int cmd_resume(int argc, char **argv)
     int n = runconf_args(dir, args, 500, &err);
     if (n < 0) {
         fprintf(stderr, "tessera resume: %s\n", err.text);
+        return 2;
+    }
+    /* where the run started: its relative paths (the workflow, files it
+     * names) mean the same again */
+    if (runconf_cwd(dir, cwd, sizeof(cwd)) == 0 && chdir(cwd) < 0) {
+        fprintf(stderr, "tessera resume: the run was started in %s: %s\n",
+                cwd, strerror(errno));
+        runconf_free_args(args, n);
         return 2;
     }
     /* the original launch, this run directory, the options given now */

@@ -99,7 +99,7 @@ static int execute(tess_run_t *run, wf_t *wf, const char *run_dir, double t0)
         free(kernels);
         free(d);
     }
-    if (rc == 0 && tess_barrier(run, &err) < 0) {
+    if (rc == 0 && run_publish_files(run, &err) < 0) {
         fprintf(stderr, "tessera: %s\n", err.text);
         rc = 1;
     }

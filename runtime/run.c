@@ -60,6 +60,7 @@ struct tess_run {
     int replaying;      /* the journal has tasks of an earlier run */
     int keep_outputs;   /* destroying a run that did not complete: its
                            files stay for a resume */
+    int published;      /* files published, no task submitted since */
     char error[1024];
 };
 
@@ -332,7 +333,7 @@ int tess_run_destroy(tess_run_t *run, tess_error_t *err)
     if (run->exec) {
         if (tess_barrier(run, err) < 0)
             rc = -1;
-        if (publish_files(run, rc ? NULL : err) < 0)
+        if (!run->published && publish_files(run, rc ? NULL : err) < 0)
             rc = -1;
     }
     if (record_close(run->record) < 0 && rc == 0) {
@@ -1054,6 +1055,7 @@ uint64_t tess_submit2(tess_run_t *run, const char *kernel,
     }
     t->kclass = kc;
     run->in_flight++;
+    run->published = 0;
     uint64_t id = t->id;
     run_progress(run, 0);
     return id;
@@ -1188,7 +1190,13 @@ static int publish_files(tess_run_t *run, tess_error_t *err)
         if (d && d->kind == DAG_FILE && tess_wait_on_file(run, id, err) < 0)
             rc = -1;
     }
+    run->published = rc == 0;
     return rc;
+}
+
+int run_publish_files(tess_run_t *run, tess_error_t *err)
+{
+    return tess_barrier(run, err) < 0 ? -1 : publish_files(run, err);
 }
 
 int tess_barrier(tess_run_t *run, tess_error_t *err)
