@@ -100,9 +100,11 @@ static void hook_version_free(void *ctx, dag_version_t *v)
     tess_run_t *run = ctx;
     char path[4096 + 64];
     /* Versions die when no task needs them any more: their files go once
-     * the journal says so durably. When a run that did not complete is
-     * torn down, its files stay for a resume. */
+     * the journal says so durably. Once a task failed or the run stopped,
+     * a version also dies when its readers fail or are not run; a resume
+     * runs them, and needs it: from then on files stay. */
     if (run->journal && v->number > 0 && !run->keep_outputs &&
+        !run_failed(run) &&
         run->exec->ops->version_path(run->exec, v, path, sizeof(path)) == 0)
         journal_drop(run->journal, v->data->id, v->number, path);
     run->exec->ops->version_free(run->exec, v);
@@ -170,6 +172,18 @@ static int open_journal(tess_run_t *run, tess_error_t *err)
     char path[4096 + 16];
     snprintf(path, sizeof(path), "%s/journal", run->cfg.run_dir);
     int resume = run_resuming(run) && access(path, F_OK) == 0;
+    static runstatus_t rs; /* large; engine thread */
+    tess_error_t ignored;
+    if (resume && runstatus_read(run->cfg.run_dir, &rs, &ignored) == 0 &&
+        strcmp(rs.state, "completed") == 0) {
+        /* its end dropped every version, final ones included: nothing
+         * of it can be replayed */
+        errno = EEXIST;
+        return tess_errprintf(err, "run directory %s holds a completed run: "
+                              "nothing to resume (its results are in "
+                              "results.h5); choose another directory to run "
+                              "again", run->cfg.run_dir);
+    }
     if (resume && rundir_clean_temps(run->cfg.run_dir, err) < 0)
         return -1;
     if (!(run->journal = journal_open(run->cfg.run_dir, resume, err)))
@@ -1100,6 +1114,11 @@ static int wait_data(tess_run_t *run, dag_data_t *d, struct scan *s,
         memset(s, 0, sizeof(*s));
         dag_current(run->dag, d, NULL, scan_piece, s);
         if (s->failed) {
+            /* at the time limit running tasks finish: wait for them, so
+             * the record says how many ended, and why */
+            while (run->stop == STOP_DEADLINE && run->in_flight > 0)
+                if (run_progress(run, 1) < 0)
+                    break;
             errno = EIO;
             if (run->stop == STOP_DEADLINE || run->stop == STOP_CANCEL)
                 return tess_errprintf(err, "%s", run->error);
