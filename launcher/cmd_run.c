@@ -54,6 +54,26 @@ static void params_text(const wf_t *wf, char *buf, size_t len)
     }
 }
 
+/* A run that stopped (wall time, cancelled, killed) says how to continue
+ * it: "; continue with: tessera resume DIR" appended to msg (of size len),
+ * and said on out (NULL: not). */
+static void resume_hint(const char *run_dir, char *msg, size_t len,
+                        FILE *out)
+{
+    char cmd[PATH_MAX + 64];
+    /* quoted when the shell would split it */
+    int plain = strspn(run_dir, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP"
+                                "QRSTUVWXYZ0123456789/._-+,:=@%") ==
+                strlen(run_dir) && !strchr(run_dir, '\'');
+    snprintf(cmd, sizeof(cmd), plain ? "tessera resume %s"
+                                     : "tessera resume '%s'", run_dir);
+    size_t n = strlen(msg);
+    if (!strstr(msg, cmd) && n < len)
+        snprintf(msg + n, len - n, "%scontinue with: %s", n ? "; " : "", cmd);
+    if (out)
+        fprintf(out, "tessera: continue with: %s\n", cmd);
+}
+
 /* Expand wf into run, write its results and destroy run (which also ends
  * the workers). 0, 1 (run failed) or 2. */
 static int execute(tess_run_t *run, wf_t *wf, const char *run_dir, double t0)
@@ -111,6 +131,9 @@ static int execute(tess_run_t *run, wf_t *wf, const char *run_dir, double t0)
                                          ? err.text
                                          : tess_run_error(run));
     const char *state = run_state(run);
+    if (rc == 1 && (strcmp(state, "stopped-wall-time") == 0 ||
+                    strcmp(state, "cancelled") == 0))
+        resume_hint(run_dir, why, sizeof(why), stderr);
     run_write_status(run, rc == 0                       ? "completed"
                           : strcmp(state, "running") ? state
                                                      : "failed",
@@ -378,6 +401,11 @@ static int final_record(const char *run_dir, const wf_t *wf,
     if (have && st.exit_status >= 0 && jr->signal_received &&
         strcmp(st.state, "cancelled") == 0)
         return 1;
+    /* a signal that came after the engine completed the run (results
+     * committed, files published) changes nothing: it is completed, and
+     * a completed run is never replayed (its files are gone) */
+    if (have && st.exit_status == 0 && strcmp(st.state, "completed") == 0)
+        return 0;
     if (!have) {
         runstatus_init(&st);
         snprintf(st.run_dir, sizeof(st.run_dir), "%s", run_dir);
@@ -414,6 +442,8 @@ static int final_record(const char *run_dir, const wf_t *wf,
     /* keep the engine's first error when it had one */
     if (!st.message[0] || jr->signal_received)
         snprintf(st.message, sizeof(st.message), "%s", why);
+    /* stopped, cancelled or killed: it continues from its journal */
+    resume_hint(run_dir, st.message, sizeof(st.message), NULL);
     st.exit_status = code == 2 && !jr->signal_received ? 2 : 1;
     st.ended = st.updated = t;
     st.pid = (long)getpid();

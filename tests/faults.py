@@ -6,7 +6,11 @@ resume them, and check that nothing was lost (tests/t5010-*, t5020-*).
               [--kill TARGET:COUNT]... [--hook KIND:COUNT]...
 
 TARGET is engine (rank 0; with -n 0 the tessera process), worker (one
-worker rank), job (the launcher's process group and every descendant).
+worker rank), job (the launcher's process group and every descendant),
+all SIGKILLed; or term (SIGTERM to the launcher: scancel, ^C) and
+deadline (TESS_DEADLINE: the run stops as at a job's time limit), which
+the run records as cancelled or stopped-wall-time, saying how to
+continue.
 Each of the COUNT kills of a target happens at an instant drawn from the
 seed: alternately a time after the start (within the uninterrupted run's
 duration) and a number of completed tasks (rows of trace.csv); every
@@ -157,6 +161,17 @@ def state_of(run_dir):
     return None
 
 
+def message_of(run_dir):
+    try:
+        with open(os.path.join(run_dir, "status.txt")) as f:
+            for line in f:
+                if line.startswith("message: "):
+                    return line[9:].rstrip("\n")
+    except OSError:
+        pass
+    return ""
+
+
 def jstats(run_dir):
     out = subprocess.run([JSTATS, run_dir], capture_output=True, text=True)
     if out.returncode != 0:
@@ -231,10 +246,14 @@ class Suite:
         self.failures.append(what)
         print("  FAIL: " + what, flush=True)
 
-    def start(self, d, fault=None, resume=False, cwd=None):
+    def start(self, d, fault=None, resume=False, cwd=None, deadline=None):
         env = dict(self.env)
         if fault:
             env["TESS_FAULT"] = fault
+        if deadline is not None:
+            # the engine stops starting tasks `deadline` s from now (the
+            # default margin is 30 s), as before a job's time limit
+            env["TESS_DEADLINE"] = "%.3f" % (time.time() + 30 + deadline)
         if resume:
             cmd = [TESSERA, "resume", os.path.join(d, "r")]
         else:
@@ -408,9 +427,22 @@ class Suite:
         os.makedirs(d)
         shutil.copy(WORKFLOW, os.path.join(d, "faults.xml"))
         run_dir = os.path.join(d, "r")
-        p = self.start(d, fault=fault)
+        p = self.start(d, fault=fault,
+                       deadline=value if target == "deadline" else None)
         what = fault
-        if target:
+        if target == "deadline":
+            what = "nothing (the time limit stopped it)"
+        elif target == "term":
+            # as scancel or ^C: the launcher is told, the run stops
+            if not self.trigger(p, run_dir, how, value):
+                self.missed += 1
+                self.wait_end(p, d, "the run")
+                print("%s: missed (the run ended first)" % label, flush=True)
+                shutil.rmtree(d)
+                return False
+            os.kill(p.pid, signal.SIGTERM)
+            what = "SIGTERM to the launcher"
+        elif target:
             if not self.trigger(p, run_dir, how, value):
                 self.missed += 1
                 self.wait_end(p, d, "the run")
@@ -425,6 +457,20 @@ class Suite:
                 shutil.rmtree(d)
                 return False
         rc = self.wait_end(p, d, "the killed run")
+        if target in ("deadline", "term"):
+            # a stop the run records, saying how to continue
+            want = "stopped-wall-time" if target == "deadline" else "cancelled"
+            if rc == 0:
+                self.missed += 1
+                print("%s: missed (the run completed)" % label, flush=True)
+                shutil.rmtree(d)
+                return False
+            msg = message_of(run_dir)
+            if state_of(run_dir) != want or rc != 1 or \
+                    "continue with: tessera resume " + run_dir not in msg:
+                self.fail("%s: exit %d, state %s, message '%s': expected "
+                          "exit 1, %s, and how to continue" % (
+                              label, rc, state_of(run_dir), msg, want))
         if fault and rc == 0:
             self.missed += 1
             print("%s: missed (the hook was not reached)" % label,
@@ -474,7 +520,12 @@ class Suite:
                 k += 1
                 rng = random.Random(self.a.seed * 7919 + k)
                 for tries in range(4):
-                    if i % 2 == 0:
+                    if target == "deadline":
+                        how = "stop"
+                        value = (rng.uniform(0.2, 0.9) * self.duration *
+                                 0.6 ** tries)
+                        desc = "stop at %.2f s" % value
+                    elif i % 2 == 0:
                         how = "time"
                         value = (rng.uniform(0.3, 1.0) * self.duration *
                                  0.6 ** tries)
