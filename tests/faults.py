@@ -34,6 +34,14 @@ not completed and runs again, by design.
 
 Prints one line per kill point and a summary; exit 0 if every check
 passed, 1 otherwise.
+
+    faults.py compare REF_DIR DIR
+
+compares the results of two runs of faults.xml started in REF_DIR and DIR
+(their run directories r*/, their published files): every dataset of
+results.h5 bit for bit, every published file byte for byte; exit 0 if
+equal, 1 (saying what differs) otherwise. Runs with other parameters that
+do not change the values (ms) compare equal.
 """
 import argparse
 import ctypes
@@ -569,7 +577,27 @@ class Suite:
         return 1 if self.failures else 0
 
 
+def compare(ref_dir, other_dir):
+    """The compare mode (see the module comment)."""
+    def one(d):
+        found = glob.glob(os.path.join(d, "*", "results.h5"))
+        if len(found) != 1:
+            sys.exit("faults.py compare: %s: %d run directories with "
+                     "results.h5" % (d, len(found)))
+        return load_results(found[0])[0], published(d)
+    (ra, fa), (rb, fb) = one(ref_dir), one(other_dir)
+    diff = sorted(k for k in set(ra) | set(rb) if ra.get(k) != rb.get(k))
+    fdiff = sorted(k for k in set(fa) | set(fb) if fa.get(k) != fb.get(k))
+    if diff or fdiff or not fa:
+        print("faults.py compare: %s and %s differ: datasets %s, files %s "
+              "(%d files)" % (ref_dir, other_dir, diff, fdiff[:5], len(fa)))
+        return 1
+    return 0
+
+
 def main():
+    if len(sys.argv) == 4 and sys.argv[1] == "compare":
+        sys.exit(compare(sys.argv[2], sys.argv[3]))
     ap = argparse.ArgumentParser()
     ap.add_argument("scratch")
     ap.add_argument("--seed", type=int, required=True)
