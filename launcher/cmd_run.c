@@ -369,6 +369,9 @@ fail:
     return -1;
 }
 
+/* The launcher's record until the engine writes its own. */
+static const char starting_msg[] = "starting the MPI job";
+
 /* What the launcher does every 0.25 s while the job runs. */
 struct tick {
     rundir_lock_t *lock;
@@ -440,7 +443,8 @@ static int final_record(const char *run_dir, const wf_t *wf,
                      strsignal(jr->status), jr->why[0] ? ": " : "", jr->why);
     }
     /* keep the engine's first error when it had one */
-    if (!st.message[0] || jr->signal_received)
+    if (!st.message[0] || jr->signal_received ||
+        strcmp(st.message, starting_msg) == 0)
         snprintf(st.message, sizeof(st.message), "%s", why);
     /* stopped, cancelled or killed: it continues from its journal */
     resume_hint(run_dir, st.message, sizeof(st.message), NULL);
@@ -589,7 +593,7 @@ int cmd_run(int argc, char **argv)
         const char *job = getenv("SLURM_JOB_ID");
         snprintf(st.job, sizeof(st.job), "%s", job ? job : "");
         st.started = st.updated = (double)time(NULL);
-        snprintf(st.message, sizeof(st.message), "starting the MPI job");
+        snprintf(st.message, sizeof(st.message), "%s", starting_msg);
         runstatus_write(run_dir, &st, &ignored);
     }
     struct tick tk = {&lock, now()};
