@@ -342,6 +342,15 @@ static int make_run_dir(const wfopts_t *o, const wf_t *wf, char *out,
                            "--run-dir", out, st.workflow, out);
             rundir_unlock(lock);
             goto fail;
+        } else if (known && st.workflow[0] &&
+                   strcmp(st.workflow, wf_name(wf)) != 0) {
+            errno = EINVAL;
+            tess_errprintf(&err, "run directory %s holds a run (%s) of "
+                           "workflow '%s', not '%s': it cannot be resumed "
+                           "with this one; choose another --run-dir", out,
+                           st.state, st.workflow, wf_name(wf));
+            rundir_unlock(lock);
+            goto fail;
         } else if (runconf_compare(out, wf, &why) != 0) {
             errno = EINVAL;
             tess_errprintf(&err, "run directory %s holds a run (%s) that "
