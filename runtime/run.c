@@ -58,6 +58,8 @@ struct tess_run {
     rundir_lock_t lock; /* when the run owns its directory itself */
     journal_t *journal; /* completed tasks, with a run directory */
     int replaying;      /* the journal has tasks of an earlier run */
+    uint64_t journal_ids;  /* distinct tasks in it */
+    uint64_t matched;      /* of those, found with the same identity */
     int keep_outputs;   /* destroying a run that did not complete: its
                            files stay for a resume */
     int published;      /* files published, no task submitted since */
@@ -194,6 +196,10 @@ static int open_journal(tess_run_t *run, tess_error_t *err)
     journal_stats_t st;
     journal_stats(run->journal, &st);
     run->replaying = resume && st.tasks > 0;
+    run->journal_ids = st.tasks - st.duplicates;
+    /* until the earlier run's tasks are all matched, this could be another
+     * program: nothing of the earlier run is removed */
+    journal_hold(run->journal, run->replaying);
     return 0;
 }
 
@@ -670,6 +676,8 @@ static int replay(tess_run_t *run, dag_task_t *t)
         run_fail(run, "%s", buf);
         return -1;
     }
+    if (t->attempt <= 1 && ++run->matched == run->journal_ids)
+        journal_hold(run->journal, 0); /* the same program, proven */
     /* every output must still exist (or have been dropped because no
      * later task needs it) */
     char path[4096 + 64];
@@ -830,7 +838,10 @@ static int dispatch_ready(tess_run_t *run)
             if (rp == 1)
                 continue;
             if (rp < 0) {
-                /* not this program's journal: stop, keep the old record */
+                /* not this program's journal: stop, and take back what
+                 * this run wrote into it (the earlier run's record stays
+                 * as it was) */
+                journal_rewind(run->journal);
                 run->keep_outputs = 1;
                 run->stop = STOP_FAILURE;
                 run->failed++;
