@@ -1,6 +1,6 @@
 /*
  * fault.h - a test hook: die at the Nth operation of a kind, to prove that
- * a run killed there resumes (tests/t5*.t, docs/design.md "Fault
+ * a run killed there resumes (tests/t51*.t, docs/design.md "Fault
  * injection").
  *
  * TESS_FAULT="KIND:N[,KIND:N]..." (e.g. "journal:3", "fragment:10"): the

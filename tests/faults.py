@@ -1,6 +1,7 @@
 #!/usr/bin/python3
 """faults.py - kill runs of tests/wfrun/faults.xml at chosen instants,
-resume them, and check that nothing was lost (tests/t5010-*, t5020-*).
+resume them, and check that nothing was lost (tests/t5110-*, t5120-*,
+t5130-*).
 
     faults.py SCRATCH --seed S [--workers W] [--n N] [--ms MS]
               [--kill TARGET:COUNT]... [--hook KIND:COUNT]...

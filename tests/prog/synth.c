@@ -21,7 +21,7 @@
  *                                 block scaled by FIRST (default as rows),
  *                                 A and S written to RUN_DIR/results.h5:
  *                                 killed and run again with TESS_RESUME=1
- *                                 (tests/t5040)
+ *                                 (tests/t5140)
  *   synth --run-dir DIR MODE ...  the run directory (tess_config_t.run_dir)
  */
 #include "config.h"
@@ -185,7 +185,9 @@ static int rows_mode(tess_run_t *run, int64_t rows, int64_t cols, int64_t nb,
         if (lo >= hi)
             break;
         double f = b % 2 ? 2.0 : 3.0;
-        TESS_SUBMIT(run, "scale", 0, tess_rows(TESS_INOUT, A, lo, hi),
+        /* resume mode: scales first, so they are journaled early */
+        TESS_SUBMIT(run, "scale", results ? TESS_PRIORITY : 0,
+                    tess_rows(TESS_INOUT, A, lo, hi),
                     tess_double(b == 0 && first != 0 ? first : f));
     }
     TESS_SUBMIT(run, "rowsum", TESS_PRIORITY, tess_in(A), tess_out(S));

@@ -13,7 +13,7 @@ scratch
 cd "$SCRATCH"
 synth="$TOP_BUILDDIR/tests/prog/synth"
 jstats="$TOP_BUILDDIR/tests/prog/journal_stats"
-args="resume 4000 128 40 60" # 40 fills of 100 rows x 128 (fragments), 60 ms each
+args="resume 4000 128 40 200" # 40 fills of 100 rows x 128 (fragments), 0.2 s each
 
 same_results() { # REF RUN: every dataset of results.h5 equal, bit for bit
     "${PYTHON3:-/usr/bin/python3}" - "$1/results.h5" "$2/results.h5" <<'PY'
@@ -52,9 +52,9 @@ for what in job engine; do
     (exec mpirun --oversubscribe --bind-to none -q -np 3 "$synth" --run-dir "$d" $args >"$d.out" 2>&1) &
     mpi=$!
     i=0
-    while [ "$(ok_tasks "$d")" -lt 30 ]; do
+    while [ "$(ok_tasks "$d")" -lt 16 ]; do
         i=$((i + 1))
-        [ $i -le 600 ] || fail "$what: fewer than 30 tasks done after 60 s: $(cat "$d.out")"
+        [ $i -le 600 ] || fail "$what: fewer than 16 tasks done after 60 s: $(cat "$d.out")"
         sleep 0.1
     done
     pids=$(descendants $mpi)
@@ -74,7 +74,7 @@ for what in job engine; do
     done
     no_process $pids
     before=$("$jstats" "$d" | sed -n 's/^tasks //p')
-    [ "$before" -ge 20 ] || fail "$what: the journal holds $before tasks"
+    [ "$before" -ge 10 ] || fail "$what: the journal holds $before tasks"
     ! grep -q "^state: completed" "$d/status.txt" || fail "$what: completed before the kill"
 
     # another program in its place: refused at the first task that differs
@@ -93,4 +93,4 @@ for what in job engine; do
     "$jstats" "$d" | grep -qx "duplicates 0" || fail "$what: a task ran twice: $("$jstats" "$d")"
     echo "$what killed: $before tasks journaled, $replayed replayed, results equal"
 done
-echo "t5040: ok"
+echo "t5140: ok"

@@ -11,7 +11,7 @@
 set -eu
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 scratch
-seed=${TESS_FAULT_SEED:-5020}
+seed=${TESS_FAULT_SEED:-5120}
 "${PYTHON3:-/usr/bin/python3}" "$TOP_SRCDIR/tests/faults.py" "$SCRATCH/mpi" \
     --seed "$seed" --workers 2 \
     --hook journal:4 --hook fragment:4 --hook results:4 ||
@@ -20,4 +20,4 @@ seed=${TESS_FAULT_SEED:-5020}
     --seed "$seed" --workers 0 \
     --kill engine:3 --hook journal:1 --hook fragment:2 ||
     fail "threads: resume after a fault lost or changed something (above)"
-echo "t5020: ok"
+echo "t5120: ok"

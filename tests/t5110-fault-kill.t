@@ -14,7 +14,7 @@ set -eu
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 scratch
 "${PYTHON3:-/usr/bin/python3}" "$TOP_SRCDIR/tests/faults.py" "$SCRATCH/s" \
-    --seed "${TESS_FAULT_SEED:-5010}" --workers 2 \
+    --seed "${TESS_FAULT_SEED:-5110}" --workers 2 \
     --kill engine:6 --kill worker:6 --kill job:12 ||
     fail "resume after a kill lost or changed something (above)"
-echo "t5010: ok"
+echo "t5110: ok"
