@@ -359,6 +359,10 @@ int tess_run_destroy(tess_run_t *run, tess_error_t *err)
         if (!run->published && publish_files(run, rc ? NULL : err) < 0)
             rc = -1;
     }
+    /* the last completions first: what follows (the trace, trace.h5) takes
+     * time, and a stopped job may be killed during it */
+    tess_error_t jerr;
+    journal_flush(run->journal, 1, &jerr);
     if (record_close(run->record) < 0 && rc == 0) {
         tess_errprintf(err, "%s: writing trace.csv failed", run->cfg.run_dir);
         rc = -1;
