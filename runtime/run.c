@@ -517,13 +517,15 @@ static void periodic(tess_run_t *run)
 {
     double now = mono_now();
     tess_error_t err;
-    record_tick(run->record, now);
+    /* the journal before the trace: a task trace.csv says ended is one
+     * the journal has (unless the journal's write was torn) */
     if (run->journal && journal_flush(run->journal, 0, &err) < 0 &&
         !run->stop) {
         /* what completes cannot be recorded: stop while the record holds */
         run_fail(run, "%s", err.text);
         stop_run(run, STOP_FAILURE);
     }
+    record_tick(run->record, now);
     if (now < run->next_status)
         return;
     run->next_status = now + 1.0;
