@@ -448,6 +448,14 @@ class Suite:
             self.ended_rerun += rerun_after_ok(run_dir)
         return ok
 
+    def miss(self, p, d, label, why):
+        """A kill point the run did not reach: drawn again (False)."""
+        self.missed += 1
+        self.wait_end(p, d, "the run")
+        print("%s: missed (%s)" % (label, why), flush=True)
+        shutil.rmtree(d)
+        return False
+
     def point(self, label, target=None, how=None, value=None, fault=None,
               rng=None, double=False, elsewhere=False):
         d = os.path.join(self.a.scratch, "p%02d" % (self.points +
@@ -460,39 +468,23 @@ class Suite:
         what = fault
         if target == "deadline":
             what = "nothing (the time limit stopped it)"
-        elif target == "term":
-            # as scancel or ^C: the launcher is told, the run stops
-            if not self.trigger(p, run_dir, how, value):
-                self.missed += 1
-                self.wait_end(p, d, "the run")
-                print("%s: missed (the run ended first)" % label, flush=True)
-                shutil.rmtree(d)
-                return False
-            os.kill(p.pid, signal.SIGTERM)
-            what = "SIGTERM to the launcher"
         elif target:
             if not self.trigger(p, run_dir, how, value):
-                self.missed += 1
-                self.wait_end(p, d, "the run")
-                print("%s: missed (the run ended first)" % label, flush=True)
-                shutil.rmtree(d)
-                return False
-            what = self.kill(p, target, rng)
-            if what is None:
-                self.missed += 1
-                self.wait_end(p, d, "the run")
-                print("%s: missed (no such rank)" % label, flush=True)
-                shutil.rmtree(d)
-                return False
+                return self.miss(p, d, label, "the run ended first")
+            if target == "term":
+                # as scancel or ^C: the launcher is told, the run stops
+                os.kill(p.pid, signal.SIGTERM)
+                what = "SIGTERM to the launcher"
+            else:
+                what = self.kill(p, target, rng)
+                if what is None:
+                    return self.miss(p, d, label, "no such rank")
         rc = self.wait_end(p, d, "the killed run")
         if target in ("deadline", "term"):
             # a stop the run records, saying how to continue
             want = "stopped-wall-time" if target == "deadline" else "cancelled"
             if rc == 0:
-                self.missed += 1
-                print("%s: missed (the run completed)" % label, flush=True)
-                shutil.rmtree(d)
-                return False
+                return self.miss(p, d, label, "the run completed")
             msg = message_of(run_dir)
             if state_of(run_dir) != want or rc != 1 or \
                     "continue with: tessera resume " + run_dir not in msg:
@@ -500,11 +492,7 @@ class Suite:
                           "exit 1, %s, and how to continue" % (
                               label, rc, state_of(run_dir), msg, want))
         if fault and rc == 0:
-            self.missed += 1
-            print("%s: missed (the hook was not reached)" % label,
-                  flush=True)
-            shutil.rmtree(d)
-            return False
+            return self.miss(p, d, label, "the hook was not reached")
         self.points += 1
         done = ok_rows(run_dir)
         bad_h5 = self.check_after_crash(run_dir)

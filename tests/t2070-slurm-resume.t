@@ -39,6 +39,14 @@ wait_tasks() {
     done
 }
 replayed() { sed -n 's/^tasks_replayed: //p' "$1/status.txt"; }
+# submit_running: submit faults.xml here (1 s tasks) into r, wait until 20
+# tasks are done; the job's id in $job
+submit_running() {
+    expect_exit 0 tessera submit "$faults" --param n=32 --param ms=1000 --nodes 2 \
+        --time 5 --run-dir r
+    job=$(job_of)
+    wait_tasks r 20
+}
 
 mkdir local A B C
 (cd local && tessera run "$faults" -n 2 --param n=32 --param ms=0 --run-dir r >out 2>&1) ||
@@ -83,9 +91,7 @@ echo "A: stopped at the time limit, resumed by $stopped follow-up job(s), $cance
 
 # B. scancel mid-run, then tessera resume in an allocation
 cd "$SCRATCH/B"
-expect_exit 0 tessera submit "$faults" --param n=32 --param ms=1000 --nodes 2 --time 5 --run-dir r
-job=$(job_of)
-wait_tasks r 20
+submit_running
 scancel "$job"
 wait_job "$job"
 grep -q "^state: cancelled" r/status.txt || fail "B: $(cat r/status.txt)"
@@ -100,9 +106,7 @@ echo "B: cancelled, resumed with tessera resume, $(replayed B/r) tasks replayed"
 
 # C. requeued mid-run: the same script runs again and resumes
 cd "$SCRATCH/C"
-expect_exit 0 tessera submit "$faults" --param n=32 --param ms=1000 --nodes 2 --time 5 --run-dir r
-job=$(job_of)
-wait_tasks r 20
+submit_running
 scontrol requeue "$job"
 wait_job "$job"
 out="r/slurm-$job.out"
