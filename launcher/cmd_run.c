@@ -298,14 +298,18 @@ static int make_run_dir(const wfopts_t *o, const wf_t *wf, char *out,
         if (rundir_prepare(out, &err) < 0)
             goto fail;
     } else if (job && *job) {
-        /* in a job: named after it, so the job's output finds it */
+        /* in a job: named after it, so the job's output finds it; a job
+         * Slurm requeued takes its first attempt's directory (and resumes
+         * the run there) */
+        const char *restarts = getenv("SLURM_RESTART_COUNT");
+        int again = restarts && atoi(restarts) > 0;
         int k = 1;
         for (;; k++) {
             if (k == 1)
                 snprintf(out, len, "tessera-run.%s.%s", wf_name(wf), job);
             else
                 snprintf(out, len, "tessera-run.%s.%s.%d", wf_name(wf), job, k);
-            if (mkdir(out, 0777) == 0)
+            if (mkdir(out, 0777) == 0 || (again && k == 1 && errno == EEXIST))
                 break;
             if (errno != EEXIST || k > 1000) {
                 tess_errprintf(&err, "run directory %s: %s", out,

@@ -8,6 +8,8 @@
 #  B. a job cancelled mid-run (scancel), resumed with tessera resume in an
 #     allocation (salloc);
 #  C. a job requeued mid-run (scontrol requeue) resumes by itself;
+#  D. the same with the job script template (scripts/tessera.sbatch), whose
+#     run directory tessera names after the job;
 # each ends bit for bit equal to a local uninterrupted run (results.h5 and
 # the published files), with tasks replayed.
 set -eu
@@ -48,7 +50,7 @@ submit_running() {
     wait_tasks r 20
 }
 
-mkdir local A B C
+mkdir local A B C D
 (cd local && tessera run "$faults" -n 2 --param n=32 --param ms=0 --run-dir r >out 2>&1) ||
     fail "local run: $(cat local/out)"
 
@@ -115,4 +117,19 @@ grep -q "^state: completed" r/status.txt || fail "C: $(cat r/status.txt)"
 [ "$(replayed r)" -ge 20 ] || fail "C: $(replayed r) tasks replayed"
 same_as_local C
 echo "C: requeued, resumed by itself, $(replayed r) tasks replayed"
+
+# D. the template: no --run-dir; the requeued job finds its directory again
+cd "$SCRATCH/D"
+sed 's/^ARGS=()$/ARGS=(--param n=32 --param ms=1000)/' "$TOP_BUILDDIR/scripts/tessera.sbatch" >job.sbatch
+grep -q "^ARGS=(--param n=32" job.sbatch || fail "D: ARGS not set in the template copy"
+job=$(WORKFLOW=$faults TESSERA=$TOP_BUILDDIR/launcher/tessera sbatch --parsable job.sbatch)
+r="tessera-run.faults.$job"
+wait_tasks "$r" 20
+scontrol requeue "$job"
+wait_job "$job"
+grep -q "resuming the run in $SCRATCH/D/$r" "tessera-$job.out" || fail "D: not resumed: $(cat "tessera-$job.out")"
+[ ! -e "$r.2" ] || fail "D: the requeued job started over in $r.2"
+grep -q "^state: completed" "$r/status.txt" || fail "D: $(cat "$r/status.txt")"
+same_as_local D
+echo "D: the template's job requeued, resumed by itself in $r, $(replayed "$r") tasks replayed"
 echo "t2070: ok"
