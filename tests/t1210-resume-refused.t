@@ -65,7 +65,7 @@ OUT=$(cat out)
 refused "another directory" "the run was started in $SCRATCH, not in $SCRATCH/elsewhere"
 
 expect_exit 2 "$TESSERA" run "$TOP_SRCDIR/examples/pipeline/pipeline.xml" -n 2 --run-dir r
-refused "another workflow" "holds a run (stopped-wall-time) of workflow 'cc_surrogates', not 'pipeline'"
+refused "another workflow" "holds a run (stopped-wall-time) that cannot be resumed with this workflow: it is a run of workflow 'cc_surrogates', not 'pipeline'"
 
 # everything as it was: it resumes (from any directory) and completes
 cd elsewhere
