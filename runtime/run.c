@@ -621,9 +621,10 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 
 /* A task's identity across runs of one program: its sequence number (the
  * journal's key), its kernel, and every parameter: values, the data named
- * (handle, name and the identity of its first value), the region, and for
- * what it reads the version and piece of every source. A program that submits the same calls in the
- * same order gives every task the same identity. */
+ * (handle and name), the region, and for what it reads the version and
+ * piece of every source, and the identity of the first value where it
+ * reads that. A program that submits the same calls in the same order
+ * gives every task the same identity. */
 static uint64_t task_ident(const tess_run_t *run, const dag_task_t *t)
 {
     uint64_t h = 0xcbf29ce484222325ull;
@@ -644,12 +645,17 @@ static uint64_t task_ident(const tess_run_t *run, const dag_task_t *t)
             continue;
         h = fnv(h, &dp->data->id, sizeof(dp->data->id));
         h = fnv(h, dp->data->name, strlen(dp->data->name) + 1);
-        h = fnv(h, &dp->data->init_ident, sizeof(dp->data->init_ident));
         h = fnv(h, dp->box, 2 * sizeof(int64_t) * (size_t)dp->rank);
         for (uint32_t src = 0; src < dp->nsrc; src++) {
             h = fnv(h, &dp->src[src].v->number, sizeof(uint32_t));
             h = fnv(h, dp->src[src].box,
                     2 * sizeof(int64_t) * (size_t)dp->rank);
+            /* the first value counts for the tasks that read it (a file
+             * the run itself published since, say, is no other input for
+             * a task that only writes it) */
+            if (dp->src[src].v->number == 0)
+                h = fnv(h, &dp->data->init_ident,
+                        sizeof(dp->data->init_ident));
         }
         if (dp->out)
             h = fnv(h, &dp->out->number, sizeof(uint32_t));
