@@ -9,7 +9,8 @@
  * and calls fault_die() (SIGKILL: no handler, no flush, no atexit). Kinds:
  * "journal" (a journal write: half the records written), "fragment" (a
  * fragment file: data written, file not closed), "results" (results.h5: a
- * dataset box written, file not closed). Without TESS_FAULT a call costs
+ * dataset box written, file not closed), "publish" (a file's last version
+ * copied beside its path, not renamed onto it). Without TESS_FAULT a call costs
  * a pthread_once() check. Any thread.
  */
 #ifndef TESS_BASE_FAULT_H

@@ -16,13 +16,14 @@ Each of the COUNT kills of a target happens at an instant drawn from the
 seed: alternately a time after the start (within the uninterrupted run's
 duration) and a number of completed tasks (rows of trace.csv); every
 fourth job kill also kills the first resume, which is resumed again.
-KIND is a TESS_FAULT hook (journal, fragment, results: docs/design.md,
+KIND is a TESS_FAULT hook (journal, fragment, results, publish: docs/design.md,
 "Fault injection"): the run kills itself at the Nth such operation, N
 drawn from the seed.
 
 For every kill point: after the crash, every .h5 file left in the run
 directory either opens and reads cleanly (h5py) or is gone after the
-resume; `tessera resume` exits 0; results.h5 equals the uninterrupted
+resume, and no temporary is left (in the run directory, or beside a
+published file); `tessera resume` exits 0; results.h5 equals the uninterrupted
 run's dataset by dataset, bit for bit (the root attributes too, except
 'created' and 'tasks_replayed', which differ by design); the published
 files equal the uninterrupted run's; the journal holds no task twice
@@ -408,6 +409,10 @@ class Suite:
         if temps(run_dir):
             self.fail("%s: temporaries left: %s" % (label, temps(run_dir)))
             ok = False
+        litter = glob.glob(os.path.join(d, "*.tess-tmp.*"))
+        if litter:
+            self.fail("%s: publication temporaries left: %s" % (label, litter))
+            ok = False
         try:
             got = load_results(os.path.join(run_dir, "results.h5"))
         except Exception as e:
@@ -560,7 +565,7 @@ class Suite:
         for spec in self.a.hook:
             kind, count = spec.split(":")
             span = {"journal": 60, "fragment": self.a.n // 2,
-                    "results": 2 * self.a.n}[kind]
+                    "results": 2 * self.a.n, "publish": self.a.n}[kind]
             k += 1
             rng = random.Random(self.a.seed * 7919 + k)
             used = set()

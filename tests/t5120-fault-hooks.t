@@ -3,7 +3,9 @@
 # docs/design.md "Fault injection"): the engine dies halfway through a
 # journal write (a torn tail), a worker inside a fragment write (a
 # half-written HDF5 temporary), the engine inside results.h5 (a half-written
-# temporary), at operations drawn from the seed; then the same on threads
+# temporary), the engine while it publishes the run's files (some on their
+# paths, one beside its path, the rest not yet), at operations drawn from
+# the seed; then the same on threads
 # (-n 0, the tessera process is the engine and writes the fragments).
 # Every run resumes to the uninterrupted run's results and files, bit for
 # bit, no completed task runs twice, every .h5 left opens or is removed
@@ -14,7 +16,7 @@ scratch
 seed=${TESS_FAULT_SEED:-5120}
 "${PYTHON3:-/usr/bin/python3}" "$TOP_SRCDIR/tests/faults.py" "$SCRATCH/mpi" \
     --seed "$seed" --workers 2 \
-    --hook journal:4 --hook fragment:4 --hook results:4 ||
+    --hook journal:4 --hook fragment:4 --hook results:4 --hook publish:3 ||
     fail "MPI workers: resume after a fault lost or changed something (above)"
 "${PYTHON3:-/usr/bin/python3}" "$TOP_SRCDIR/tests/faults.py" "$SCRATCH/threads" \
     --seed "$seed" --workers 0 \
