@@ -1,13 +1,16 @@
 /* filever.c - file versions: naming, copies, atomic publication. */
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
+#include "base/fault.h"
 #include "io/filever.h"
 
 char *filever_path(const char *workdir, uint64_t data_id, uint32_t version,
@@ -83,6 +86,38 @@ int filever_copy(const char *from, const char *to, tess_error_t *err)
     return rc;
 }
 
+/* Remove "TO.tess-tmp.PID" left by a publisher of this host that died
+ * (killed between its copy and its rename): a resume publishes again. */
+static void remove_stale(const char *to)
+{
+    const char *slash = strrchr(to, '/');
+    const char *base = slash ? slash + 1 : to;
+    size_t dlen = slash ? (size_t)(slash - to) : 1;
+    char dir[4096], prefix[512], path[4096 + 512];
+    if (dlen >= sizeof(dir) ||
+        snprintf(prefix, sizeof(prefix), "%s.tess-tmp.", base) >=
+            (int)sizeof(prefix))
+        return;
+    snprintf(dir, sizeof(dir), "%.*s", (int)dlen, slash ? to : ".");
+    if (slash && dlen == 0)
+        snprintf(dir, sizeof(dir), "/");
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    size_t plen = strlen(prefix);
+    while (d && (e = readdir(d)) != NULL) {
+        char *end;
+        if (strncmp(e->d_name, prefix, plen) != 0)
+            continue;
+        long pid = strtol(e->d_name + plen, &end, 10);
+        if (*end || pid <= 0 || (kill((pid_t)pid, 0) == 0 || errno == EPERM))
+            continue; /* not ours, or its writer lives */
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        unlink(path);
+    }
+    if (d)
+        closedir(d);
+}
+
 int filever_publish(const char *from, const char *to, tess_error_t *err)
 {
     size_t n = strlen(to) + 32;
@@ -92,7 +127,10 @@ int filever_publish(const char *from, const char *to, tess_error_t *err)
         return tess_errprintf(err, "publishing %s: out of memory", to);
     }
     snprintf(tmp, n, "%s.tess-tmp.%ld", to, (long)getpid());
+    remove_stale(to);
     int rc = filever_copy(from, tmp, err);
+    if (rc == 0 && fault_hit("publish"))
+        fault_die(); /* test hook (TESS_FAULT): copied, not renamed */
     if (rc == 0 && rename(tmp, to) < 0)
         rc = sys_fail(err, "cannot rename onto", to);
     if (rc < 0) {

@@ -29,7 +29,8 @@ int filever_copy(const char *from, const char *to, tess_error_t *err);
 /* Copy @p from onto @p to through a temporary beside it
  * ("TO.tess-tmp.<pid>") and rename(2): readers of @p to see the old or the
  * new content, never a part. On failure @p to is untouched and the
- * temporary removed. */
+ * temporary removed. A temporary of a dead process of this host (killed
+ * while publishing) is removed first. */
 int filever_publish(const char *from, const char *to, tess_error_t *err);
 
 #endif

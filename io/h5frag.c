@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "base/box.h"
+#include "base/fault.h"
 #include "io/h5frag.h"
 #include "io/h5util.h"
 
@@ -106,6 +107,8 @@ static int write_content(const char *tmp, tess_type_t type, int rank,
     if (numel > 0 && H5Dwrite(did, h5util_mem_type(type), H5S_ALL, H5S_ALL,
                               H5P_DEFAULT, buf) < 0)
         goto out;
+    if (fault_hit("fragment"))
+        fault_die(); /* test hook (TESS_FAULT): a fragment half-written */
     if (offset) {
         haddr_t a = numel > 0 ? H5Dget_offset(did) : HADDR_UNDEF;
         *offset = a == HADDR_UNDEF ? -1 : (int64_t)a;

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "base/box.h"
+#include "base/fault.h"
 #include "io/h5frag.h"
 #include "io/h5result.h"
 #include "io/h5util.h"
@@ -492,8 +493,11 @@ static int write_box(h5result_t *res, struct dataset *ds, const int64_t *start,
     snprintf(place, sizeof(place), "result file %s: dataset /%s", res->path,
              ds->name);
     /* the buffer is only read (HDF5 takes it non-const for reads too) */
-    return h5util_box_io(ds->did, ds->type, ds->rank, NULL, start, count,
-                         (void *)buf, count, NULL, true, place, err);
+    int rc = h5util_box_io(ds->did, ds->type, ds->rank, NULL, start, count,
+                           (void *)buf, count, NULL, true, place, err);
+    if (rc == 0 && fault_hit("results"))
+        fault_die(); /* test hook (TESS_FAULT): results.h5 half-written */
+    return rc;
 }
 
 int h5result_write_box(h5result_t *res, const char *name,

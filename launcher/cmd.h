@@ -22,13 +22,16 @@ int cmd_submit(int argc, char **argv);
 int cmd_resume(int argc, char **argv);
 
 #define CMD_RESUME_USAGE                                                     \
-    "usage: tessera resume RUN_DIR [-n WORKERS] [--slots N]\n"              \
+    "usage: tessera resume RUN_DIR [-n WORKERS] [--slots N] [--chain]\n"    \
     "Continue the run recorded in RUN_DIR (stopped at its wall-time limit,\n" \
     "cancelled, failed, or killed): the workflow and parameters it was\n"  \
     "started with run again; tasks its journal has as completed are not\n" \
     "run again and their outputs are reused. Refused (exit 2, with the\n"  \
     "reason) when the workflow, a parameter, an input file or a kernel\n"  \
-    "library changed since. A completed run: nothing to do (exit 0).\n"
+    "library changed since. A completed run: nothing to do (exit 0).\n"    \
+    "  --chain   as a follow-up job of tessera submit --chain: continue\n"  \
+    "            only a run stopped at its time limit or killed; else do\n" \
+    "            nothing and cancel the jobs after this one (chain.jobs)\n"
 int cmd_report(int argc, char **argv);
 int cmd_status(int argc, char **argv);
 
@@ -76,7 +79,7 @@ int cmd_store(int argc, char **argv);
     "                      [--partition P] [--constraint F] [--account A]\n"  \
     "                      [--qos Q] [--job-name NAME]\n"                     \
     "                      [--sbatch OPTION]...\n"                            \
-    "                      [--setup LINE]... [--dry-run]\n"                   \
+    "                      [--setup LINE]... [--chain N] [--dry-run]\n"       \
     "                      [-n|--workers WORKERS] [--slots N]\n"              \
     "                      [-p|--param NAME=VALUE]...\n"                      \
     "                      [--kernel-path DIR[:DIR...]] [--run-dir DIR]\n"    \
@@ -86,6 +89,7 @@ int cmd_store(int argc, char **argv);
     "tasks need): a job that could never run is refused (exit 2) before\n"    \
     "anything is created. Then write RUN_DIR/job.sbatch, an sbatch script\n"  \
     "running `tessera run` in the allocation, and submit it with sbatch.\n"   \
+    "The job is requeued by Slurm after a node failure and then resumes.\n"   \
     "  --nodes N            nodes of the job (required)\n"                    \
     "  --time TIME          its time limit, as sbatch: HH:MM:SS, MM:SS,\n"    \
     "                       minutes, D-HH[:MM[:SS]] (required)\n"             \
@@ -98,6 +102,9 @@ int cmd_store(int argc, char **argv);
     "                       repeatable\n"                                     \
     "  --setup LINE         a shell line run before tessera (module load\n"   \
     "                       ...); repeatable\n"                               \
+    "  --chain N            also submit N follow-up jobs, each after the\n"   \
+    "                       one before (afterany), resuming the run if it\n"  \
+    "                       stopped at its time limit or was killed\n"        \
     "  --dry-run            print the script; create and submit nothing\n"    \
     "  -n, --workers W      worker ranks (default: one per node)\n"           \
     "  --slots N            tasks each worker runs at once (default: its\n"   \

@@ -54,6 +54,26 @@ static void params_text(const wf_t *wf, char *buf, size_t len)
     }
 }
 
+/* A run that stopped (wall time, cancelled, killed) says how to continue
+ * it: "; continue with: tessera resume DIR" appended to msg (of size len),
+ * and said on out (NULL: not). */
+static void resume_hint(const char *run_dir, char *msg, size_t len,
+                        FILE *out)
+{
+    char cmd[PATH_MAX + 64];
+    /* quoted when the shell would split it */
+    int plain = strspn(run_dir, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOP"
+                                "QRSTUVWXYZ0123456789/._-+,:=@%") ==
+                strlen(run_dir) && !strchr(run_dir, '\'');
+    snprintf(cmd, sizeof(cmd), plain ? "tessera resume %s"
+                                     : "tessera resume '%s'", run_dir);
+    size_t n = strlen(msg);
+    if (!strstr(msg, cmd) && n < len)
+        snprintf(msg + n, len - n, "%scontinue with: %s", n ? "; " : "", cmd);
+    if (out)
+        fprintf(out, "tessera: continue with: %s\n", cmd);
+}
+
 /* Expand wf into run, write its results and destroy run (which also ends
  * the workers). 0, 1 (run failed) or 2. */
 static int execute(tess_run_t *run, wf_t *wf, const char *run_dir, double t0)
@@ -105,6 +125,12 @@ static int execute(tess_run_t *run, wf_t *wf, const char *run_dir, double t0)
         fprintf(stderr, "tessera: %s\n", err.text);
         rc = 1;
     }
+    /* completed only once its files are published too: a run killed
+     * before resumes and publishes them */
+    if (rc == 0 && run_publish_files(run, &err) < 0) {
+        fprintf(stderr, "tessera: %s\n", err.text);
+        rc = 1;
+    }
     tess_stats_t st;
     tess_run_stats(run, &st);
     /* the record: how the run ended, with the first error if any */
@@ -113,6 +139,9 @@ static int execute(tess_run_t *run, wf_t *wf, const char *run_dir, double t0)
                                          ? err.text
                                          : tess_run_error(run));
     const char *state = run_state(run);
+    if (rc == 1 && (strcmp(state, "stopped-wall-time") == 0 ||
+                    strcmp(state, "cancelled") == 0))
+        resume_hint(run_dir, why, sizeof(why), stderr);
     run_write_status(run, rc == 0                       ? "completed"
                           : strcmp(state, "running") ? state
                                                      : "failed",
@@ -299,14 +328,18 @@ static int make_run_dir(const wfopts_t *o, const wf_t *wf, char *out,
         if (rundir_prepare(out, &err) < 0)
             goto fail;
     } else if (job && *job) {
-        /* in a job: named after it, so the job's output finds it */
+        /* in a job: named after it, so the job's output finds it; a job
+         * Slurm requeued takes its first attempt's directory (and resumes
+         * the run there) */
+        const char *restarts = getenv("SLURM_RESTART_COUNT");
+        int again = restarts && atoi(restarts) > 0;
         int k = 1;
         for (;; k++) {
             if (k == 1)
                 snprintf(out, len, "tessera-run.%s.%s", wf_name(wf), job);
             else
                 snprintf(out, len, "tessera-run.%s.%s.%d", wf_name(wf), job, k);
-            if (mkdir(out, 0777) == 0)
+            if (mkdir(out, 0777) == 0 || (again && k == 1 && errno == EEXIST))
                 break;
             if (errno != EEXIST || k > 1000) {
                 tess_errprintf(&err, "run directory %s: %s", out,
@@ -346,6 +379,17 @@ static int make_run_dir(const wfopts_t *o, const wf_t *wf, char *out,
                            "'%s' (results in %s/results.h5); use --overwrite "
                            "to run it again there, or choose another "
                            "--run-dir", out, st.workflow, out);
+            rundir_unlock(lock);
+            goto fail;
+        } else if (known && st.workflow[0] &&
+                   strcmp(st.workflow, wf_name(wf)) != 0) {
+            errno = EINVAL;
+            tess_errprintf(&err, "run directory %s holds a run (%s) that "
+                           "cannot be resumed with this workflow: it is a "
+                           "run of workflow '%s', not '%s'; use --overwrite "
+                           "to start over there, or choose another "
+                           "--run-dir", out, st.state, st.workflow,
+                           wf_name(wf));
             rundir_unlock(lock);
             goto fail;
         } else if (runconf_compare(out, wf, &why) != 0) {
@@ -413,6 +457,11 @@ static int final_record(const char *run_dir, const wf_t *wf,
         (strcmp(st.state, "cancelled") == 0 ||
          strcmp(st.state, "stopped-wall-time") == 0))
         return 1; /* the engine stopped in time and said so */
+    /* a signal that came after the engine completed the run (results
+     * committed, files published) changes nothing: it is completed, and
+     * a completed run is never replayed (its files are gone) */
+    if (have && st.exit_status == 0 && strcmp(st.state, "completed") == 0)
+        return 0;
     if (!have) {
         runstatus_init(&st);
         snprintf(st.run_dir, sizeof(st.run_dir), "%s", run_dir);
@@ -472,6 +521,8 @@ static int final_record(const char *run_dir, const wf_t *wf,
         snprintf(why + strlen(why), sizeof(why) - strlen(why), "; before "
                  "that: %s", st.message);
     snprintf(st.message, sizeof(st.message), "%s%s", why, log);
+    /* stopped, cancelled or killed: it continues from its journal */
+    resume_hint(run_dir, st.message, sizeof(st.message), NULL);
     st.exit_status = code == 2 && !jr->signal_received ? 2 : 1;
     st.ended = st.updated = t;
     st.pid = (long)getpid();

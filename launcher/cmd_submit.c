@@ -29,9 +29,11 @@ extern char **environ;
 
 #define DIR_SUFFIX "XXXXXX" /* mkdtemp's unique part of a default run dir */
 
-/* Run sbatch on the script (no shell: the path may hold any character);
- * its messages go to our stderr. The job id into id. 0, or -1. */
-static int sbatch(const char *script, char *id, size_t len)
+/* Run sbatch on the script (no shell: the path may hold any character),
+ * after job `after` (afterany) unless NULL; its messages go to our
+ * stderr. The job id into id. 0, or -1. */
+static int sbatch(const char *script, const char *after, char *id,
+                  size_t len)
 {
     int fd[2];
     if (pipe(fd) < 0) {
@@ -42,8 +44,14 @@ static int sbatch(const char *script, char *id, size_t len)
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_adddup2(&fa, fd[1], STDOUT_FILENO);
     posix_spawn_file_actions_addclose(&fa, fd[0]);
-    char *argv[] = {(char *)"sbatch", (char *)"--parsable", (char *)script,
-                    NULL};
+    char dep[300];
+    snprintf(dep, sizeof(dep), "--dependency=afterany:%s", after ? after : "");
+    char *argv[] = {(char *)"sbatch", (char *)"--parsable", dep,
+                    (char *)script, NULL};
+    if (!after) { /* no dependency */
+        argv[2] = (char *)script;
+        argv[3] = NULL;
+    }
     pid_t pid;
     int rc = posix_spawnp(&pid, "sbatch", &fa, NULL, argv, environ);
     posix_spawn_file_actions_destroy(&fa);
@@ -86,7 +94,8 @@ static int dir_prepared(const char *path, char *what, size_t len)
     while (ok && (e = readdir(d)) != NULL) {
         const char *n = e->d_name;
         if (strcmp(n, ".") == 0 || strcmp(n, "..") == 0 ||
-            strcmp(n, "job.sbatch") == 0 ||
+            strcmp(n, "job.sbatch") == 0 || strcmp(n, "chain.sbatch") == 0 ||
+            strcmp(n, "chain.jobs") == 0 ||
             fnmatch("slurm-*.out", n, 0) == 0 ||
             fnmatch("tessera-*.out", n, 0) == 0)
             continue;
@@ -180,14 +189,15 @@ static int plan_run_dir(const submit_opts_t *o, const wf_t *wf, char *out,
  * message. */
 static char *render(const submit_opts_t *o, const wf_t *wf, const char *self,
                     const char *workflow, const char *run_dir,
-                    const char *cwd)
+                    const char *cwd, int follow_up)
 {
     char *text = NULL;
     size_t size = 0;
     tess_error_t err = {.text = "out of memory"};
     FILE *f = open_memstream(&text, &size);
     submit_script_t s = {.o = o, .wf = wf, .self = self, .workflow = workflow,
-                         .run_dir = run_dir, .cwd = cwd};
+                         .run_dir = run_dir, .cwd = cwd,
+                         .follow_up = follow_up};
     int rc = f ? submit_script_write(f, &s, &err) : -1;
     if (f && fclose(f) != 0)
         rc = -1;
@@ -199,13 +209,13 @@ static char *render(const submit_opts_t *o, const wf_t *wf, const char *self,
     return text;
 }
 
-/* Write text to dir/job.sbatch (temp + rename: never half a script). */
-static int write_job(const char *dir, const char *text, char *path,
-                     size_t len)
+/* Write text to dir/name (temp + rename: never half a file). */
+static int write_job(const char *dir, const char *name, const char *text,
+                     char *path, size_t len)
 {
     char tmp[PATH_MAX + 32];
-    snprintf(path, len, "%s/job.sbatch", dir);
-    snprintf(tmp, sizeof(tmp), "%s/.job.sbatch.%ld", dir, (long)getpid());
+    snprintf(path, len, "%s/%s", dir, name);
+    snprintf(tmp, sizeof(tmp), "%s/.%s.%ld", dir, name, (long)getpid());
     FILE *f = fopen(tmp, "w");
     if (!f || fputs(text, f) == EOF || fflush(f) != 0 ||
         fchmod(fileno(f), 0755) != 0 || fclose(f) != 0 ||
@@ -233,6 +243,52 @@ static int make_unique_dir(char *path)
     umask(mask);
     chmod(path, 0777 & ~mask);
     return 0;
+}
+
+/* --chain: RUN_DIR/chain.sbatch submitted o->chain times, each job after
+ * the one before (afterany), the first after job `first`; every id in
+ * RUN_DIR/chain.jobs, in order (the follow-up jobs cancel the rest of the
+ * chain from it). 0, or -1 after a message saying what was submitted. */
+static int submit_chain(const submit_opts_t *o, const wf_t *wf,
+                        const char *self, const char *wfabs,
+                        const char *run_dir, const char *cwd,
+                        const char *first)
+{
+    char script[PATH_MAX + 16], jobs[PATH_MAX + 16], prev[256];
+    char *text = render(o, wf, self, wfabs, run_dir, cwd, 1);
+    size_t cap = (size_t)(o->chain + 1) * 256, len = 0;
+    char *ids = malloc(cap);
+    int rc = -1, n = 0;
+    if (!text || !ids ||
+        write_job(run_dir, "chain.sbatch", text, script, sizeof(script)) < 0)
+        goto out;
+    len = (size_t)snprintf(ids, cap, "%s\n", first);
+    snprintf(prev, sizeof(prev), "%s", first);
+    for (n = 0; n < o->chain; n++) {
+        char id[256];
+        if (sbatch(script, prev, id, sizeof(id)) < 0)
+            goto out;
+        len += (size_t)snprintf(ids + len, cap - len, "%s\n", id);
+        snprintf(prev, sizeof(prev), "%s", id);
+    }
+    rc = 0;
+out:
+    if (ids && n > 0) {
+        /* what was submitted, whatever happened next */
+        write_job(run_dir, "chain.jobs", ids, jobs, sizeof(jobs));
+        printf("tessera: follow-up jobs (each resumes the run if the job "
+               "before it stopped at its time limit):");
+        for (char *p = strchr(ids, '\n') + 1; *p; p = strchr(p, '\n') + 1)
+            printf(" %.*s", (int)strcspn(p, "\n"), p);
+        printf("\n");
+    }
+    if (rc < 0)
+        fprintf(stderr, "tessera submit: the chain is incomplete: %d of %d "
+                "follow-up jobs submitted (job %s and those stay queued; "
+                "scancel them to stop)\n", n, o->chain, first);
+    free(ids);
+    free(text);
+    return rc;
 }
 
 #ifdef HAVE_SLURM
@@ -346,9 +402,18 @@ int cmd_submit(int argc, char **argv)
     if (plan_run_dir(&o, wf, run_dir, sizeof(run_dir), &exists) < 0)
         goto out;
     if (o.dry_run) {
-        if (!(text = render(&o, wf, self, wfabs, run_dir, cwd)))
+        if (!(text = render(&o, wf, self, wfabs, run_dir, cwd, 0)))
             goto out;
         fputs(text, stdout);
+        if (o.chain) {
+            char *next = render(&o, wf, self, wfabs, run_dir, cwd, 1);
+            if (!next)
+                goto out;
+            printf("# ---- chain.sbatch: the %d follow-up job%s, each "
+                   "--dependency=afterany:PREVIOUS ----\n%s", o.chain,
+                   o.chain == 1 ? "" : "s", next);
+            free(next);
+        }
         printf("# (dry run: nothing was written or submitted; the run "
                "directory would be %s%s)\n", run_dir,
                o.wf.run_dir ? "" : ", " DIR_SUFFIX " made unique");
@@ -367,9 +432,9 @@ int cmd_submit(int argc, char **argv)
                     run_dir, strerror(errno));
         goto out;
     }
-    if (!(text = render(&o, wf, self, wfabs, run_dir, cwd)) ||
-        write_job(run_dir, text, script, sizeof(script)) < 0 ||
-        sbatch(script, id, sizeof(id)) < 0) {
+    if (!(text = render(&o, wf, self, wfabs, run_dir, cwd, 0)) ||
+        write_job(run_dir, "job.sbatch", text, script, sizeof(script)) < 0 ||
+        sbatch(script, NULL, id, sizeof(id)) < 0) {
         if (script[0])
             unlink(script);
         if (!exists)
@@ -378,10 +443,11 @@ int cmd_submit(int argc, char **argv)
                 exists ? "" : "; the run directory was removed");
         goto out;
     }
-    printf("tessera: submitted batch job %s\n"
-           "tessera: run directory: %s\n"
-           "tessera: results will be in %s/results.h5\n", id, run_dir,
-           run_dir);
+    printf("tessera: submitted batch job %s\n", id);
+    if (o.chain && submit_chain(&o, wf, self, wfabs, run_dir, cwd, id) < 0)
+        goto out; /* the first job stays queued: said */
+    printf("tessera: run directory: %s\n"
+           "tessera: results will be in %s/results.h5\n", run_dir, run_dir);
     rc = 0;
 out:
     free(text);

@@ -69,6 +69,13 @@ char *runconf_identity(const wf_t *wf, tess_error_t *err)
     struct str b = {0};
     char hex[65], path[PATH_MAX];
     add(&b, "workflow_sha256: %s\n", hash_of(wf_path(wf), hex), "", "");
+    /* files the workflow names by relative paths are relative to it */
+    if (!getcwd(path, sizeof(path))) {
+        tess_errprintf(err, "the current directory: %s", strerror(errno));
+        free(b.s);
+        return NULL;
+    }
+    add(&b, "cwd: %s\n", path, "", "");
     for (size_t i = 0; i < wf_param_count(wf); i++) {
         const char *name, *type, *value;
         if (wf_param_get(wf, i, &name, &type, &value) == 0)
@@ -145,6 +152,7 @@ static char *stored_identity(const char *run_dir)
     add(&b, "%s", "", "", "");
     while (fgets(line, sizeof(line), f))
         if (!strncmp(line, "workflow_sha256: ", 17) ||
+            !strncmp(line, "cwd: ", 5) ||
             !strncmp(line, "param: ", 7) || !strncmp(line, "input: ", 7) ||
             !strncmp(line, "kernel_library: ", 16))
             add(&b, "%s", line, "", "");
@@ -175,6 +183,11 @@ static void explain(const char *was, const char *now, tess_error_t *why)
         tess_errprintf(why, "the workflow file changed since the run started "
                        "(SHA-256 %.12s... then, %.12s... now)", was + 17,
                        !strncmp(now, "workflow_sha256: ", 17) ? now + 17 : "?");
+    } else if (!strncmp(was, "cwd: ", 5) && !strncmp(now, "cwd: ", 5)) {
+        tess_errprintf(why, "the run was started in %s, not in %s (files "
+                       "named by relative paths would be other files; "
+                       "tessera resume RUN_DIR goes there itself)", was + 5,
+                       now + 5);
     } else if (!strncmp(was, "param: ", 7) && !strncmp(now, "param: ", 7)) {
         size_t n = strcspn(was + 7, "=");
         tess_errprintf(why, "parameter %.*s was %s when the run started, now "
@@ -282,6 +295,25 @@ int runconf_args(const char *run_dir, char **argv, int max, tess_error_t *err)
                               oom ? "out of memory" : "names no workflow");
     }
     return n;
+}
+
+int runconf_cwd(const char *run_dir, char *buf, size_t len)
+{
+    char path[PATH_MAX], line[2 * PATH_MAX];
+    snprintf(path, sizeof(path), "%s/run.conf", run_dir);
+    FILE *f = fopen(path, "r");
+    int rc = -1;
+    if (!f)
+        return -1;
+    while (rc < 0 && fgets(line, sizeof(line), f))
+        if (!strncmp(line, "cwd: ", 5)) {
+            line[strcspn(line, "\n")] = '\0';
+            rc = snprintf(buf, len, "%s", line + 5) < (int)len ? 0 : -1;
+        }
+    fclose(f);
+    if (rc < 0)
+        errno = ENOENT;
+    return rc;
 }
 
 void runconf_free_args(char **argv, int n)

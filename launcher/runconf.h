@@ -1,9 +1,9 @@
 /*
  * runconf.h - RUN_DIR/run.conf: what a run is and how it was started.
  *
- * Identity, by content: the workflow file's SHA-256, every parameter's
- * final value, every input file (path and SHA-256), every kernel library
- * (path and SHA-256). A run is resumed only when all of them are the same
+ * Identity, by content: the workflow file's SHA-256, the directory it was
+ * started in (relative file paths), every parameter's final value, every
+ * input file (path and SHA-256), every kernel library (path and SHA-256). A run is resumed only when all of them are the same
  * (not when dates are); the first difference is the reason a resume is
  * refused. Launch: the workflow path, the --param overrides as given,
  * workers, slots, kernel path, so `tessera resume RUN_DIR` needs nothing
@@ -38,6 +38,11 @@ int runconf_compare(const char *run_dir, const wf_t *wf, tess_error_t *why);
  * them with runconf_free_args(). */
 int runconf_args(const char *run_dir, char **argv, int max, tess_error_t *err);
 void runconf_free_args(char **argv, int n);
+
+/* The directory the run of RUN_DIR was started in (files the workflow
+ * names by relative paths are relative to it), into buf. -1/ENOENT if
+ * run.conf does not say. */
+int runconf_cwd(const char *run_dir, char *buf, size_t len);
 
 /* "lib path sha256" lines of the kernel libraries of wf (provenance),
  * into a new string; NULL if out of memory. */

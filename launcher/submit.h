@@ -16,6 +16,9 @@
 /* Options (submit_opts.c)                                              */
 /* ------------------------------------------------------------------ */
 
+/* The most follow-up jobs of --chain. */
+#define SUBMIT_CHAIN_MAX 100
+
 typedef struct submit_opts {
     const char *nodes_arg, *time_arg; /* as given (required) */
     int nodes;                        /* --nodes */
@@ -25,6 +28,8 @@ typedef struct submit_opts {
     size_t nsbatch;
     const char **setup;               /* --setup LINE, in order */
     size_t nsetup;
+    const char *chain_arg;            /* --chain N as given */
+    int chain;                        /* follow-up jobs (docs/slurm.md) */
     int dry_run;
     /* Read from the --sbatch options, for the checks (NULL: not given;
      * owned). */
@@ -92,6 +97,8 @@ typedef struct submit_script {
     const char *workflow; /* absolute path of the workflow */
     const char *run_dir;  /* absolute */
     const char *cwd;      /* where the job runs (--chdir) */
+    int follow_up;        /* the script of --chain's follow-up jobs:
+                             tessera resume --chain, not tessera run */
 } submit_script_t;
 
 /* Write the sbatch script of s to f. 0, or -1 with errno (ENOMEM, or the

@@ -28,6 +28,7 @@ static const struct submit_opt {
     {"--job-name", OPT_OWN},
     {"--sbatch", OPT_OWN},
     {"--setup", OPT_OWN},
+    {"--chain", OPT_OWN},
     {"--dry-run", OPT_FLAG},
     {"-n", OPT_SHARED},
     {"--workers", OPT_SHARED},
@@ -219,6 +220,18 @@ static int check_values(submit_opts_t *o)
         return -1;
     }
     o->nodes = (int)n;
+    if (o->chain_arg) {
+        errno = 0;
+        n = strtol(o->chain_arg, &end, 10);
+        if (errno || end == o->chain_arg || *end || n < 0 ||
+            n > SUBMIT_CHAIN_MAX) {
+            fprintf(stderr, "tessera submit: --chain: '%s' is not a number "
+                    "of follow-up jobs (0 to %d)\n", o->chain_arg,
+                    SUBMIT_CHAIN_MAX);
+            return -1;
+        }
+        o->chain = (int)n;
+    }
     if ((o->minutes = submit_opts_minutes(o->time_arg)) < 0) {
         fprintf(stderr, "tessera submit: --time: '%s' is not a time limit "
                 "(HH:MM:SS, MM:SS, minutes, D-HH[:MM[:SS]])\n", o->time_arg);
@@ -300,6 +313,8 @@ int submit_opts_parse(int argc, char **argv, submit_opts_t *o)
             o->qos = v;
         } else if (strcmp(a, "--job-name") == 0) {
             o->job_name = v;
+        } else if (strcmp(a, "--chain") == 0) {
+            o->chain_arg = v;
         } else if (strcmp(a, "--sbatch") == 0) {
             if (append(&o->sbatch, &o->nsbatch, v) < 0)
                 goto out;

@@ -194,11 +194,18 @@ int submit_script_write(FILE *f, const submit_script_t *s, tess_error_t *err)
     fprintf(f, "#!/bin/bash\n"
                "# Tessera job: workflow '%s' (%s),\n"
                "# written by `tessera submit` on %s.\n"
-               "# Run directory: %s\n"
-               "# To submit it again, from any directory, while the run "
-               "directory holds\n# no run yet (e.g. after scancel): "
-               "sbatch %s/job.sbatch\n",
-            wf_name(s->wf), s->workflow, stamp, s->run_dir, s->run_dir);
+               "# Run directory: %s\n",
+            wf_name(s->wf), s->workflow, stamp, s->run_dir);
+    if (s->follow_up)
+        comment(f, "A follow-up job of a chain (tessera submit --chain): it "
+                "starts when the job before it ended, and resumes the run "
+                "if that job stopped at its time limit or was killed; if "
+                "the run completed, failed or was cancelled it does "
+                "nothing and cancels the jobs after it (chain.jobs).");
+    else
+        fprintf(f, "# To submit it again, from any directory, while the run "
+                   "directory holds\n# no run yet (e.g. after scancel): "
+                   "sbatch %s/job.sbatch\n", s->run_dir);
     if (o->job_name)
         fprintf(f, "#SBATCH --job-name=%s\n", o->job_name);
     else
@@ -209,6 +216,10 @@ int submit_script_write(FILE *f, const submit_script_t *s, tess_error_t *err)
           "of its node\n", f);
     fprintf(f, "#SBATCH --chdir=%s\n", s->cwd);
     fprintf(f, "#SBATCH --output=%s/slurm-%%j.out\n", s->run_dir);
+    /* after a node failure Slurm runs the job again: it resumes the run */
+    fputs("#SBATCH --requeue  # requeued (node failure): the run resumes\n"
+          "#SBATCH --open-mode=append  # a requeued job's output follows "
+          "the first's\n", f);
     if (o->partition)
         fprintf(f, "#SBATCH --partition=%s\n", o->partition);
     if (o->constraint)
@@ -250,6 +261,13 @@ int submit_script_write(FILE *f, const submit_script_t *s, tess_error_t *err)
     workers_comment(f, o);
     fputs("exec ", f);
     shquote(f, s->self);
+    if (s->follow_up) {
+        /* what the run is (workflow, parameters, options) is in run.conf */
+        fputs(" resume ", f);
+        shquote(f, s->run_dir);
+        fputs(" --chain\n", f);
+        return ferror(f) ? -1 : 0;
+    }
     fputs(" run ", f);
     shquote(f, s->workflow);
     fputs(" --run-dir ", f);

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/fault.h"
 #include "proto/pbuf.h"
 #include "runtime/journal.h"
 
@@ -31,6 +32,9 @@ struct journal {
     char path[PATH_MAX];
     pbuf_t buf;             /* records not written yet */
     int failed;             /* a write failed: errno in failed_errno */
+    int hold;               /* keep doomed files (journal_hold) */
+    int rewound;            /* journal_rewind(): write nothing more */
+    uint64_t open_end;      /* the journal's end when opened */
     int failed_errno;
     double last_commit;
     uint64_t *off;          /* offset of task id's record, 0: none */
@@ -372,9 +376,18 @@ int journal_flush(journal_t *j, int force, tess_error_t *err)
 {
     if (!j)
         return 0;
+    if (j->rewound) {
+        pbuf_reset(&j->buf);
+        return 0;
+    }
     if (j->buf.err) {
         j->failed = 1;
         j->failed_errno = ENOMEM;
+    }
+    if (j->buf.len && !j->failed && fault_hit("journal")) {
+        /* test hook (TESS_FAULT): die inside a write, leaving a torn tail */
+        (void)!write(j->fd, j->buf.data, j->buf.len / 2);
+        fault_die();
     }
     if (!j->failed && j->buf.len && write_all(j->fd, j->buf.data, j->buf.len) < 0) {
         j->failed = 1;
@@ -397,11 +410,33 @@ int journal_flush(journal_t *j, int force, tess_error_t *err)
         return tess_errprintf(err, "%s: cannot sync the journal: %s",
                               j->path, strerror(errno));
     }
+    if (j->hold)
+        return 0;
     for (size_t i = 0; i < j->ndoomed; i++) {
         unlink(j->doomed[i]);
         free(j->doomed[i]);
     }
     j->ndoomed = 0;
+    return 0;
+}
+
+void journal_hold(journal_t *j, int on)
+{
+    if (j)
+        j->hold = on;
+}
+
+int journal_rewind(journal_t *j)
+{
+    if (!j || j->rewound)
+        return 0;
+    j->rewound = 1;
+    pbuf_reset(&j->buf);
+    for (size_t i = 0; i < j->ndoomed; i++)
+        free(j->doomed[i]); /* kept: the earlier run may need them */
+    j->ndoomed = 0;
+    if (ftruncate(j->fd, (off_t)j->open_end) < 0 || fdatasync(j->fd) < 0)
+        return -1;
     return 0;
 }
 
@@ -440,6 +475,7 @@ journal_t *journal_open(const char *run_dir, int resume, tess_error_t *err)
                 goto fail;
             }
         }
+        j->open_end = end;
         if (lseek(j->fd, 0, SEEK_END) < 0)
             goto io;
         put_begin(j, "resume");
@@ -453,6 +489,7 @@ journal_t *journal_open(const char *run_dir, int resume, tess_error_t *err)
         memcpy(hdr + 8, &fmt, 4);
         if (write_all(j->fd, hdr, HEADER_SIZE) < 0)
             goto io;
+        j->open_end = HEADER_SIZE;
         put_begin(j, "run");
     }
     j->last_commit = mono();

@@ -22,6 +22,12 @@
  * only after its DROP record is durable. A torn last record (a crash inside
  * a write) fails its length or CRC and is cut off at open.
  *
+ * A resumed run holds the removal of dropped files (journal_hold) until
+ * every task of the earlier run's journal has been matched: a program that
+ * turns out to be another one (a task's identity differs) must not remove
+ * files the earlier run still needs; its records are then taken back
+ * (journal_rewind), so the journal is the earlier run's again.
+ *
  * Engine thread only.
  */
 #ifndef TESS_RUNTIME_JOURNAL_H
@@ -96,6 +102,15 @@ int journal_flush(journal_t *j, int force, tess_error_t *err);
 /* The record of task id if the journal has one (resume): 1 with *t, 0 if
  * none, -1 if it cannot be read. */
 int journal_lookup(journal_t *j, uint64_t id, journal_task_t *t);
+
+/* on 1: commits write DROP records but keep the files; on 0 the files
+ * held so far go at the next commit. Off at open. */
+void journal_hold(journal_t *j, int on);
+
+/* Take back everything written since journal_open (the earlier run's
+ * journal stays as it was); files held are kept. Nothing more is
+ * written. -1 if the journal could not be cut. */
+int journal_rewind(journal_t *j);
 
 /* 1 if (data id, version) was dropped in an earlier run. */
 int journal_dropped(const journal_t *j, uint64_t data_id, uint32_t version);

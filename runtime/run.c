@@ -60,8 +60,11 @@ struct tess_run {
     rundir_lock_t lock; /* when the run owns its directory itself */
     journal_t *journal; /* completed tasks, with a run directory */
     int replaying;      /* the journal has tasks of an earlier run */
+    uint64_t journal_ids;  /* distinct tasks in it */
+    uint64_t matched;      /* of those, found with the same identity */
     int keep_outputs;   /* destroying a run that did not complete: its
                            files stay for a resume */
+    int published;      /* files published, no task submitted since */
     char error[1024];
 };
 
@@ -101,9 +104,11 @@ static void hook_version_free(void *ctx, dag_version_t *v)
     tess_run_t *run = ctx;
     char path[4096 + 64];
     /* Versions die when no task needs them any more: their files go once
-     * the journal says so durably. When a run that did not complete is
-     * torn down, its files stay for a resume. */
+     * the journal says so durably. Once a task failed or the run stopped,
+     * a version also dies when its readers fail or are not run; a resume
+     * runs them, and needs it: from then on files stay. */
     if (run->journal && v->number > 0 && !run->keep_outputs &&
+        !run_failed(run) &&
         run->exec->ops->version_path(run->exec, v, path, sizeof(path)) == 0)
         journal_drop(run->journal, v->data->id, v->number, path);
     run->exec->ops->version_free(run->exec, v);
@@ -169,8 +174,23 @@ static int run_resuming(const tess_run_t *run)
 static int open_journal(tess_run_t *run, tess_error_t *err)
 {
     char path[4096 + 16];
+    const char *off = getenv("TESS_JOURNAL");
+    if (off && strcmp(off, "0") == 0)
+        return 0; /* a measuring aid: no journal, nothing to resume from */
     snprintf(path, sizeof(path), "%s/journal", run->cfg.run_dir);
     int resume = run_resuming(run) && access(path, F_OK) == 0;
+    static runstatus_t rs; /* large; engine thread */
+    tess_error_t ignored;
+    if (resume && runstatus_read(run->cfg.run_dir, &rs, &ignored) == 0 &&
+        strcmp(rs.state, "completed") == 0) {
+        /* its end dropped every version, final ones included: nothing
+         * of it can be replayed */
+        errno = EEXIST;
+        return tess_errprintf(err, "run directory %s holds a completed run: "
+                              "nothing to resume (its results are in "
+                              "results.h5); choose another directory to run "
+                              "again", run->cfg.run_dir);
+    }
     if (resume && rundir_clean_temps(run->cfg.run_dir, err) < 0)
         return -1;
     if (!(run->journal = journal_open(run->cfg.run_dir, resume, err)))
@@ -178,6 +198,10 @@ static int open_journal(tess_run_t *run, tess_error_t *err)
     journal_stats_t st;
     journal_stats(run->journal, &st);
     run->replaying = resume && st.tasks > 0;
+    run->journal_ids = st.tasks - st.duplicates;
+    /* until the earlier run's tasks are all matched, this could be another
+     * program: nothing of the earlier run is removed */
+    journal_hold(run->journal, run->replaying);
     return 0;
 }
 
@@ -339,9 +363,13 @@ int tess_run_destroy(tess_run_t *run, tess_error_t *err)
     if (run->exec) {
         if (tess_barrier(run, err) < 0)
             rc = -1;
-        if (publish_files(run, rc ? NULL : err) < 0)
+        if (!run->published && publish_files(run, rc ? NULL : err) < 0)
             rc = -1;
     }
+    /* the last completions first: what follows (the trace, trace.h5) takes
+     * time, and a stopped job may be killed during it */
+    tess_error_t jerr;
+    journal_flush(run->journal, 1, &jerr);
     if (record_close(run->record) < 0 && rc == 0) {
         tess_errprintf(err, "%s: writing trace.csv failed", run->cfg.run_dir);
         rc = -1;
@@ -509,13 +537,15 @@ static void periodic(tess_run_t *run)
 {
     double now = mono_now();
     tess_error_t err;
-    record_tick(run->record, now);
+    /* the journal before the trace: a task trace.csv says ended is one
+     * the journal has (unless the journal's write was torn) */
     if (run->journal && journal_flush(run->journal, 0, &err) < 0 &&
         !run->stop) {
         /* what completes cannot be recorded: stop while the record holds */
         run_fail(run, "%s", err.text);
         stop_run(run, STOP_FAILURE);
     }
+    record_tick(run->record, now);
     if (now < run->next_status)
         return;
     run->next_status = now + 1.0;
@@ -591,9 +621,10 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 
 /* A task's identity across runs of one program: its sequence number (the
  * journal's key), its kernel, and every parameter: values, the data named
- * (handle, name and the identity of its first value), the region, and for
- * what it reads the version and piece of every source. A program that submits the same calls in the
- * same order gives every task the same identity. */
+ * (handle and name), the region, and for what it reads the version and
+ * piece of every source, and the identity of the first value where it
+ * reads that. A program that submits the same calls in the same order
+ * gives every task the same identity. */
 static uint64_t task_ident(const tess_run_t *run, const dag_task_t *t)
 {
     uint64_t h = 0xcbf29ce484222325ull;
@@ -614,12 +645,17 @@ static uint64_t task_ident(const tess_run_t *run, const dag_task_t *t)
             continue;
         h = fnv(h, &dp->data->id, sizeof(dp->data->id));
         h = fnv(h, dp->data->name, strlen(dp->data->name) + 1);
-        h = fnv(h, &dp->data->init_ident, sizeof(dp->data->init_ident));
         h = fnv(h, dp->box, 2 * sizeof(int64_t) * (size_t)dp->rank);
         for (uint32_t src = 0; src < dp->nsrc; src++) {
             h = fnv(h, &dp->src[src].v->number, sizeof(uint32_t));
             h = fnv(h, dp->src[src].box,
                     2 * sizeof(int64_t) * (size_t)dp->rank);
+            /* the first value counts for the tasks that read it (a file
+             * the run itself published since, say, is no other input for
+             * a task that only writes it) */
+            if (dp->src[src].v->number == 0)
+                h = fnv(h, &dp->data->init_ident,
+                        sizeof(dp->data->init_ident));
         }
         if (dp->out)
             h = fnv(h, &dp->out->number, sizeof(uint32_t));
@@ -676,6 +712,8 @@ static int replay(tess_run_t *run, dag_task_t *t)
         run_fail(run, "%s", buf);
         return -1;
     }
+    if (t->attempt <= 1 && ++run->matched == run->journal_ids)
+        journal_hold(run->journal, 0); /* the same program, proven */
     /* every output must still exist (or have been dropped because no
      * later task needs it) */
     char path[4096 + 64];
@@ -838,7 +876,10 @@ static int dispatch_ready(tess_run_t *run)
             if (rp == 1)
                 continue;
             if (rp < 0) {
-                /* not this program's journal: stop, keep the old record */
+                /* not this program's journal: stop, and take back what
+                 * this run wrote into it (the earlier run's record stays
+                 * as it was) */
+                journal_rewind(run->journal);
                 run->keep_outputs = 1;
                 run->stop = STOP_FAILURE;
                 run->failed++;
@@ -1105,6 +1146,7 @@ uint64_t tess_submit2(tess_run_t *run, const char *kernel,
     }
     t->kclass = kc;
     run->in_flight++;
+    run->published = 0;
     uint64_t id = t->id;
     run_progress(run, 0);
     return id;
@@ -1149,6 +1191,11 @@ static int wait_data(tess_run_t *run, dag_data_t *d, struct scan *s,
         memset(s, 0, sizeof(*s));
         dag_current(run->dag, d, NULL, scan_piece, s);
         if (s->failed) {
+            /* at the time limit running tasks finish: wait for them, so
+             * the record says how many ended, and why */
+            while (run->stop == STOP_DEADLINE && run->in_flight > 0)
+                if (run_progress(run, 1) < 0)
+                    break;
             errno = EIO;
             if (run->stop == STOP_DEADLINE || run->stop == STOP_CANCEL)
                 return tess_errprintf(err, "%s", run->error);
@@ -1239,7 +1286,13 @@ static int publish_files(tess_run_t *run, tess_error_t *err)
         if (d && d->kind == DAG_FILE && tess_wait_on_file(run, id, err) < 0)
             rc = -1;
     }
+    run->published = rc == 0;
     return rc;
+}
+
+int run_publish_files(tess_run_t *run, tess_error_t *err)
+{
+    return tess_barrier(run, err) < 0 ? -1 : publish_files(run, err);
 }
 
 int tess_barrier(tess_run_t *run, tess_error_t *err)

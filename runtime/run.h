@@ -51,6 +51,11 @@ int run_write_results(tess_run_t *run, const char *path, int n,
 
 /* The name in the record (workflow or program), and how many tasks the
  * program will submit (-1: unknown), for progress reports. */
+/* Wait for every task, then give every file its last version (the
+ * user's path). A run is completed only after this: one killed before
+ * resumes and publishes them. -1 with err. */
+int run_publish_files(tess_run_t *run, tess_error_t *err);
+
 void run_set_name(tess_run_t *run, const char *name);
 void run_set_total(tess_run_t *run, int64_t total);
 

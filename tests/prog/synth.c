@@ -19,6 +19,13 @@
  *                                 that only mic workers may run (workers get
  *                                 their architecture from TESS_ARCH); prints
  *                                 which implementation ran how often
+ *   synth resume ROWS COLS BLOCKS MS [FIRST]
+ *                                 rows, each fill napping MS ms, the first
+ *                                 block scaled by FIRST (default as rows),
+ *                                 A and S written to RUN_DIR/results.h5:
+ *                                 killed and run again with TESS_RESUME=1
+ *                                 (tests/t5140)
+ *   synth --run-dir DIR MODE ...  the run directory (tess_config_t.run_dir)
  */
 #include "config.h"
 
@@ -64,6 +71,15 @@ static int k_rowsum(const tess_args_t *a)
             s[r] += x[r * sh[1] + c];
     }
     return 0;
+}
+
+/* fillnap(OUT rows, int block, int ms): fill, after a nap */
+static int k_fillnap(const tess_args_t *a)
+{
+    int64_t ms = tess_args_int(a, 2);
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    return k_fill(a);
 }
 
 static int k_noop(const tess_args_t *a)
@@ -145,7 +161,11 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-static int rows_mode(tess_run_t *run, int64_t rows, int64_t cols, int64_t nb)
+/* rows: fill (napping ms), scale by 3 or 2 (the first block by first,
+ * if not 0), rowsum; checked against the formula; with results, A and S
+ * written to RUN_DIR/results.h5. */
+static int rows_mode(tess_run_t *run, int64_t rows, int64_t cols, int64_t nb,
+                     int64_t ms, double first, int results)
 {
     tess_error_t err;
     int64_t shape[2] = {rows, cols};
@@ -156,14 +176,22 @@ static int rows_mode(tess_run_t *run, int64_t rows, int64_t cols, int64_t nb)
         int64_t lo = b * bs, hi = lo + bs < rows ? lo + bs : rows;
         if (lo >= hi)
             break;
-        TESS_SUBMIT(run, "fill", 0, tess_rows(TESS_OUT, A, lo, hi), tess_int(b));
+        if (ms > 0)
+            TESS_SUBMIT(run, "fillnap", 0, tess_rows(TESS_OUT, A, lo, hi),
+                        tess_int(b), tess_int(ms));
+        else
+            TESS_SUBMIT(run, "fill", 0, tess_rows(TESS_OUT, A, lo, hi),
+                        tess_int(b));
     }
     for (int64_t b = 0; b < nb; b++) {
         int64_t lo = b * bs, hi = lo + bs < rows ? lo + bs : rows;
         if (lo >= hi)
             break;
-        TESS_SUBMIT(run, "scale", 0, tess_rows(TESS_INOUT, A, lo, hi),
-                    tess_double(b % 2 ? 2.0 : 3.0));
+        double f = b % 2 ? 2.0 : 3.0;
+        /* resume mode: scales first, so they are journaled early */
+        TESS_SUBMIT(run, "scale", results ? TESS_PRIORITY : 0,
+                    tess_rows(TESS_INOUT, A, lo, hi),
+                    tess_double(b == 0 && first != 0 ? first : f));
     }
     TESS_SUBMIT(run, "rowsum", TESS_PRIORITY, tess_in(A), tess_out(S));
     double *s = malloc((size_t)rows * sizeof(double));
@@ -176,6 +204,8 @@ static int rows_mode(tess_run_t *run, int64_t rows, int64_t cols, int64_t nb)
     for (int64_t r = 0; r < rows; r++) {
         int64_t b = r / bs;
         double f = b % 2 ? 2.0 : 3.0;
+        if (b == 0 && first != 0)
+            f = first;
         double expect = f * (double)(cols * b * 1000 + cols * (cols - 1) / 2);
         if (s[r] != expect) {
             if (!bad)
@@ -185,6 +215,15 @@ static int rows_mode(tess_run_t *run, int64_t rows, int64_t cols, int64_t nb)
         }
     }
     free(s);
+    char path[4096];
+    tess_data_t res[2] = {A, S};
+    if (results && tess_run_dir(run)) {
+        snprintf(path, sizeof(path), "%s/results.h5", tess_run_dir(run));
+        if (tess_write_results(run, path, 2, res, "synth", "", &err) < 0) {
+            fprintf(stderr, "synth: %s\n", err.text);
+            return 1;
+        }
+    }
     tess_stats_t st;
     tess_run_stats(run, &st);
     printf("synth rows: %llu tasks, %s\n", (unsigned long long)st.completed,
@@ -216,7 +255,10 @@ static int app(tess_run_t *run, int argc, char **argv, void *arg)
     if (strcmp(mode, "rows") == 0)
         return rows_mode(run, argc > 2 ? atoll(argv[2]) : 1000,
                          argc > 3 ? atoll(argv[3]) : 16,
-                         argc > 4 ? atoll(argv[4]) : 200);
+                         argc > 4 ? atoll(argv[4]) : 200, 0, 0, 0);
+    if (strcmp(mode, "resume") == 0 && argc > 5)
+        return rows_mode(run, atoll(argv[2]), atoll(argv[3]), atoll(argv[4]),
+                         atoll(argv[5]), argc > 6 ? atof(argv[6]) : 0, 1);
     if (strcmp(mode, "noop") == 0)
         return noop_mode(run, argc > 2 ? atoll(argv[2]) : 10000);
     if (strcmp(mode, "fail") == 0) {
@@ -257,11 +299,18 @@ int main(int argc, char **argv)
     static const tess_kernel_def_t kernels[] = {
         {"fill", k_fill},     {"scale", k_scale}, {"rowsum", k_rowsum},
         {"noop", k_noop},     {"explode", k_explode}, {"sleep", k_sleep},
-        {"which", k_which},   {"which_mic", k_which_mic}, {NULL, NULL}};
+        {"which", k_which},   {"which_mic", k_which_mic},
+        {"fillnap", k_fillnap}, {NULL, NULL}};
     tess_config_t cfg;
     tess_config_init(&cfg);
     /* slots per worker (and threads with one rank): SYNTH_SLOTS or 2 */
     const char *slots = getenv("SYNTH_SLOTS");
     cfg.nthreads = slots && atoi(slots) > 0 ? atoi(slots) : 2;
+    if (argc > 2 && strcmp(argv[1], "--run-dir") == 0) {
+        cfg.run_dir = argv[2];
+        argv[2] = argv[0];
+        argv += 2;
+        argc -= 2;
+    }
     return tess_mpi_main(&argc, &argv, kernels, &cfg, app, NULL);
 }
