@@ -33,8 +33,18 @@ ncmds=$(ls cmds/*.sh | wc -l)
 [ "$ncmds" -ge 10 ] || fail "only $ncmds commands found in the walkthrough"
 
 # The build the page's walkthrough starts from (as "Installing" says).
+# A source tree configured in place (./configure && make && make check)
+# refuses a second, out-of-tree build: build from a clean copy of it then.
+src=$TOP_SRCDIR
+if [ -f "$TOP_SRCDIR/config.status" ]; then
+    mkdir src
+    (cd "$TOP_SRCDIR" && tar cf - --exclude=./.git .) | (cd src && tar xf -)
+    (cd src && make distclean >/dev/null 2>&1) ||
+        fail "make distclean in the copy of $TOP_SRCDIR failed"
+    src=$SCRATCH/src
+fi
 mkdir build
-(cd build && "$TOP_SRCDIR/configure" -q --prefix="$HOME/tessera" --with-slurm >config.out 2>&1 &&
+(cd build && "$src/configure" -q --prefix="$HOME/tessera" --with-slurm >config.out 2>&1 &&
     make -j2 >make.out 2>&1) || fail "build for the walkthrough failed: $(tail -20 build/*.out)"
 
 # One shell runs the commands in order (cd and export carry over), each
