@@ -135,16 +135,10 @@ runner_t *runner_create_inline(runner_run_f run, void *ctx,
     return r;
 }
 
-int runner_run_next(runner_t *r)
+/* Under r->lock: take the first queued job, now running. */
+static runner_job_t *take_work(runner_t *r)
 {
-    if (!r->inline_slot)
-        return 0; /* slot threads run them */
-    pthread_mutex_lock(&r->lock);
     runner_job_t *j = r->work_head;
-    if (!j) {
-        pthread_mutex_unlock(&r->lock);
-        return 0;
-    }
     r->work_head = j->next;
     if (!r->work_head) {
         r->work_tail = NULL;
@@ -152,11 +146,13 @@ int runner_run_next(runner_t *r)
     }
     r->queued--;
     r->running++;
-    pthread_mutex_unlock(&r->lock);
-    j->slot = 0;
     j->next = NULL;
-    r->run(r->ctx, j, 0);
-    pthread_mutex_lock(&r->lock);
+    return j;
+}
+
+/* Under r->lock: job j ran; it joins the done list. */
+static void put_done(runner_t *r, runner_job_t *j)
+{
     r->running--;
     if (r->done_tail)
         r->done_tail->next = j;
@@ -164,6 +160,23 @@ int runner_run_next(runner_t *r)
         r->done_head = j;
     r->done_tail = j;
     atomic_store(&r->done_flag, 1);
+}
+
+int runner_run_next(runner_t *r)
+{
+    if (!r->inline_slot)
+        return 0; /* slot threads run them */
+    pthread_mutex_lock(&r->lock);
+    if (!r->work_head) {
+        pthread_mutex_unlock(&r->lock);
+        return 0;
+    }
+    runner_job_t *j = take_work(r);
+    pthread_mutex_unlock(&r->lock);
+    j->slot = 0;
+    r->run(r->ctx, j, 0);
+    pthread_mutex_lock(&r->lock);
+    put_done(r, j);
     pthread_mutex_unlock(&r->lock);
     return 1;
 }
@@ -187,30 +200,16 @@ static void *slot_main(void *arg)
         }
         while (!r->work_head && !r->stopping)
             pthread_cond_wait(&r->work_cv, &r->lock);
-        runner_job_t *j = r->work_head;
-        if (!j || r->stopping)
+        if (!r->work_head || r->stopping)
             break; /* queued jobs stay with their owner */
-        r->work_head = j->next;
-        if (!r->work_head) {
-            r->work_tail = NULL;
-            atomic_store(&r->work_flag, 0);
-        }
-        r->queued--;
-        r->running++;
+        runner_job_t *j = take_work(r);
         pthread_mutex_unlock(&r->lock);
 
         j->slot = slot;
-        j->next = NULL;
         r->run(r->ctx, j, slot);
 
         pthread_mutex_lock(&r->lock);
-        r->running--;
-        if (r->done_tail)
-            r->done_tail->next = j;
-        else
-            r->done_head = j;
-        r->done_tail = j;
-        atomic_store(&r->done_flag, 1);
+        put_done(r, j);
         if (r->owner_sleeping)
             pthread_cond_signal(&r->done_cv);
     }

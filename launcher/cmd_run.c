@@ -517,9 +517,14 @@ static int final_record(const char *run_dir, const wf_t *wf,
                      strsignal(jr->status));
     }
     /* keep the engine's first error when it had one */
-    if (st.message[0] && !jr->signal_received)
-        snprintf(why + strlen(why), sizeof(why) - strlen(why), "; before "
-                 "that: %s", st.message);
+    if (st.message[0] && !jr->signal_received) {
+        /* bounded by hand: the compiler cannot see that why is short */
+        size_t used = strlen(why);
+        int room = (int)(sizeof(why) - used) - (int)sizeof("; before that: ");
+        if (room > 0)
+            snprintf(why + used, sizeof(why) - used, "; before that: %.*s",
+                     room, st.message);
+    }
     snprintf(st.message, sizeof(st.message), "%s%s", why, log);
     /* stopped, cancelled or killed: it continues from its journal */
     resume_hint(run_dir, st.message, sizeof(st.message), NULL);
