@@ -73,6 +73,17 @@ int store_block_header(tess_store_obj_t *obj, int64_t id,
 int store_obj_fail(const tess_store_obj_t *obj, int e, tess_error_t *err,
                    const char *what);
 
+/* One step of tess_store_next() (iter.c): 1 a block, 0 the end, 2 no
+ * block yet (the caller pauses), -1 error. *@p alive: the producer's
+ * liveness as last tested (-1 if not tested). */
+int iter_step(tess_store_iter_t *it, tess_store_block_t *blk, int *alive,
+              tess_error_t *err);
+/* iter_step() that also reports the iteration's time-out (ETIMEDOUT). */
+int iter_step_nowait(tess_store_iter_t *it, tess_store_block_t *blk,
+                     tess_error_t *err);
+/* One step of tess_store_wait(): 1 committed, 0 not yet, -1 error. */
+int iter_wait_step(tess_store_obj_t *obj, int64_t block, tess_error_t *err);
+
 /* "store DIR: object NAME" for messages, into @p buf. Returns @p buf. */
 const char *store_obj_label(const tess_store_obj_t *obj, char *buf,
                             size_t len);
