@@ -659,20 +659,25 @@ static pblock_t *attach(persist_t *p, pobj_t *o, const tess_store_block_t *b,
     const char *rd = run_dir(p->run);
     if (rd) {
         exec_vloc_t loc = {.kind = EXEC_V_FRAG};
-        char *slash;
         if (inrun_block_path(o->obj, b->id, src, sizeof(src)) < 0 ||
             h5frag_path(dst, sizeof(dst), rd, o->data, v->number) < 0) {
             tess_errprintf(err, "object %s: block %" PRId64 ": path too long",
                            o->name, b->id);
             goto fail;
         }
-        slash = strrchr(dst, '/');
-        *slash = '\0';
-        if (mkdir(dst, 0777) < 0 && errno != EEXIST) {
-            tess_errprintf(err, "%s: %s", dst, strerror(errno));
-            goto fail;
+        /* RUN_DIR/frags/d<id>/: both levels may be new */
+        for (int level = 2; level >= 1; level--) {
+            char *cut = dst + strlen(dst);
+            for (int k = 0; k < level; k++)
+                cut = memrchr(dst, '/', (size_t)(cut - dst));
+            *cut = '\0';
+            int rc = mkdir(dst, 0777);
+            *cut = '/';
+            if (rc < 0 && errno != EEXIST) {
+                tess_errprintf(err, "%s: %s", dst, strerror(errno));
+                goto fail;
+            }
         }
-        *slash = '/';
         unlink(dst); /* an earlier attempt's (a resumed run) */
         /* A hard link keeps the block readable by this run even if the
          * object is deleted meanwhile (a snapshot); a symbolic link where
