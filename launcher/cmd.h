@@ -156,6 +156,8 @@ typedef struct wfopts {
     int overwrite; /* --overwrite: replace an earlier run's record */
     int resume_only; /* tessera resume: there must be a run to continue */
     int verbose; /* --verbose given */
+    int wait_objects; /* a run: objects read may be waited for (their
+                         wait= seconds) when their dims are bound */
 } wfopts_t;
 
 /* wfopts_parse() flags: which options besides --param, --kernel-path and

@@ -418,6 +418,8 @@ int cmd_run(int argc, char **argv)
         wfopts_free(&o);
         return 2;
     }
+    /* a consumer may start before its producer */
+    o.wait_objects = 1;
     if (launch_in_job()) {
         rc = run_in_job(&o);
         wfopts_free(&o);

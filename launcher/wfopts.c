@@ -137,6 +137,7 @@ wf_t *wfopts_load2(const wfopts_t *o, unsigned flags, const char *archs,
     wf_t *wf = wf_load(o->workflow, o->params, o->nparams, &err);
     if (!wf || (o->kernel_path && wf_set_kernel_path(wf, o->kernel_path) < 0) ||
         (o->store && wf_set_store(wf, o->store) < 0) ||
+        wf_set_wait_objects(wf, o->wait_objects) < 0 ||
         ((archs || max_slots) && wf_set_resources(wf, archs, max_slots) < 0) ||
         wf_set_max_memory(wf, max_memory_mb) < 0 ||
         (flags && wf_validate(wf, flags, &err) < 0)) {

@@ -104,6 +104,11 @@ int wf_set_run_dir(wf_t *wf, const char *dir);
  * shape, and the dry run walks their blocks. -1/ENOMEM. */
 int wf_set_store(wf_t *wf, const char *dir);
 
+/* Whether binding the dims of an object read (dims=, WF_CHECK_INPUTS)
+ * waits for its creation up to its wait= seconds (1: as a run does), or
+ * fails at once if it is not there (0, the default: validation). */
+int wf_set_wait_objects(wf_t *wf, int wait);
+
 /* Stop expansions (and dry runs) after @p max_steps statements and loop
  * iterations with E2BIG and a message; 0: no limit (the default). */
 int wf_set_expand_limit(wf_t *wf, uint64_t max_steps);

@@ -831,6 +831,11 @@ int wf_expand_internal(wf_t *wf, const wf_sink_ops_t *ops, void *ctx,
 
     if (!wf->inputs_bound && wf_bind_inputs(wf, err) < 0)
         return -1;
+    if (wf->objects_unbound) {
+        errno = EINVAL;
+        return tess_errprintf(err, "%s: an object it reads is not in the "
+                              "store yet (its shape is unknown)", wf->path);
+    }
     if (!(xs = calloc(1, sizeof(*xs)))) {
         errno = ENOMEM;
         return tess_errprintf(err, "%s: out of memory", wf->path);

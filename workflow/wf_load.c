@@ -250,6 +250,12 @@ int wf_set_run_dir(wf_t *wf, const char *dir)
     return set_str(&wf->run_dir, dir);
 }
 
+int wf_set_wait_objects(wf_t *wf, int wait)
+{
+    wf->wait_objects = wait != 0;
+    return 0;
+}
+
 int wf_set_store(wf_t *wf, const char *dir)
 {
     if (set_str(&wf->store_dir, dir) < 0)

@@ -274,6 +274,9 @@ struct wf {
     char *kernel_path;
     char *run_dir;
     char *store_dir;    /* wf_set_store(), NULL: not given */
+    bool wait_objects;  /* wf_set_wait_objects() */
+    bool objects_unbound; /* dims of an object read that may still come:
+                             not bound, no dry run */
 
     WF_VEC(char) strs;
     wf_codevec_t code;

@@ -87,7 +87,16 @@ static int bind_object_dims(wf_t *wf, const wf_data_t *d, tess_error_t *err)
     tess_store_t *st = open_store(wf, d->loc, err);
     if (!st)
         return -1;
-    tess_store_obj_t *o = tess_store_obj_open(st, name, d->wait, &e);
+    tess_store_obj_t *o = tess_store_obj_open(st, name,
+                                              wf->wait_objects ? d->wait : 0,
+                                              &e);
+    if (!o && errno == ENOENT && d->wait > 0 && !wf->wait_objects) {
+        /* its producer may not have started: a run waits for it; until
+         * then its dims are unknown, and so is the expansion */
+        tess_store_close(st);
+        wf->objects_unbound = true;
+        return 0;
+    }
     int rc = o ? tess_store_info(o, &info, &e) : -1;
     if (rc == 0 && (!info.has_shape || info.rank != d->rank)) {
         if (info.has_shape)
@@ -119,6 +128,7 @@ static int bind_object_dims(wf_t *wf, const wf_data_t *d, tess_error_t *err)
 int wf_bind_inputs(wf_t *wf, tess_error_t *err)
 {
     char path[WF_MAX_PATH];
+    wf->objects_unbound = false;
     for (size_t i = 0; i < wf->data.n; i++) {
         const wf_data_t *d = &wf->data.v[i];
         if (d->kind == WF_DATA_OBJECT && d->dims &&
@@ -447,7 +457,11 @@ int wf_validate(wf_t *wf, unsigned flags, tess_error_t *err)
         return -1;
     if (res && check_resources(wf, err) < 0)
         return -1;
-    if (flags & WF_CHECK_EXPAND) {
+    if ((flags & WF_CHECK_EXPAND) && wf->objects_unbound) {
+        /* shapes of objects not made yet: the run checks its calls */
+        wf->calls = 0;
+        wf->calls_inexact = true;
+    } else if (flags & WF_CHECK_EXPAND) {
         if (wf_expand_internal(wf, NULL, NULL, true, res, err) < 0)
             return -1;
         wf->validated |= WF_CHECK_EXPAND;
