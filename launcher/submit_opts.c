@@ -35,6 +35,7 @@ static const struct submit_opt {
     {"-p", OPT_SHARED},
     {"--param", OPT_SHARED},
     {"--kernel-path", OPT_SHARED},
+    {"--store", OPT_SHARED},
     {"--run-dir", OPT_SHARED},
     {"--dot", OPT_SHARED},
 };
