@@ -854,8 +854,12 @@ int wf_expand_internal(wf_t *wf, const wf_sink_ops_t *ops, void *ctx,
     if (dry) {
         const char *sd = wf_store_given(wf);
         xs->dryobj = calloc(nd, sizeof(*xs->dryobj));
-        if (sd && !(xs->store = tess_store_open(sd, 0, err)))
+        tess_error_t e;
+        if (sd && !(xs->store = tess_store_open(sd, 0, &e))) {
+            errno = EINVAL;
+            tess_errprintf(err, "%s: %s", wf->path, e.text);
             goto out;
+        }
     }
     if (!xs->env || !xs->handle || !xs->shape || !xs->fent ||
         (dry && !xs->dryobj)) {
