@@ -634,6 +634,49 @@ static int wait_step(persist_t *p, pobj_t *o, tess_error_t *err)
     return 0;
 }
 
+/* Make the block file @p src the fragment @p dst of a version: a hard
+ * link keeps the block readable by this run even if the object is deleted
+ * meanwhile (a snapshot); a symbolic link where the store is on another
+ * file system. One link(2) in the common case; the directories of
+ * RUN_DIR/frags are made when missing, an earlier attempt's name (a
+ * resumed run) is replaced. */
+static int link_block(const char *src, char *dst, tess_error_t *err)
+{
+    for (int tries = 0; tries < 4; tries++) {
+        if (link(src, dst) == 0)
+            return 0;
+        int e = errno;
+        if (e == EXDEV || e == EPERM || e == EMLINK || e == ENOTSUP)
+            return symlink(src, dst) == 0
+                       ? 0
+                       : tess_errprintf(err, "cannot link %s to %s: %s", src,
+                                        dst, strerror(errno));
+        if (e == EEXIST) {
+            unlink(dst);
+            continue;
+        }
+        if (e != ENOENT)
+            break;
+        if (access(src, F_OK) < 0)
+            return tess_errprintf(err, "its file %s is gone (the object was "
+                                  "deleted)", src);
+        /* RUN_DIR/frags/d<id>/: one or both levels are new */
+        for (int level = 2; level >= 1; level--) {
+            char *cut = dst + strlen(dst);
+            for (int k = 0; k < level; k++)
+                cut = memrchr(dst, '/', (size_t)(cut - dst));
+            *cut = '\0';
+            int rc = mkdir(dst, 0777);
+            *cut = '/';
+            if (rc < 0 && errno != EEXIST)
+                return tess_errprintf(err, "cannot make the directory of %s: "
+                                      "%s", dst, strerror(errno));
+        }
+    }
+    return tess_errprintf(err, "cannot link %s to %s: %s", src, dst,
+                          strerror(errno));
+}
+
 /* Block @p b (committed) of object @p o becomes a version of its array:
  * its file is linked into the run directory as that version's fragment,
  * so workers read it in place (a copy only without a run directory, where
@@ -665,27 +708,11 @@ static pblock_t *attach(persist_t *p, pobj_t *o, const tess_store_block_t *b,
                            o->name, b->id);
             goto fail;
         }
-        /* RUN_DIR/frags/d<id>/: both levels may be new */
-        for (int level = 2; level >= 1; level--) {
-            char *cut = dst + strlen(dst);
-            for (int k = 0; k < level; k++)
-                cut = memrchr(dst, '/', (size_t)(cut - dst));
-            *cut = '\0';
-            int rc = mkdir(dst, 0777);
-            *cut = '/';
-            if (rc < 0 && errno != EEXIST) {
-                tess_errprintf(err, "%s: %s", dst, strerror(errno));
-                goto fail;
-            }
-        }
-        unlink(dst); /* an earlier attempt's (a resumed run) */
-        /* A hard link keeps the block readable by this run even if the
-         * object is deleted meanwhile (a snapshot); a symbolic link where
-         * the store is on another file system. */
-        if (link(src, dst) < 0 && symlink(src, dst) < 0) {
-            tess_errprintf(err, "object %s: block %" PRId64 ": cannot link "
-                           "%s to %s: %s", o->name, b->id, src, dst,
-                           strerror(errno));
+        if (link_block(src, dst, err) < 0) {
+            char what[sizeof(err->text)];
+            snprintf(what, sizeof(what), "%s", err->text);
+            tess_errprintf(err, "object %s: block %" PRId64 ": %s", o->name,
+                           b->id, what);
             goto fail;
         }
         if (x->ops->adopt(x, v, &loc, err) < 0)
