@@ -21,7 +21,7 @@
  *    the run, its file linked into the run directory), without and with
  *    one task per block; baselines: the store's own iteration
  *    (tess_store_next) and a run submitting the same number of tasks on
- *    regions of an ordinary array.
+ *    regions of an ordinary array (its value one fragment file).
  * 3. Read bandwidth of blocks by tasks: READ_BLOCKS blocks of 4 MiB, one
  *    task per block summing it (the worker reads the block's file where it
  *    is), against tasks reading the same rows from one plain HDF5 file
@@ -309,9 +309,14 @@ static void iterate(tess_run_t *run, struct opts *o)
         die("Many", err.text);
     double t_tasks = mono() - t0;
     tess_blocks_destroy(bi);
-    /* baseline: as many tasks on regions of an ordinary array */
-    tess_data_t arr = tess_array(run, "plain", TESS_F64, 1, shape, NULL,
+    /* baseline: as many tasks on regions of an ordinary array, whose
+     * value is in one fragment file (its initial value) */
+    double *init = malloc((size_t)n * sizeof(double));
+    for (long i = 0; init && i < n; i++)
+        init[i] = (double)i;
+    tess_data_t arr = tess_array(run, "plain", TESS_F64, 1, shape, init,
                                  &err);
+    free(init);
     t0 = mono();
     for (long i = 0; i < n; i++)
         TESS_SUBMIT(run, "noop", 0, tess_rows(TESS_IN, arr, i, i + 1));

@@ -3,7 +3,7 @@
 # NBLOCKS (default 10^5) blocks of a complete object in an XML workflow
 # run by `tessera run -n WORKERS` (default 1): the loop alone, the loop
 # with one task per block, and the baseline, as many tasks on the rows of
-# an ordinary array; each minus the time of the same run over 1 block (the
+# an ordinary array read from an HDF5 file; each minus the time of the same run over 1 block (the
 # start-up). Prints seconds and microseconds per block. docs/store.md,
 # "Figures".
 set -eu
@@ -18,6 +18,7 @@ export TESS_KERNEL_PATH="$build/examples/neurons/.libs"
 tessera="$build/launcher/tessera"
 "$build/tests/prog/store_prog" produce "$tmp/st" Many "$n" 1 1 --no-sync >/dev/null
 "$build/tests/prog/store_prog" produce "$tmp/st" One 1 1 1 --no-sync >/dev/null
+"$build/workflow/test/wf_mkh5" "$tmp/plain.h5" /data f64 "$n" 1
 secs() { # the wall time of a command, in seconds
     t0=$(date +%s.%N); "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }
     echo "$(date +%s.%N) - $t0" | bc -l
@@ -26,7 +27,7 @@ run() { secs "$tessera" run "$@" --store "$tmp/st" -n "$w" --run-dir "$tmp/r.$$.
 one=$(run "$src/bench/persist-iterate.xml" -p object=One -p tasks=1)
 meet=$(run "$src/bench/persist-iterate.xml" -p tasks=0)
 tasks=$(run "$src/bench/persist-iterate.xml" -p tasks=1)
-plain=$(run "$src/bench/persist-iterate-plain.xml" -p n="$n")
+plain=$(run "$src/bench/persist-iterate-plain.xml" -p file="$tmp/plain.h5")
 per() { echo "($1 - $one) * 1000000 / $n" | bc -l; }
 printf 'iterate %d blocks in a workflow (-n %d, start-up %.2f s): loop alone %.2f s (%.1f us/block); one task per block %.2f s (%.1f us/block); ordinary array %.2f s (%.1f us/task)\n' \
     "$n" "$w" "$one" "$meet" "$(per "$meet")" "$tasks" "$(per "$tasks")" "$plain" "$(per "$plain")"
