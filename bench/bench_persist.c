@@ -45,17 +45,12 @@
 
 #include <hdf5.h>
 
+#include "bench/benchutil.h"
 #include "tessera.h"
 
 #define COLS 1024
 #define MIB ((size_t)1 << 20)
 
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 static double wall(void)
 {
@@ -70,18 +65,7 @@ static void die(const char *what, const char *msg)
     exit(1);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
-static double quantile(double *v, int n, double q)
-{
-    qsort(v, (size_t)n, sizeof(*v), cmp_double);
-    int k = (int)(q * n + 0.999999) - 1;
-    return v[k < 0 ? 0 : k >= n ? n - 1 : k];
-}
 
 /* ---- kernels (registered on every rank) ------------------------------- */
 
@@ -217,7 +201,7 @@ static void commit_latency(tess_run_t *run, struct opts *o, size_t bytes,
         tess_block_t blk;
         int64_t start[2] = {rows * b, 0}, count[2] = {rows, cols};
         if (b == half)
-            t0 = mono();
+            t0 = bench_now();
         if (tess_block_new(run, obj, b, start, count, &blk, &err) < 0)
             die(name, err.text);
         TESS_SUBMIT(run, "stamp", 0, tess_block(TESS_OUT, &blk));
@@ -226,7 +210,7 @@ static void commit_latency(tess_run_t *run, struct opts *o, size_t bytes,
     }
     if (tess_persist_complete(run, obj, &err) < 0)
         die(name, err.text);
-    double burst = mono() - t0;
+    double burst = bench_now() - t0;
     pthread_join(w.th, NULL);
     /* baseline: the program commits the same blocks itself */
     char base[200];
@@ -236,21 +220,21 @@ static void commit_latency(tess_run_t *run, struct opts *o, size_t bytes,
     double *put = calloc((size_t)o->commits, sizeof(double));
     for (int b = 0; p && buf && b < o->commits; b++) {
         int64_t start[2] = {rows * b, 0}, count[2] = {rows, cols};
-        double t1 = mono();
+        double t1 = bench_now();
         if (tess_store_put(p, b, start, count, buf, &err) < 0)
             die(base, err.text);
-        put[b] = mono() - t1;
+        put[b] = bench_now() - t1;
     }
     tess_store_obj_close(p);
     printf("commit %-5s blocks in a run, one at a time: seen %.3f ms "
            "after the task's end (median), p99 %.3f ms; %d at once: %.0f "
            "blocks/s; tess_store_put by a program %.3f ms (median), p99 "
            "%.3f ms\n", bytes >= MIB ? "1 MiB" : "8 KiB",
-           1e3 * quantile(w.lat, half, 0.5),
-           1e3 * quantile(w.lat, half, 0.99), o->commits - half,
+           1e3 * bench_quantile(w.lat, half, 0.5),
+           1e3 * bench_quantile(w.lat, half, 0.99), o->commits - half,
            (double)(o->commits - half) / burst,
-           1e3 * quantile(put, o->commits, 0.5),
-           1e3 * quantile(put, o->commits, 0.99));
+           1e3 * bench_quantile(put, o->commits, 0.5),
+           1e3 * bench_quantile(put, o->commits, 0.99));
     free(w.lat);
     free(buf);
     free(put);
@@ -281,10 +265,10 @@ static void iterate(tess_run_t *run, struct opts *o)
     tess_store_iter_t *it = tess_store_blocks(c, 0, 0, &err);
     tess_store_block_t sb;
     long k = 0;
-    double t0 = mono();
+    double t0 = bench_now();
     while (tess_store_next(it, &sb, &err) == 1)
         k++;
-    double t_store = mono() - t0;
+    double t_store = bench_now() - t0;
     tess_store_iter_destroy(it);
     tess_store_obj_close(c);
 
@@ -295,19 +279,19 @@ static void iterate(tess_run_t *run, struct opts *o)
     tess_blocks_t *bi = tess_blocks(run, obj, &err);
     tess_block_t b;
     long met = 0;
-    t0 = mono();
+    t0 = bench_now();
     while (tess_blocks_next(bi, &b, &err) == 1)
         met++;
-    double t_meet = mono() - t0;
+    double t_meet = bench_now() - t0;
     tess_blocks_destroy(bi);
     /* again: the blocks are known, one task per block */
     bi = tess_blocks(run, obj, &err);
-    t0 = mono();
+    t0 = bench_now();
     while (tess_blocks_next(bi, &b, &err) == 1)
         TESS_SUBMIT(run, "noop", 0, tess_block(TESS_IN, &b));
     if (tess_barrier(run, &err) < 0)
         die("Many", err.text);
-    double t_tasks = mono() - t0;
+    double t_tasks = bench_now() - t0;
     tess_blocks_destroy(bi);
     /* baseline: as many tasks on regions of an ordinary array, whose
      * value is in one fragment file (its initial value) */
@@ -317,12 +301,12 @@ static void iterate(tess_run_t *run, struct opts *o)
     tess_data_t arr = tess_array(run, "plain", TESS_F64, 1, shape, init,
                                  &err);
     free(init);
-    t0 = mono();
+    t0 = bench_now();
     for (long i = 0; i < n; i++)
         TESS_SUBMIT(run, "noop", 0, tess_rows(TESS_IN, arr, i, i + 1));
     if (tess_barrier(run, &err) < 0)
         die("plain", err.text);
-    double t_plain = mono() - t0;
+    double t_plain = bench_now() - t0;
     tess_delete(run, arr);
     if (k != n || met != n)
         die("Many", "wrong block count");
@@ -334,25 +318,7 @@ static void iterate(tess_run_t *run, struct opts *o)
            t_plain, 1e6 * t_plain / (double)n);
 }
 
-static void drop_cache(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    fdatasync(fd);
-    posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-    close(fd);
-}
 
-static int drop_one(const char *path, const struct stat *st, int flag,
-                    struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    if (flag == FTW_F)
-        drop_cache(path);
-    return 0;
-}
 
 static void read_bandwidth(tess_run_t *run, struct opts *o)
 {
@@ -411,30 +377,30 @@ static void read_bandwidth(tess_run_t *run, struct opts *o)
     for (int r = 0; r < o->rounds; r++) {
         for (int cold = 0; cold <= 1; cold++) {
             if (cold) {
-                nftw(o->dir, drop_one, 16, FTW_PHYS);
+                nftw(o->dir, bench_drop_one, 16, FTW_PHYS);
             }
-            double t0 = mono();
+            double t0 = bench_now();
             for (int b = 0; b < nb; b++)
                 TESS_SUBMIT(run, "sum", 0, tess_block(TESS_IN, &blk[b]),
                             tess_rows(TESS_OUT, sums, b, b + 1));
             if (tess_barrier(run, &err) < 0)
                 die("Read", err.text);
-            v[cold][r] = mib / (mono() - t0);
+            v[cold][r] = mib / (bench_now() - t0);
             if (cold)
-                nftw(o->dir, drop_one, 16, FTW_PHYS);
-            t0 = mono();
+                nftw(o->dir, bench_drop_one, 16, FTW_PHYS);
+            t0 = bench_now();
             for (int b = 0; b < nb; b++)
                 TESS_SUBMIT(run, "h5sum", 0, tess_string(plain),
                             tess_int(rows * b), tess_int(rows),
                             tess_rows(TESS_OUT, sums, b, b + 1));
             if (tess_barrier(run, &err) < 0)
                 die("plain", err.text);
-            v[2 + cold][r] = mib / (mono() - t0);
+            v[2 + cold][r] = mib / (bench_now() - t0);
         }
     }
     for (int cold = 0; cold <= 1; cold++) {
-        double s = quantile(v[cold], o->rounds, 0.5);
-        double h = quantile(v[2 + cold], o->rounds, 0.5);
+        double s = bench_quantile(v[cold], o->rounds, 0.5);
+        double h = bench_quantile(v[2 + cold], o->rounds, 0.5);
         printf("read %d blocks of 4 MiB by tasks, %s: blocks %.0f MiB/s, "
                "rows of a plain HDF5 file %.0f MiB/s (%.2fx)\n", nb,
                cold ? "cold" : "hot", s, h, s / h);
@@ -463,13 +429,6 @@ static int app(tess_run_t *run, int argc, char **argv, void *arg)
     return 0;
 }
 
-static int rm_one(const char *path, const struct stat *st, int flag,
-                  struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
 
 int main(int argc, char **argv)
 {
@@ -518,7 +477,7 @@ int main(int argc, char **argv)
     int rc = tess_mpi_main(&argc, &argv, kernels, &cfg, app, &o);
     if (rank0) {
         tess_store_close(o.st);
-        nftw(o.dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+        nftw(o.dir, bench_rm_one, 16, FTW_DEPTH | FTW_PHYS);
     }
     return rc;
 }

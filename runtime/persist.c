@@ -434,11 +434,15 @@ static int declare_array(persist_t *p, pobj_t *o, tess_error_t *err)
 
 /* ---- opening, creating, completing, deleting ---------------------------------- */
 
-static pobj_t *obj_new(tess_store_t *store, const char *name)
+static pobj_t *obj_new(tess_store_t *store, const char *name,
+                       tess_error_t *err)
 {
     pobj_t *o = calloc(1, sizeof(*o));
-    if (!o)
+    if (!o) {
+        errno = ENOMEM;
+        tess_errprintf(err, "object %s: out of memory", name);
         return NULL;
+    }
     snprintf(o->name, sizeof(o->name), "%s", name);
     o->store = store;
     o->watch.fd = -1;
@@ -458,12 +462,9 @@ tess_data_t tess_persist_open(tess_run_t *run, tess_store_t *store,
         tess_errprintf(err, "persistent object: no store or no name");
         return 0;
     }
-    pobj_t *o = obj_new(store, name);
-    if (!o) {
-        errno = ENOMEM;
-        tess_errprintf(err, "object %s: out of memory", name);
+    pobj_t *o = obj_new(store, name, err);
+    if (!o)
         return 0;
-    }
     o->timeout = timeout_s;
     /* waiting for its creation must not stop the run's tasks either: the
      * open is retried between engine steps */
@@ -561,12 +562,9 @@ tess_data_t tess_persist_create(tess_run_t *run, tess_store_t *store,
                        name);
         return 0;
     }
-    pobj_t *o = obj_new(store, name);
-    if (!o) {
-        errno = ENOMEM;
-        tess_errprintf(err, "object %s: out of memory", name);
+    pobj_t *o = obj_new(store, name, err);
+    if (!o)
         return 0;
-    }
     o->create = true;
     o->type = spec->type;
     o->rank = spec->rank;

@@ -79,48 +79,34 @@ static int commit_copy(tess_store_obj_t *obj, int64_t block, const char *path,
 int inrun_commit_file(tess_store_obj_t *obj, int64_t block, const char *path,
                       tess_error_t *err)
 {
-    static const int64_t zeros[TESS_MAX_RANK];
     char label[PATH_MAX + 200], dst[PATH_MAX], sub[PATH_MAX], what[400];
-    char b1[200], b2[200];
     blocks_item_t item;
     tess_type_t type;
     tess_error_t e2;
 
-    if (!obj || !path || block < 0) {
+    if (!obj || !path) {
         errno = EINVAL;
-        return tess_errprintf(err, "store: no object, no file or block < 0");
+        return tess_errprintf(err, "store: no object or no file");
     }
     store_obj_label(obj, label, sizeof(label));
     const meta_t *m = &obj->meta;
     tess_store_block_t *b = &item.blk;
     memset(&item, 0, sizeof(item));
+    b->id = block;
     if (h5frag_info2(path, &type, &b->rank, b->start, b->count, &item.offset,
                      &e2) < 0)
         return tess_errprintf(err, "%s: block %" PRId64 ": %s", label, block,
                               e2.text);
-    errno = EINVAL;
-    if (type != m->type || b->rank != m->rank)
+    if (type != m->type || b->rank != m->rank) {
+        errno = EINVAL;
         return tess_errprintf(err, "%s: block %" PRId64 ": %s holds %s "
                               "elements of rank %d, the object %s of rank %d",
                               label, block, path, tess_type_name(type),
                               b->rank, tess_type_name(m->type), m->rank);
-    if (m->has_shape
-        && !box_inside(m->rank, b->start, b->count, zeros, m->shape))
-        return tess_errprintf(err, "%s: block %" PRId64 " %s lies outside the "
-                              "object's shape %s", label, block,
-                              box_format(b1, sizeof(b1), m->rank, b->start,
-                                         b->count),
-                              box_format_shape(b2, sizeof(b2), m->rank,
-                                               m->shape));
-    if (obj->lock_fd < 0 && store_obj_refresh(obj, err) < 0)
-        return -1;
-    if (m->complete) {
-        errno = EROFS;
-        return tess_errprintf(err, "%s is complete: block %" PRId64 " cannot "
-                              "be added", label, block);
     }
-    if (blocks_path(dst, sizeof(dst), obj->dir, block) < 0)
-        return tess_errprintf(err, "%s: path too long", label);
+    if (store_block_admit(obj, block, b->start, b->count, dst, sizeof(dst),
+                          err) < 0)
+        return -1;
     if (m->sync && sync_file(path) < 0) {
         snprintf(what, sizeof(what), "cannot sync %s: %s", path,
                  strerror(errno));
@@ -130,13 +116,13 @@ int inrun_commit_file(tess_store_obj_t *obj, int64_t block, const char *path,
     fix_group(path, sub);
     if (link(path, dst) < 0) {
         int e = errno;
+        struct stat a, c;
+        /* NFS: a retransmitted LINK whose first reply was lost answers
+         * EEXIST for our own link */
+        if (e == EEXIST && stat(path, &a) == 0 && stat(dst, &c) == 0 &&
+            a.st_dev == c.st_dev && a.st_ino == c.st_ino)
+            return store_block_landed(obj, dst, &item, err);
         if (e == EEXIST) {
-            struct stat a, c;
-            /* NFS: a retransmitted LINK whose first reply was lost
-             * answers EEXIST for our own link */
-            if (stat(path, &a) == 0 && stat(dst, &c) == 0
-                && a.st_dev == c.st_dev && a.st_ino == c.st_ino)
-                goto linked;
             errno = EEXIST;
             return tess_errprintf(err, "%s: block %" PRId64 " exists already "
                                   "(blocks are written once)", label, block);
@@ -147,22 +133,7 @@ int inrun_commit_file(tess_store_obj_t *obj, int64_t block, const char *path,
                  block, path, strerror(e));
         return store_obj_fail(obj, e, err, what);
     }
-linked:
-    if (store_obj_deleted(obj)) {
-        /* as tess_store_put: the object went away meanwhile; take the
-         * block back so no orphan remains */
-        unlink(dst);
-        errno = ESTALE;
-        return tess_errprintf(err, "%s (id %s) was deleted: block %" PRId64
-                              " is lost with it", label, obj->id, block);
-    }
-    b->id = block;
-    b->bytes = box_numel(m->rank, b->count) * (int64_t)tess_type_size(m->type);
-    if (blocks_vec_push(&obj->mine, &item) < 0) {
-        errno = ENOMEM;
-        return tess_errprintf(err, "%s: out of memory", label);
-    }
-    return 0;
+    return store_block_landed(obj, dst, &item, err);
 }
 
 int inrun_block_matches(tess_store_obj_t *obj, int64_t block,
@@ -264,6 +235,12 @@ int inrun_poll_block(tess_store_obj_t *obj, int64_t block,
     if (rc == 1 && tess_store_block_info(obj, block, blk, err) < 0)
         return -1;
     return rc;
+}
+
+int inrun_block_path(const tess_store_obj_t *obj, int64_t block, char *buf,
+                     size_t len)
+{
+    return blocks_path(buf, len, obj->dir, block);
 }
 
 int inrun_watch_dirs(const tess_store_obj_t *obj, const char **dirs,

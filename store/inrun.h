@@ -12,6 +12,7 @@
 #ifndef TESS_STORE_INRUN_H
 #define TESS_STORE_INRUN_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "tessera.h"
@@ -64,6 +65,11 @@ int inrun_next(tess_store_iter_t *it, tess_store_block_t *blk,
  * as tess_store_wait). */
 int inrun_poll_block(tess_store_obj_t *obj, int64_t block,
                      tess_store_block_t *blk, tess_error_t *err);
+
+/* The file of block @p block of @p obj into @p buf (it exists once the
+ * block is committed, and is never replaced). -1, ENAMETOOLONG. */
+int inrun_block_path(const tess_store_obj_t *obj, int64_t block, char *buf,
+                     size_t len);
 
 /* The directories whose changes a waiter on @p obj watches (the object's
  * and its blocks directory) into @p dirs (2 entries, pointing into

@@ -63,6 +63,20 @@ int store_obj_producer_alive(const tess_store_obj_t *obj);
 /* Load the index of a complete object (once). -1, errno, err. */
 int store_obj_load_index(tess_store_obj_t *obj, tess_error_t *err);
 
+/* Before block @p block, box @p start/@p count, of @p obj is written:
+ * the id and box are valid and inside the object's shape, the object is
+ * not complete (EROFS); its file's path into @p path (@p len bytes). -1
+ * with errno (EINVAL, EROFS, ESTALE) and err. */
+int store_block_admit(tess_store_obj_t *obj, int64_t block,
+                      const int64_t *start, const int64_t *count, char *path,
+                      size_t len, tess_error_t *err);
+
+/* Block @p item (id, start, count; offset) now exists at @p path: if the
+ * object was deleted meanwhile it is taken back (ESTALE), else recorded
+ * among the handle's commits (rank and bytes filled in). -1, errno, err. */
+int store_block_landed(tess_store_obj_t *obj, const char *path,
+                       blocks_item_t *item, tess_error_t *err);
+
 /* Describe block @p id of @p obj from its file's header (type and rank
  * checked against the object's), with the data offset. -1, errno, err. */
 int store_block_header(tess_store_obj_t *obj, int64_t id,

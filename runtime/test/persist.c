@@ -7,7 +7,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,31 +18,9 @@
 #include <unistd.h>
 
 #include "base/test/cunit_main.h"
+#include "base/test/tmpdir.h"
 #include "tessera.h"
 
-static char scratch[512];
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-                  struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-static int suite_init(void)
-{
-    const char *base = getenv("TMPDIR");
-    snprintf(scratch, sizeof(scratch), "%s/tessera-persist-XXXXXX",
-             base && base[0] ? base : "/tmp");
-    return mkdtemp(scratch) ? 0 : -1;
-}
-
-static int suite_clean(void)
-{
-    nftw(scratch, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-    return 0;
-}
 
 static double now(void)
 {
@@ -102,7 +79,7 @@ static int k_stamp(const tess_args_t *a)
 static tess_store_t *store_at(const char *name)
 {
     char dir[PATH_MAX];
-    snprintf(dir, sizeof(dir), "%s/%s", scratch, name);
+    snprintf(dir, sizeof(dir), "%s/%s", tmpdir_suite, name);
     tess_store_t *st = tess_store_open(dir, TESS_STORE_CREATE, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(st);
     return st;
@@ -116,7 +93,7 @@ static tess_run_t *new_run(const char *run_dir)
     tess_config_init(&cfg);
     cfg.nthreads = 2;
     if (run_dir) {
-        snprintf(dir, sizeof(dir), "%s/%s", scratch, run_dir);
+        snprintf(dir, sizeof(dir), "%s/%s", tmpdir_suite, run_dir);
         cfg.run_dir = dir;
     }
     tess_run_t *run = tess_run_create(&cfg, &err);
@@ -334,7 +311,7 @@ static void test_commit_by_link(void)
     char block[PATH_MAX + 200], frag[PATH_MAX + 200];
     snprintf(block, sizeof(block), "%s/.objects/%s/blocks/b0.h5",
              tess_store_dir(st), info.id);
-    snprintf(frag, sizeof(frag), "%s/link-run/frags/d%llu/v1.h5", scratch,
+    snprintf(frag, sizeof(frag), "%s/link-run/frags/d%llu/v1.h5", tmpdir_suite,
              (unsigned long long)obj);
     struct stat a, c;
     CU_ASSERT_EQUAL(stat(block, &a), 0);
@@ -475,7 +452,7 @@ static void consume(tess_store_t *st, const char *run_dir, int resume,
     char dir[PATH_MAX];
     tess_config_init(&cfg);
     cfg.nthreads = 2;
-    snprintf(dir, sizeof(dir), "%s/%s", scratch, run_dir);
+    snprintf(dir, sizeof(dir), "%s/%s", tmpdir_suite, run_dir);
     cfg.run_dir = dir;
     cfg.resume = resume;
     tess_run_t *run = tess_run_create(&cfg, &err);
@@ -521,7 +498,7 @@ static void test_resume_order(void)
     CU_ASSERT_EQUAL(memcmp(s1, s2, sizeof(s1)), 0);
     /* the resumed run replayed its four tasks */
     char path[PATH_MAX + 32], line[512];
-    snprintf(path, sizeof(path), "%s/order-run/trace.csv", scratch);
+    snprintf(path, sizeof(path), "%s/order-run/trace.csv", tmpdir_suite);
     FILE *f = fopen(path, "r");
     int replayed = 0;
     while (f && fgets(line, sizeof(line), f))
@@ -547,5 +524,6 @@ static const cunit_test_t tests[] = {
 
 static int register_tests(void)
 {
-    return cunit_add_suite("persist", suite_init, suite_clean, tests);
+    return cunit_add_suite("persist", tmpdir_suite_init, tmpdir_suite_clean,
+                           tests);
 }

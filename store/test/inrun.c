@@ -5,7 +5,6 @@
 #include "config.h"
 
 #include <errno.h>
-#include <ftw.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,38 +16,16 @@
 #include <CUnit/Basic.h>
 
 #include "base/test/cunit_main.h"
+#include "base/test/tmpdir.h"
 #include "io/h5frag.h"
 #include "store/inrun.h"
 #include "tessera.h"
 
-static char scratch[512];
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-                  struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
-
-static int suite_init(void)
-{
-    const char *base = getenv("TMPDIR");
-    snprintf(scratch, sizeof(scratch), "%s/tessera-inrun-XXXXXX",
-             base && base[0] ? base : "/tmp");
-    return mkdtemp(scratch) ? 0 : -1;
-}
-
-static int suite_clean(void)
-{
-    nftw(scratch, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-    return 0;
-}
 
 static tess_store_t *fresh_store(const char *name)
 {
     char dir[PATH_MAX];
-    snprintf(dir, sizeof(dir), "%s/%s", scratch, name);
+    snprintf(dir, sizeof(dir), "%s/%s", tmpdir_suite, name);
     tess_store_t *st = tess_store_open(dir, TESS_STORE_CREATE, NULL);
     CU_ASSERT_PTR_NOT_NULL_FATAL(st);
     return st;
@@ -70,7 +47,7 @@ static void frag(char *path, size_t len, const char *tag, int64_t b,
     int64_t start[2] = {10 * b, 0}, count[2] = {10, 10};
     for (int k = 0; k < 100; k++)
         buf[k] = (double)(b * 1000 + k);
-    snprintf(path, len, "%s/run-%s/frags/d1/v%lld.h5", scratch, tag,
+    snprintf(path, len, "%s/run-%s/frags/d1/v%lld.h5", tmpdir_suite, tag,
              (long long)b + 1);
     tess_error_t err;
     int rc = h5frag_write(path, type, 2, start, count,
@@ -135,14 +112,14 @@ static void test_commit_file(void)
     CU_ASSERT_PTR_NOT_NULL(strstr(err.text, "i64 elements"));
     int64_t start[2] = {35, 0}, count[2] = {10, 10};
     double big[100] = {0};
-    snprintf(bad, sizeof(bad), "%s/run-b/frags/d1/v99.h5", scratch);
+    snprintf(bad, sizeof(bad), "%s/run-b/frags/d1/v99.h5", tmpdir_suite);
     CU_ASSERT_EQUAL_FATAL(h5frag_write(bad, TESS_F64, 2, start, count, big,
                                        &err), 0);
     errno = 0;
     CU_ASSERT_EQUAL(inrun_commit_file(o, 9, bad, &err), -1);
     CU_ASSERT_EQUAL(errno, EINVAL);
     CU_ASSERT_PTR_NOT_NULL(strstr(err.text, "outside the object's shape"));
-    snprintf(bad, sizeof(bad), "%s/run-b/frags/d1/none.h5", scratch);
+    snprintf(bad, sizeof(bad), "%s/run-b/frags/d1/none.h5", tmpdir_suite);
     CU_ASSERT_EQUAL(inrun_commit_file(o, 9, bad, &err), -1);
     CU_ASSERT_EQUAL(errno, ENOENT);
 
@@ -289,6 +266,7 @@ static const cunit_test_t tests[] = {
 
 static int register_tests(void)
 {
-    return cunit_add_suite("inrun", suite_init, suite_clean, tests);
+    return cunit_add_suite("inrun", tmpdir_suite_init, tmpdir_suite_clean,
+                           tests);
 }
 
