@@ -123,7 +123,9 @@ static int k_h5sum(const tess_args_t *a)
         H5Fclose(f);
     free(buf);
     *(double *)tess_args_data(a, 3) = t;
-    return ok ? 0 : tess_args_fail(a, "cannot read %s", tess_args_string(a, 0));
+    if (!ok)
+        return tess_args_fail(a, "cannot read %s", tess_args_string(a, 0));
+    return 0;
 }
 
 static const tess_kernel_def_t kernels[] = {
@@ -343,7 +345,8 @@ static void read_bandwidth(tess_run_t *run, struct opts *o)
                          H5P_DEFAULT, H5P_DEFAULT);
     for (int b = 0; p && b < nb; b++) {
         int64_t start[2] = {rows * b, 0}, count[2] = {rows, COLS};
-        hsize_t hs[2] = {(hsize_t)(rows * b), 0}, hc[2] = {(hsize_t)rows, COLS};
+        hsize_t hs[2] = {(hsize_t)(rows * b), 0};
+        hsize_t hc[2] = {(hsize_t)rows, COLS};
         hid_t ms = H5Screate_simple(2, hc, NULL);
         H5Sselect_hyperslab(fs, H5S_SELECT_SET, hs, NULL, hc, NULL);
         if (tess_store_put(p, b, start, count, buf, &err) < 0 ||

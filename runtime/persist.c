@@ -963,16 +963,14 @@ int tess_block_get(tess_run_t *run, tess_data_t data, int64_t id,
             return -1;
         if (rc == 1)
             break;
-        if (o->timeout <= 0 || watch_now() - t0 >= o->timeout) {
-            errno = o->timeout > 0 ? ETIMEDOUT : ENOENT;
-            if (o->timeout > 0)
-                return tess_errprintf(err, "store %s: object %s: block %"
-                                      PRId64 " not committed after %.1f s",
-                                      tess_store_dir(o->store), o->name, id,
-                                      o->timeout);
-            return tess_errprintf(err, "store %s: object %s: no block %"
-                                  PRId64, tess_store_dir(o->store), o->name,
-                                  id);
+        /* no time-out: until the producer commits it, completes the
+         * object without it (ENOENT) or ends (EPIPE) */
+        if (o->timeout > 0 && watch_now() - t0 >= o->timeout) {
+            errno = ETIMEDOUT;
+            return tess_errprintf(err, "store %s: object %s: block %" PRId64
+                                  " not committed after %.1f s",
+                                  tess_store_dir(o->store), o->name, id,
+                                  o->timeout);
         }
         if (wait_step(p, o, err) < 0)
             return -1;
