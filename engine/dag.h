@@ -44,6 +44,9 @@ struct dag_data {
     uint32_t next_version;
     uint32_t refs;                /* versions alive + 1 while not deleted */
     void *payload;                /* executor-private, per data */
+    uint64_t init_ident;          /* the first value's identity (content
+                                     hash of an array, size and mtime of a
+                                     file), set by the runtime for resume */
 };
 
 enum dag_version_state { DAG_V_PENDING = 0, DAG_V_DONE = 1, DAG_V_FAILED = 2 };

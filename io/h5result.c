@@ -4,11 +4,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -48,6 +50,7 @@ struct h5result {
     char *tmp;
     hid_t fid;
     bool finished; /* committed or aborted */
+    bool discarding; /* writes go to an anonymous file (discard_writes) */
     struct dataset *ds;
     size_t nds, cap;
 };
@@ -63,8 +66,35 @@ static int set_format_version(h5result_t *res, tess_error_t *err);
 /* Life cycle                                                          */
 /* ------------------------------------------------------------------ */
 
+/* A write that fails in HDF5 1.10 while it closes a file or flushes its
+ * metadata (ENOSPC at H5Dclose, H5Fclose or H5Fflush) leaves a half-closed
+ * file object behind: closing it again fails, and H5_term_library() then
+ * crashes on it at exit (in H5F__close_cb). So nothing may fail inside a
+ * close: the raw data is written first with the objects still open
+ * (H5Dflush, which fails cleanly), room for the metadata is reserved, and
+ * a file that is thrown away gets its descriptor replaced by an anonymous
+ * in-memory file before it is closed, so closing it writes nowhere that
+ * can be full. */
+
+/* Redirect the file's writes to an anonymous memory file (sec2 driver: the
+ * VFD handle is the int descriptor). */
+static void discard_writes(h5result_t *res)
+{
+    void *handle = NULL;
+    if (res->fid < 0 || res->discarding ||
+        H5Fget_vfd_handle(res->fid, h5util_fapl(), &handle) < 0 || !handle)
+        return;
+    int mem = memfd_create("tessera-discarded", MFD_CLOEXEC);
+    if (mem < 0)
+        return;
+    if (dup3(mem, *(int *)handle, O_CLOEXEC) >= 0)
+        res->discarding = true;
+    close(mem);
+}
+
 /* Close every HDF5 object; 0, or -1 with errno if a close failed (data
- * that could not be flushed) and the HDF5 reason in @p why. */
+ * that could not be flushed) and the HDF5 reason in @p why. After a
+ * failure the rest is closed discarding its writes. */
 static int close_all(h5result_t *res, char *why, size_t whylen)
 {
     int rc = 0, saved = 0;
@@ -75,6 +105,7 @@ static int close_all(h5result_t *res, char *why, size_t whylen)
             saved = errno;
             h5util_reason(why, whylen);
             rc = -1;
+            discard_writes(res);
         }
         res->ds[i].did = H5I_INVALID_HID;
     }
@@ -89,6 +120,33 @@ static int close_all(h5result_t *res, char *why, size_t whylen)
     return rc;
 }
 
+/* Before the close: every dataset's cached chunks written, and the blocks
+ * of the whole file (with 1 MiB for what closing adds) allocated, so that
+ * the close itself cannot meet a full disk. 0, or -1 with errno and the
+ * reason in @p why (the objects are then intact, to be discarded). */
+static int prepare_close(h5result_t *res, char *why, size_t whylen)
+{
+    why[0] = '\0';
+    for (size_t i = 0; i < res->nds; i++)
+        if (res->ds[i].did >= 0 && H5Dflush(res->ds[i].did) < 0) {
+            int saved = errno;
+            h5util_reason(why, whylen);
+            errno = h5util_io_errno(saved);
+            return -1;
+        }
+    void *handle = NULL;
+    hsize_t size = 0;
+    if (H5Fget_filesize(res->fid, &size) < 0 ||
+        H5Fget_vfd_handle(res->fid, h5util_fapl(), &handle) < 0 || !handle)
+        return 0; /* no reservation: the close may still succeed */
+    /* fallocate(2), not posix_fallocate(): where the file system cannot
+     * reserve (EOPNOTSUPP), glibc's emulation would write every block */
+    if (fallocate(*(int *)handle, 0, 0, (off_t)size + ((off_t)1 << 20)) < 0 &&
+        errno != EOPNOTSUPP && errno != ENOSYS)
+        return -1;
+    return 0;
+}
+
 void h5result_abort(h5result_t *res)
 {
     char why[8];
@@ -96,6 +154,7 @@ void h5result_abort(h5result_t *res)
 
     if (!res || res->finished)
         return;
+    discard_writes(res); /* nothing of it is kept: write nothing more */
     close_all(res, why, sizeof(why));
     if (res->tmp)
         unlink(res->tmp);
@@ -185,7 +244,8 @@ int h5result_commit(h5result_t *res, tess_error_t *err)
         return tess_errprintf(err, "result file %s: already committed or "
                               "aborted", res ? res->path : "(null)");
     }
-    if (close_all(res, why, sizeof(why)) < 0) {
+    if (prepare_close(res, why, sizeof(why)) < 0 ||
+        close_all(res, why, sizeof(why)) < 0) {
         FAIL(errno, "result file %s: cannot flush and close %s: %s%s%s%s",
              res->path, res->tmp, strerror(errno), why[0] ? " (HDF5: " : "",
              why, why[0] ? ")" : "");

@@ -297,11 +297,16 @@ int h5util_box_io(hid_t did, tess_type_t type, int rank,
                         : H5Dread(did, h5util_mem_type(type), mspace, fspace,
                                   H5P_DEFAULT, buf);
     if (st < 0) {
-        e = h5util_io_errno(errno);
-        tess_errprintf(err, "%s: %s box %s failed: %s", place,
+        int sys = 0;
+        e = errno;
+        h5util_reason_errno(why, sizeof(why), &sys);
+        e = h5util_io_errno(sys ? sys : e);
+        /* a full disk or quota says so (strerror), not only HDF5's words */
+        tess_errprintf(err, "%s: %s box %s failed: %s%s%s%s", place,
                        writing ? "writing" : "reading",
-                       box_format(b1, sizeof(b1), rank, start, count),
-                       h5util_reason(why, sizeof(why)));
+                       box_format(b1, sizeof(b1), rank, start, count), why,
+                       e != EIO ? " (" : "", e != EIO ? strerror(e) : "",
+                       e != EIO ? ")" : "");
         goto out;
     }
     rc = 0;

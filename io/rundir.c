@@ -2,6 +2,7 @@
 #define _GNU_SOURCE
 #include "config.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <ftw.h>
@@ -156,9 +157,32 @@ static int rm_tree(const char *path)
     return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+/* 1 if name is a temporary of a record file ("status.txt.tmp.PID",
+ * "results.h5.tmp.PID.N"): what a run killed while writing leaves. */
+static int record_temp(const char *name)
+{
+    for (size_t i = 0; i < sizeof(record_names) / sizeof(record_names[0]);
+         i++) {
+        size_t n = strlen(record_names[i]);
+        if (strncmp(name, record_names[i], n) == 0 &&
+            strncmp(name + n, ".tmp.", 5) == 0)
+            return 1;
+    }
+    return 0;
+}
+
 int rundir_clear(const char *dir, tess_error_t *err)
 {
     char path[PATH_MAX];
+    DIR *d = opendir(dir);
+    struct dirent *e;
+    while (d && (e = readdir(d)))
+        if (record_temp(e->d_name)) {
+            snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+            unlink(path);
+        }
+    if (d)
+        closedir(d);
     const char *const *lists[2] = {record_names, launch_names};
     size_t counts[2] = {sizeof(record_names) / sizeof(record_names[0]),
                         sizeof(launch_names) / sizeof(launch_names[0])};

@@ -63,7 +63,8 @@ int rundir_prepare(const char *dir, tess_error_t *err);
 int rundir_has_run(const char *dir);
 
 /* Remove an earlier run's record from dir (--overwrite): the files
- * rundir_has_run() looks at, logs/ and the launch files. -1 with err. */
+ * rundir_has_run() looks at, their temporaries (NAME.tmp.*), logs/ and
+ * the launch files. -1 with err. */
 int rundir_clear(const char *dir, tess_error_t *err);
 
 /* Remove what writers that died left half-written in dir and below

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "io/runstatus.h"
+#include "io/trace.h"
 
 void runstatus_init(runstatus_t *s)
 {
@@ -171,6 +172,22 @@ int runstatus_write(const char *run_dir, const runstatus_t *s,
     return 0;
 }
 
+int runstatus_is_final(const char *run_dir)
+{
+    char path[PATH_MAX], line[8192]; /* longer than any line before it */
+    int final = 0;
+    snprintf(path, sizeof(path), "%s/status.txt", run_dir);
+    FILE *f = fopen(path, "r");
+    while (f && fgets(line, sizeof(line), f))
+        if (strncmp(line, "exit_status: ", 13) == 0) {
+            final = line[13] >= '0' && line[13] <= '9';
+            break;
+        }
+    if (f)
+        fclose(f);
+    return final;
+}
+
 static void copy(char *dst, size_t len, const char *v)
 {
     snprintf(dst, len, "%s", strcmp(v, "-") == 0 ? "" : v);
@@ -255,4 +272,76 @@ int runstatus_read(const char *run_dir, runstatus_t *s, tess_error_t *err)
     }
     fclose(f);
     return 0;
+}
+
+/* ---- trace.csv ------------------------------------------------------------ */
+
+enum { TR_NONE, TR_DONE, TR_FAILED, TR_CANCELLED, TR_NOT_RUN, TR_IGNORED };
+
+static int trace_state(const char *w)
+{
+    static const struct {
+        const char *word;
+        int code;
+    } t[] = {{"ok", TR_DONE},           {"replayed", TR_DONE},
+             {"failed", TR_FAILED},     {"timeout", TR_FAILED},
+             {"crashed", TR_FAILED},    {"cancelled", TR_CANCELLED},
+             {"not-run", TR_NOT_RUN},   {"ignored", TR_IGNORED}};
+    for (size_t i = 0; i < sizeof(t) / sizeof(t[0]); i++)
+        if (strcmp(w, t[i].word) == 0)
+            return t[i].code;
+    return TR_NONE;
+}
+
+int64_t runstatus_count_trace(const char *run_dir, runstatus_t *s)
+{
+    char path[PATH_MAX];
+    tess_error_t ignored;
+    snprintf(path, sizeof(path), "%s/trace.csv", run_dir);
+    trace_reader_t *r = trace_open(path, &ignored);
+    if (!r)
+        return -1;
+    uint8_t *last = NULL; /* state of each task's last attempt */
+    size_t cap = 0;
+    uint64_t max = 0;
+    trace_row_t row;
+    int rc;
+    while ((rc = trace_next(r, &row)) > 0) {
+        int st = trace_state(row.state);
+        if (row.task == 0 || row.task >= (1ULL << 40) || st == TR_NONE)
+            continue;
+        if (row.task >= cap) {
+            size_t ncap = cap ? cap : 1024;
+            while (ncap <= row.task)
+                ncap *= 2;
+            uint8_t *n = realloc(last, ncap);
+            if (!n) {
+                rc = -1;
+                break;
+            }
+            memset(n + cap, TR_NONE, ncap - cap);
+            last = n;
+            cap = ncap;
+        }
+        last[row.task] = (uint8_t)st; /* attempts come in order */
+        if (row.task > max)
+            max = row.task;
+    }
+    trace_close(r);
+    if (rc < 0) {
+        free(last);
+        errno = ENOMEM;
+        return -1;
+    }
+    s->done = s->failed = s->cancelled = s->not_run = s->ignored = 0;
+    for (uint64_t i = 1; i <= max; i++)
+        switch (last[i]) {
+        case TR_DONE: s->done++; break;
+        case TR_FAILED: s->failed++; break;
+        case TR_CANCELLED: s->cancelled++; break;
+        case TR_NOT_RUN: s->not_run++; break;
+        case TR_IGNORED: s->ignored++; break;
+        }
+    free(last);
+    return (int64_t)max;
 }

@@ -65,6 +65,19 @@ int runstatus_write(const char *run_dir, const runstatus_t *s,
  * (ENOENT: no status file) and err. */
 int runstatus_read(const char *run_dir, runstatus_t *s, tess_error_t *err);
 
+/* Count the tasks of RUN_DIR/trace.csv (RFC 4180; one row per attempt)
+ * by the state of their last attempt into s: done (ok, replayed), failed
+ * (failed, timeout, crashed), cancelled, not_run, ignored. A torn last row
+ * (a crash while it was written) is skipped. Returns the highest task id
+ * seen (0: none), -1 with errno if there is no readable trace. For the
+ * launcher, whose record must be true when the engine could not write
+ * its own: the trace is flushed more often than status.txt. */
+int64_t runstatus_count_trace(const char *run_dir, runstatus_t *s);
+
+/* 1 if RUN_DIR/status.txt says the run is over (an exit status), 0 if
+ * not or there is none. */
+int runstatus_is_final(const char *run_dir);
+
 /* Escape text for one line (\\ \n \r \t, other control bytes as \xHH)
  * into buf; truncates at a character boundary. Returns buf. */
 char *runstatus_escape(const char *text, char *buf, size_t len);

@@ -31,6 +31,7 @@ struct runner {
     atomic_int work_flag; /* work queue non-empty: lock-free peek */
 
     int nthreads;
+    int inline_slot;       /* no threads: the owner runs jobs */
     pthread_t *threads;
     struct slot_arg *args; /* one per thread, read by it */
 };
@@ -111,7 +112,60 @@ void runner_destroy(runner_t *r)
 
 int runner_slots(const runner_t *r)
 {
-    return r->nthreads;
+    return r->inline_slot ? 1 : r->nthreads;
+}
+
+runner_t *runner_create_inline(runner_run_f run, void *ctx,
+                               tess_error_t *err)
+{
+    runner_t *r = calloc(1, sizeof(*r));
+    if (!r) {
+        errno = ENOMEM;
+        tess_errprintf(err, "out of memory");
+        return NULL;
+    }
+    r->run = run;
+    r->ctx = ctx;
+    r->inline_slot = 1;
+    atomic_init(&r->done_flag, 0);
+    atomic_init(&r->work_flag, 0);
+    pthread_mutex_init(&r->lock, NULL);
+    pthread_cond_init(&r->work_cv, NULL);
+    pthread_cond_init(&r->done_cv, NULL);
+    return r;
+}
+
+int runner_run_next(runner_t *r)
+{
+    if (!r->inline_slot)
+        return 0; /* slot threads run them */
+    pthread_mutex_lock(&r->lock);
+    runner_job_t *j = r->work_head;
+    if (!j) {
+        pthread_mutex_unlock(&r->lock);
+        return 0;
+    }
+    r->work_head = j->next;
+    if (!r->work_head) {
+        r->work_tail = NULL;
+        atomic_store(&r->work_flag, 0);
+    }
+    r->queued--;
+    r->running++;
+    pthread_mutex_unlock(&r->lock);
+    j->slot = 0;
+    j->next = NULL;
+    r->run(r->ctx, j, 0);
+    pthread_mutex_lock(&r->lock);
+    r->running--;
+    if (r->done_tail)
+        r->done_tail->next = j;
+    else
+        r->done_head = j;
+    r->done_tail = j;
+    atomic_store(&r->done_flag, 1);
+    pthread_mutex_unlock(&r->lock);
+    return 1;
 }
 
 static void *slot_main(void *arg)

@@ -39,6 +39,16 @@ typedef void (*runner_run_f)(void *ctx, runner_job_t *job, int slot);
 runner_t *runner_create(int nslots, runner_run_f run, void *ctx,
                         long spin_ns, tess_error_t *err);
 
+/* One slot and no thread: the owner runs the jobs itself with
+ * runner_run_next(), between its other duties (a worker of one slot: no
+ * hand-over to a slot thread and back, two wake-ups less per task). */
+runner_t *runner_create_inline(runner_run_f run, void *ctx,
+                               tess_error_t *err);
+
+/* Inline runners: run the next queued job on the calling thread (slot 0)
+ * and move it to the done list. 1 if one ran, 0 if none was queued. */
+int runner_run_next(runner_t *r);
+
 /* Wait for the jobs being run, stop the threads, free. Jobs still queued
  * or done and not taken are left to their owner (take them first).
  * Accepts NULL; preserves errno. */

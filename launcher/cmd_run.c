@@ -86,7 +86,9 @@ static int execute(tess_run_t *run, wf_t *wf, const char *run_dir, double t0)
         free(kernels);
         free(d);
     }
-    if (rc == 0 && tess_barrier(run, &err) < 0) {
+    /* every task ends before the record does, also after a failure (with
+     * cancel-successors the independent tasks go on) */
+    if (tess_barrier(run, &err) < 0 && rc == 0) {
         fprintf(stderr, "tessera: %s\n", err.text);
         rc = 1;
     }
@@ -160,6 +162,25 @@ static void catch_cancel(tess_run_t *run)
     sigaction(SIGHUP, &sa, NULL);
 }
 
+/* The engine could not start the run (its workers did not): the record
+ * says why, as the run's last word. */
+static void start_failed(const char *run_dir, const wf_t *wf, int rc,
+                         const char *why)
+{
+    static runstatus_t st;
+    tess_error_t ignored;
+    if (runstatus_read(run_dir, &st, &ignored) < 0) {
+        runstatus_init(&st);
+        snprintf(st.run_dir, sizeof(st.run_dir), "%s", run_dir);
+        snprintf(st.workflow, sizeof(st.workflow), "%s", wf_name(wf));
+    }
+    snprintf(st.state, sizeof(st.state), "failed");
+    snprintf(st.message, sizeof(st.message), "%s", why);
+    st.exit_status = rc;
+    st.ended = st.updated = (double)time(NULL);
+    runstatus_write(run_dir, &st, &ignored);
+}
+
 /* Inside the MPI job: every rank comes here. */
 static int run_in_job(const wfopts_t *o)
 {
@@ -190,8 +211,11 @@ static int run_in_job(const wfopts_t *o)
     catch_cancel(NULL);
     tess_run_t *run = wf ? spmd_run_create(&cfg, &err) : NULL;
     if (wf && !run) {
+        /* a worker that cannot start, or none that reports: the run ends
+         * here, with the reason in the record */
+        rc = errno == EBUSY ? 2 : 1;
         fprintf(stderr, "tessera: %s\n", err.text);
-        rc = errno == EBUSY || errno == EINVAL ? 2 : 1;
+        start_failed(o->run_dir, wf, rc, err.text);
     } else {
         catch_cancel(run);
         rc = run ? execute(run, wf, o->run_dir, t0) : 2;
@@ -283,6 +307,11 @@ static int make_run_dir(const wfopts_t *o, const wf_t *wf, char *out,
         if (rundir_make_unique(prefix, out, len, &err) < 0)
             goto fail;
     }
+    /* a new directory gets the same checks (free space) */
+    if (!o->run_dir && rundir_prepare(out, &err) < 0) {
+        rmdir(out);
+        goto fail;
+    }
     if (rundir_lock(out, lock, &err) < 0)
         goto fail;
     *resume = 0;
@@ -349,9 +378,14 @@ static void on_tick(void *arg)
     }
 }
 
+/* The message of the launcher's first record, which is no error. */
+static const char starting_msg[] = "starting the MPI job";
+
 /* The launcher's word on how the job ended: the engine's own final record
- * when it wrote one, else one made here from what the job left. Returns
- * the exit status of `tessera run`. */
+ * when it wrote one, else one made here from what the job left: the counts
+ * of trace.csv (flushed more often than status.txt), every other task not
+ * run, and the job's own explanation (mpirun's or srun's). Returns the
+ * exit status of `tessera run`. */
 static int final_record(const char *run_dir, const wf_t *wf,
                         const job_result_t *jr)
 {
@@ -363,48 +397,71 @@ static int final_record(const char *run_dir, const wf_t *wf,
         (code == 0 || code == 1 || code == 2) && !jr->signal_received)
         return code; /* the engine said it all */
     if (have && st.exit_status >= 0 && jr->signal_received &&
-        strcmp(st.state, "cancelled") == 0)
-        return 1;
+        (strcmp(st.state, "cancelled") == 0 ||
+         strcmp(st.state, "stopped-wall-time") == 0))
+        return 1; /* the engine stopped in time and said so */
     if (!have) {
         runstatus_init(&st);
         snprintf(st.run_dir, sizeof(st.run_dir), "%s", run_dir);
         snprintf(st.workflow, sizeof(st.workflow), "%s", wf_name(wf));
     }
+    if (strcmp(st.message, starting_msg) == 0)
+        st.message[0] = '\0';
+    /* the run is over: what did not end is not run */
+    uint64_t known = st.submitted;
+    int64_t seen = runstatus_count_trace(run_dir, &st);
+    if (seen > 0 && (uint64_t)seen > known)
+        known = (uint64_t)seen;
+    if (st.total >= 0 && (uint64_t)st.total > known)
+        known = (uint64_t)st.total;
+    uint64_t ended = st.done + st.failed + st.cancelled + st.not_run +
+                     st.ignored;
+    if (known > ended)
+        st.not_run += known - ended;
+    st.running = st.ready = st.waiting = 0;
+    for (int i = 0; i < st.nworkers; i++)
+        st.workers[i].running = 0;
     const char *deadline = getenv("TESS_DEADLINE");
     double dl = deadline ? strtod(deadline, NULL) : 0;
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     double t = (double)ts.tv_sec;
-    char why[700];
+    char why[900], log[64] = "";
     if (jr->signal_received && dl > 0 && t >= dl - 5) {
         snprintf(st.state, sizeof(st.state), "stopped-wall-time");
         snprintf(why, sizeof(why), "stopped at the wall-time limit (%s "
-                 "reached the launcher): %llu tasks done",
+                 "reached the launcher): %llu tasks done, %llu not run",
                  strsignal(jr->signal_received),
-                 (unsigned long long)st.done);
+                 (unsigned long long)st.done,
+                 (unsigned long long)st.not_run);
     } else if (jr->signal_received) {
         snprintf(st.state, sizeof(st.state), "cancelled");
-        snprintf(why, sizeof(why), "cancelled (%s): %llu tasks done",
-                 strsignal(jr->signal_received),
-                 (unsigned long long)st.done);
+        snprintf(why, sizeof(why), "cancelled (%s): %llu tasks done, %llu "
+                 "not run", strsignal(jr->signal_received),
+                 (unsigned long long)st.done,
+                 (unsigned long long)st.not_run);
     } else {
         snprintf(st.state, sizeof(st.state), "failed");
-        if (jr->exited)
-            snprintf(why, sizeof(why), "the MPI job ended abnormally (%s "
-                     "exited with status %d)%s%s", jr->what, jr->status,
-                     jr->why[0] ? ": " : "", jr->why);
+        snprintf(log, sizeof(log), " (see logs/launch.log)");
+        if (jr->why[0])
+            snprintf(why, sizeof(why), "the MPI job ended abnormally: %s",
+                     jr->why);
+        else if (jr->exited)
+            snprintf(why, sizeof(why), "the MPI job ended abnormally: %s "
+                     "exited with status %d", jr->what, jr->status);
         else
-            snprintf(why, sizeof(why), "the MPI job ended abnormally (%s "
-                     "killed by signal %d, %s)%s%s", jr->what, jr->status,
-                     strsignal(jr->status), jr->why[0] ? ": " : "", jr->why);
+            snprintf(why, sizeof(why), "the MPI job ended abnormally: %s "
+                     "was killed by signal %d (%s)", jr->what, jr->status,
+                     strsignal(jr->status));
     }
     /* keep the engine's first error when it had one */
-    if (!st.message[0] || jr->signal_received)
-        snprintf(st.message, sizeof(st.message), "%s", why);
+    if (st.message[0] && !jr->signal_received)
+        snprintf(why + strlen(why), sizeof(why) - strlen(why), "; before "
+                 "that: %s", st.message);
+    snprintf(st.message, sizeof(st.message), "%s%s", why, log);
     st.exit_status = code == 2 && !jr->signal_received ? 2 : 1;
     st.ended = st.updated = t;
     st.pid = (long)getpid();
-    st.running = 0;
     runstatus_write(run_dir, &st, &err);
     fprintf(stderr, "tessera: %s\n", st.message);
     return st.exit_status;
@@ -540,8 +597,12 @@ int cmd_run(int argc, char **argv)
         args[na++] = (char *)o.store;
     }
     args[na] = NULL;
-    /* a record from the first moment: the engine replaces it */
+    /* a record from the first moment: the engine replaces it; and the
+     * directory of the job's log (launch.log) */
     {
+        char logs[PATH_MAX + 8];
+        snprintf(logs, sizeof(logs), "%s/logs", run_dir);
+        mkdir(logs, 0777);
         static runstatus_t st;
         tess_error_t ignored;
         runstatus_init(&st);
@@ -553,7 +614,7 @@ int cmd_run(int argc, char **argv)
         const char *job = getenv("SLURM_JOB_ID");
         snprintf(st.job, sizeof(st.job), "%s", job ? job : "");
         st.started = st.updated = (double)time(NULL);
-        snprintf(st.message, sizeof(st.message), "starting the MPI job");
+        snprintf(st.message, sizeof(st.message), "%s", starting_msg);
         runstatus_write(run_dir, &st, &ignored);
     }
     struct tick tk = {&lock, now()};

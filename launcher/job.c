@@ -89,19 +89,30 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Lines of the job's stderr: passed on, copied to the log, and the first
- * line that explains an abnormal end kept. */
+/* Lines of the job's stderr: copied to the log, passed on line by line
+ * except mpirun's boxed notices (between lines of dashes: "mpirun noticed
+ * that process rank 1 ... exited on signal 9", "Primary job terminated
+ * normally, but ..."), which the launcher's one-line message replaces;
+ * the first line that explains an abnormal end is kept. */
 struct out {
     FILE *log;
-    char line[1024];
-    size_t len;
+    char *cur;         /* the line being read */
+    size_t len, cap;
+    int in_box;
+    char prev[256];    /* the last non-empty line before this one */
     char *why;
     size_t whylen;
 };
 
-static void scan_line(struct out *o)
+static const char *trim(const char *s)
 {
-    o->line[o->len] = '\0';
+    while (*s == ' ' || *s == '\t')
+        s++;
+    return s;
+}
+
+static void scan_line(struct out *o, const char *line)
+{
     if (o->why[0])
         return;
     static const char *const marks[] = {"exited on signal", "srun: error:",
@@ -109,28 +120,59 @@ static void scan_line(struct out *o)
                                         "Exit code:", "was killed",
                                         "Segmentation fault", "Killed"};
     for (size_t i = 0; i < sizeof(marks) / sizeof(marks[0]); i++)
-        if (strstr(o->line, marks[i])) {
-            const char *s = o->line;
-            while (*s == ' ' || *s == '\t')
-                s++;
-            snprintf(o->why, o->whylen, "%s", s);
+        if (strstr(line, marks[i])) {
+            /* "Process name: [[j,1],2]" comes on the line before */
+            if (strcmp(marks[i], "Exit code:") == 0 && o->prev[0])
+                snprintf(o->why, o->whylen, "%s, %s", o->prev, trim(line));
+            else
+                snprintf(o->why, o->whylen, "%s", trim(line));
             return;
         }
 }
 
+/* o->cur holds one line (without its newline, or the end of the output). */
+static void end_line(struct out *o, int newline)
+{
+    o->cur[o->len] = '\0';
+    const char *line = o->cur;
+    size_t dashes = strspn(line, "-");
+    if (dashes >= 20 && line[dashes] == '\0') {
+        o->in_box = !o->in_box;
+    } else {
+        scan_line(o, line);
+        if (!o->in_box) {
+            o->cur[o->len] = '\n';
+            ssize_t w = write(2, o->cur, o->len + (size_t)newline);
+            (void)w;
+        }
+        if (*trim(line))
+            snprintf(o->prev, sizeof(o->prev), "%s", trim(line));
+    }
+    o->len = 0;
+}
+
 static void pass_on(struct out *o, const char *buf, size_t n)
 {
-    ssize_t w = write(2, buf, n);
-    (void)w;
     if (o->log)
         fwrite(buf, 1, n, o->log);
     for (size_t i = 0; i < n; i++) {
-        if (buf[i] == '\n') {
-            scan_line(o);
-            o->len = 0;
-        } else if (o->len + 1 < sizeof(o->line)) {
-            o->line[o->len++] = buf[i];
+        if (o->len + 2 > o->cap) {
+            size_t cap = o->cap ? 2 * o->cap : 1024;
+            char *c = realloc(o->cur, cap);
+            if (!c) { /* out of memory: pass it on unfiltered */
+                if (o->len)
+                    end_line(o, 0);
+                ssize_t w = write(2, buf + i, 1);
+                (void)w;
+                continue;
+            }
+            o->cur = c;
+            o->cap = cap;
         }
+        if (buf[i] == '\n')
+            end_line(o, 1);
+        else
+            o->cur[o->len++] = buf[i];
     }
 }
 
@@ -274,7 +316,8 @@ int job_run(const job_spec_t *spec, job_result_t *r, tess_error_t *err)
         }
     }
     if (o.len)
-        scan_line(&o);
+        end_line(&o, 0);
+    free(o.cur);
     if (o.log)
         fclose(o.log);
     for (int i = 0; i < 3; i++)

@@ -55,7 +55,9 @@ static int local_run(const launch_req_t *req, job_result_t *r,
     argv[n++] = (char *)"--oversubscribe";  /* the engine rank mostly sleeps */
     argv[n++] = (char *)"--bind-to";
     argv[n++] = (char *)"none";             /* workers run threads */
-    argv[n++] = (char *)"-q";
+    /* not -q: it also silences "mpirun noticed that process rank 1 ...
+     * exited on signal 9", the only word on a lost rank (job.c keeps it
+     * and hides mpirun's boxed notices) */
     static const char *const pass[] = {"TESS_KERNEL_PATH", "TESS_IN_JOB",
                                        "TESS_RUNDIR_TOKEN",
                                        "TESS_LAUNCHER_PID", "TESS_RESUME",

@@ -50,10 +50,15 @@ typedef struct worker {
     struct kmap *kmap;
     size_t nk;
     runner_t *runner;
+    runner_job_t *cancelled; /* given back by CANCEL, their DONE unsent */
     sandbox_t *sandbox;
     int isolation;
     int rank;
     char host[64];
+    /* the engine's WAKE: poll without sleeping in [wake_at, wake_until),
+     * then pause at most BACKOFF_ALERT_NS until alert_until (monotonic
+     * ns; alert_until 0: none) */
+    int64_t wake_at, wake_until, alert_until;
 
     /* statistics, from any slot */
     atomic_ullong tasks, frag_bytes, inline_bytes, frag_reads, cache_reads;
@@ -64,6 +69,13 @@ static uint64_t now_ns(void)
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 /* ---- executing one task (slot threads) ------------------------------------- */
@@ -531,6 +543,7 @@ static int handle_message(worker_t *w, const uint8_t *buf, size_t len,
             break;
         case PROTO_TASK:
             hrc = handle_task(w, &p, &batch);
+            w->alert_until = 0; /* the work announced came */
             break;
         case PROTO_DROP: {
             uint64_t id;
@@ -541,10 +554,26 @@ static int handle_message(worker_t *w, const uint8_t *buf, size_t len,
             hrc = g < 0 ? -1 : 0;
             break;
         }
-        case PROTO_CANCEL:
-            not_run(runner_take_queued(w->runner));
-            runner_kick(w->runner);
+        case PROTO_WAKE: {
+            uint32_t in_us, spin_us;
+            hrc = proto_get_wake(&p, &in_us, &spin_us);
+            int64_t now = mono_ns();
+            w->wake_at = now + (int64_t)in_us * 1000;
+            w->wake_until = w->wake_at + (int64_t)spin_us * 1000;
+            /* a prediction 10 times too short is not worth more care */
+            w->alert_until = w->wake_until + 10 * (w->wake_until - now);
             break;
+        }
+        case PROTO_CANCEL: {
+            /* their NOT_RUN completions go out with the next flush: the
+             * engine counts on one completion per task it sent */
+            runner_job_t *list = runner_take_queued(w->runner), **end;
+            not_run(list);
+            for (end = &w->cancelled; *end; end = &(*end)->next)
+                ;
+            *end = list;
+            break;
+        }
         case PROTO_SHUTDOWN:
             shutdown = 1;
             break;
@@ -561,6 +590,31 @@ static int handle_message(worker_t *w, const uint8_t *buf, size_t len,
         return tess_errprintf(err, "worker: corrupt message from the engine "
                               "(record type %u)", type);
     return shutdown;
+}
+
+/* The pause the back-off asks for (ns), shortened by the engine's WAKE:
+ * no sleep past its start, none inside its window; after the window (the
+ * task ran longer than predicted) short pauses until alert_until. */
+static long wake_pause(worker_t *w, backoff_t *b, long ns)
+{
+    if (!w->alert_until)
+        return ns;
+    int64_t now = mono_ns();
+    if (now >= w->alert_until) {
+        w->alert_until = 0;
+        b->max_ns = BACKOFF_MAX_NS;
+        return ns;
+    }
+    if (now >= w->wake_until) {
+        if (b->max_ns != BACKOFF_ALERT_NS) {
+            backoff_reset(b);
+            b->max_ns = BACKOFF_ALERT_NS;
+        }
+        return ns < BACKOFF_ALERT_NS ? ns : BACKOFF_ALERT_NS;
+    }
+    if (now >= w->wake_at)
+        return 0;
+    return ns < w->wake_at - now ? ns : (long)(w->wake_at - now);
 }
 
 static int serve(worker_t *w, const worker_config_t *cfg, tess_error_t *err)
@@ -590,21 +644,35 @@ static int serve(worker_t *w, const worker_config_t *cfg, tess_error_t *err)
             running = !h;
             backoff_reset(&b);
         }
+        /* an inline slot: run the next task here, between polls */
+        int ran = running && runner_run_next(w->runner);
         runner_job_t *list = runner_take_done(w->runner);
+        if (w->cancelled) {
+            runner_job_t **end = &w->cancelled;
+            while (*end)
+                end = &(*end)->next;
+            *end = list;
+            list = w->cancelled;
+            w->cancelled = NULL;
+        }
         if (list) {
             if (flush_done(w, list, &out, err) < 0) {
                 rc = -1;
                 break;
             }
             backoff_reset(&b);
-        } else if (!got) {
-            long ns = backoff_next(&b);
+        } else if (!got && !ran) {
+            long ns = wake_pause(w, &b, backoff_next(&b));
+            if (ns == 0)
+                sched_yield();
             runner_wait_done(w->runner, ns);
         }
     }
     /* SHUTDOWN comes when no task is out; stay correct if one still runs */
     for (;;) {
         size_t queued, busy;
+        while (runner_run_next(w->runner))
+            ; /* an inline slot finishes what it has */
         runner_counts(w->runner, &queued, &busy);
         if (rc == 0 && flush_done(w, runner_take_done(w->runner), &out,
                                   err) < 0)
@@ -668,8 +736,7 @@ int worker_serve(MPI_Comm comm, int engine, kreg_t *kernels,
     const char *iso = getenv("TESS_ISOLATION");
     int inproc = cfg->inproc || (iso && strcmp(iso, "none") == 0);
     w.isolation = !inproc;
-    const char *spin = getenv("TESS_SPIN_US");
-    long spin_ns = (spin ? strtol(spin, NULL, 10) : 20) * 1000L;
+    long spin_ns = backoff_spin_ns();
     int rc = 0;
     /* kernel modules: this architecture's build first */
     if (kreg_set_arch(kernels, cfg->arch) < 0) {
@@ -689,8 +756,14 @@ int worker_serve(MPI_Comm comm, int engine, kreg_t *kernels,
                                                     ? cfg->cache_bytes
                                                     : (size_t)512 << 20)))
         rc = tess_errprintf(err, "worker: out of memory");
+    /* one slot: the MPI thread runs the tasks itself (TESS_WORKER_INLINE=0
+     * to use a slot thread anyway) */
+    const char *inl = getenv("TESS_WORKER_INLINE");
+    int inline_slot = slots == 1 && !(inl && strcmp(inl, "0") == 0);
     if (rc == 0 &&
-        !(w.runner = runner_create(slots, run_job, &w, spin_ns, err)))
+        !(w.runner = inline_slot
+                         ? runner_create_inline(run_job, &w, err)
+                         : runner_create(slots, run_job, &w, spin_ns, err)))
         rc = -1;
     if (rc == 0)
         rc = serve(&w, cfg, err);

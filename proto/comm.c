@@ -133,6 +133,12 @@ int comm_recv(comm_t *c, int from, int *src, const uint8_t **buf,
     MPI_Status st;
     comm_progress(c);
     int rc = MPI_Iprobe(from, PROTO_TAG, c->comm, &flag, &st);
+    /* OpenMPI's probe matches before it runs progress: a message that
+     * arrived while this rank slept is only pulled in by the first probe,
+     * and a second one finds it. Without it every hop after a pause
+     * costs one more pause (tens of ms after long tasks; bench/profile.py) */
+    if (rc == MPI_SUCCESS && !flag)
+        rc = MPI_Iprobe(from, PROTO_TAG, c->comm, &flag, &st);
     if (rc != MPI_SUCCESS)
         return comm_error(err, rc, "probe");
     if (!flag)

@@ -158,6 +158,21 @@ void proto_put_empty(pbuf_t *b, uint8_t type)
     put_end(b, pbuf_begin_record(b, type));
 }
 
+void proto_put_wake(pbuf_t *b, uint32_t in_us, uint32_t spin_us)
+{
+    size_t rec = pbuf_begin_record(b, PROTO_WAKE);
+    pbuf_u32(b, in_us);
+    pbuf_u32(b, spin_us);
+    put_end(b, rec);
+}
+
+int proto_get_wake(preader_t *p, uint32_t *in_us, uint32_t *spin_us)
+{
+    *in_us = preader_u32(p);
+    *spin_us = preader_u32(p);
+    return done(p);
+}
+
 /* ---- TASK ---------------------------------------------------------------- */
 
 size_t proto_put_task_begin(pbuf_t *b, const proto_task_t *t)

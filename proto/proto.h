@@ -41,6 +41,8 @@ enum proto_type {
     PROTO_FATAL = 9,    /* worker -> engine: I cannot serve (why) */
     PROTO_CANCEL = 10,  /* engine -> worker: stop: tasks not started are
                            given back as not run, running ones killed */
+    PROTO_WAKE = 11,    /* engine -> worker: work may come at a predicted
+                           time: be polling then (not asleep) */
 };
 
 /* Where a worker finds a piece of a version it must read. */
@@ -125,6 +127,12 @@ void proto_drop_pair(pbuf_t *pairs, uint64_t data_id, uint32_t version);
 int proto_get_drop(preader_t *p, uint64_t *data_id, uint32_t *version);
 
 void proto_put_empty(pbuf_t *b, uint8_t type); /* SHUTDOWN, CANCEL */
+
+/* WAKE: poll without sleeping from in_us microseconds after its arrival
+ * for spin_us microseconds (a task the engine expects to end then may
+ * make work for this worker). A later WAKE replaces an earlier one. */
+void proto_put_wake(pbuf_t *b, uint32_t in_us, uint32_t spin_us);
+int proto_get_wake(preader_t *p, uint32_t *in_us, uint32_t *spin_us);
 
 /* ---- TASK ---------------------------------------------------------------- */
 

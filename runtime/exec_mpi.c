@@ -59,6 +59,14 @@ struct mworker {
     uint64_t done;
     proto_bye_t bye;
     int got_bye;
+    /* the tasks out on this worker and when each should end (dispatch +
+     * its kernel's typical duration): when the engine may sleep */
+    struct outtask {
+        const dag_task_t *t;
+        double expect; /* monotonic seconds, 0: no estimate */
+    } *out_tasks;
+    int nout, outcap;
+    double wake_for;  /* the expected end the last WAKE announced */
 };
 
 typedef struct xmpi {
@@ -75,6 +83,10 @@ typedef struct xmpi {
     exec_done_f done;
     void *done_ctx;
     int ndone;
+    double *kdur;          /* per kernel: typical duration (EWMA), s */
+    size_t nkdur;
+    double queue_ahead_s;  /* tasks shorter than this may queue on a busy
+                              worker (TESS_QUEUE_AHEAD_US) */
     char fatal[700];       /* a worker could not serve */
     tess_error_t err;
 } xmpi_t;
@@ -126,7 +138,27 @@ static int64_t memory(void *ctx, const dag_task_t *t)
     return t->kclass ? t->kclass->memory_mb : 0;
 }
 
-static const sched_ops_t sched_ops = {locality, eligible, cost, memory};
+static double kernel_duration(const xmpi_t *x, uint32_t k)
+{
+    return k < x->nkdur ? x->kdur[k] : 0;
+}
+
+/* Tasks known to be short wait in a busy worker's queue, enough of them
+ * to cover a round trip to the engine (queue_ahead_s of work, at least
+ * one); longer or unknown ones never (a queued long task could wait while
+ * another worker idles). */
+static int queue_ahead(void *ctx, const dag_task_t *t)
+{
+    const xmpi_t *x = ctx;
+    double d = kernel_duration(x, t->kernel);
+    if (d <= 0 || d >= x->queue_ahead_s)
+        return 0;
+    double n = x->queue_ahead_s / d;
+    return n > 256 ? 256 : n < 1 ? 1 : (int)n;
+}
+
+static const sched_ops_t sched_ops = {locality, eligible, cost, memory,
+                                      queue_ahead};
 
 /* ---- encoding tasks ------------------------------------------------------- */
 
@@ -248,6 +280,16 @@ static int encode_task(xmpi_t *x, int wi, dag_task_t *t)
     proto_put_task_end(b, rec);
     t->exec = (void *)(uintptr_t)(wi + 1);
     w->running++;
+    if (w->nout == w->outcap) {
+        int cap = w->outcap ? w->outcap * 2 : 16;
+        struct outtask *o = realloc(w->out_tasks, (size_t)cap * sizeof(*o));
+        if (!o)
+            return -1;
+        w->out_tasks = o;
+        w->outcap = cap;
+    }
+    double d = kernel_duration(x, t->kernel);
+    w->out_tasks[w->nout++] = (struct outtask){t, d > 0 ? mono_now() + d : 0};
     return b->err ? -1 : 0;
 }
 
@@ -262,6 +304,48 @@ static int flush_worker(xmpi_t *x, struct mworker *w)
     return comm_send(x->comm, &w->out, w->rank, &x->err);
 }
 
+/* The window around a task's expected end in which a waiter polls
+ * instead of sleeping: 2% of the kernel's typical duration, between 50 us
+ * and 5 ms, plus the spin time (a sleep's wake-up is late by tens of us). */
+static double wake_margin(double dur)
+{
+    double m = 0.02 * dur;
+    m = m < 50e-6 ? 50e-6 : m > 5e-3 ? 5e-3 : m;
+    return m + 1e-9 * (double)backoff_spin_ns();
+}
+
+/* An idle worker's back-off grows to 20 ms: a task made ready by a long
+ * one would wait that long to be seen. The engine knows when the next
+ * completion is expected (the earliest expected end of a task out), so it
+ * tells every worker with a free slot to be polling from shortly before
+ * it, for a bounded while: low latency after long tasks, no CPU while
+ * idle (docs/design.md, "Waiting"). Each expected end is announced once. */
+static void announce_wake(xmpi_t *x)
+{
+    double now = mono_now(), earliest = 0, dur = 0;
+    for (int i = 0; i < x->nw; i++)
+        for (int k = 0; k < x->w[i].nout; k++) {
+            double e = x->w[i].out_tasks[k].expect;
+            if (e > 0 && (earliest == 0 || e < earliest)) {
+                earliest = e;
+                dur = kernel_duration(x, x->w[i].out_tasks[k].t->kernel);
+            }
+        }
+    if (earliest <= now)
+        return;
+    double margin = wake_margin(dur);
+    double in = earliest - now - margin, spin = 2 * margin;
+    for (int i = 0; i < x->nw; i++) {
+        struct mworker *w = &x->w[i];
+        if (!w->hello_ok || w->running >= (int)w->hello.slots ||
+            w->wake_for == earliest)
+            continue;
+        w->wake_for = earliest;
+        proto_put_wake(&w->out, in > 0 ? (uint32_t)(in * 1e6) : 0,
+                       (uint32_t)(spin * 1e6));
+    }
+}
+
 /* Place every queued task that has a free slot, then send the batches. */
 static int assign(xmpi_t *x)
 {
@@ -272,6 +356,7 @@ static int assign(xmpi_t *x)
             tess_errprintf(&x->err, "out of memory encoding tasks");
             rc = -1;
         }
+    announce_wake(x);
     for (int i = 0; i < x->nw; i++)
         if (flush_worker(x, &x->w[i]) < 0)
             rc = -1;
@@ -297,6 +382,65 @@ static int worker_of_rank(const xmpi_t *x, int rank)
         if (x->w[i].rank == rank)
             return i;
     return -1;
+}
+
+/* What a task of kernel k took (worker clock): the kernel's typical
+ * duration, an exponentially weighted mean. */
+static void learn_duration(xmpi_t *x, uint32_t k, uint64_t start,
+                           uint64_t end)
+{
+    if (end < start)
+        return;
+    if (k >= x->nkdur) {
+        size_t n = k + 64;
+        double *d = realloc(x->kdur, n * sizeof(*d));
+        if (!d)
+            return;
+        memset(d + x->nkdur, 0, (n - x->nkdur) * sizeof(*d));
+        x->kdur = d;
+        x->nkdur = n;
+    }
+    double s = (double)(end - start) * 1e-9, m = x->kdur[k];
+    /* a mean of recent runs; a run more than twice as long or short as
+     * it starts a new regime (another phase of the program) at once */
+    x->kdur[k] = m > 0 && s < 2 * m && 2 * s > m ? 0.8 * m + 0.2 * s : s;
+}
+
+static int tasks_out(const xmpi_t *x)
+{
+    for (int i = 0; i < x->nw; i++)
+        if (x->w[i].nout)
+            return 1;
+    return 0;
+}
+
+enum wait_plan { WAIT_BACKOFF = 0, WAIT_SLEEP = 1, WAIT_POLL = 2 };
+
+/* How the engine waits for the next completion: asleep (*s seconds)
+ * until the window around the earliest expected end of a task out, polling
+ * inside it, backing off as usual when a task out has no estimate or the
+ * earliest overran its window. */
+static enum wait_plan wait_plan(const xmpi_t *x, double now, double *s)
+{
+    double earliest = 0, dur = 0;
+    for (int i = 0; i < x->nw; i++)
+        for (int k = 0; k < x->w[i].nout; k++) {
+            double e = x->w[i].out_tasks[k].expect;
+            if (e <= 0)
+                return WAIT_BACKOFF; /* no estimate */
+            if (earliest == 0 || e < earliest) {
+                earliest = e;
+                dur = kernel_duration(x, x->w[i].out_tasks[k].t->kernel);
+            }
+        }
+    if (earliest == 0)
+        return WAIT_BACKOFF;
+    double margin = wake_margin(dur);
+    if (now < earliest - margin) {
+        *s = earliest - margin - now;
+        return WAIT_SLEEP;
+    }
+    return now < earliest + margin ? WAIT_POLL : WAIT_BACKOFF;
 }
 
 static void handle_done(xmpi_t *x, int wi, preader_t *p)
@@ -347,12 +491,16 @@ static void handle_done(xmpi_t *x, int wi, preader_t *p)
     }
     uint32_t k = t->kclass ? kclass_kernel_for(t->kclass, arch_of(w))
                            : t->kernel;
-    if (state == PROTO_ST_NOT_RUN)
-        w->running--; /* given back: it never started */
-    else {
-        w->running--;
+    w->running--;
+    if (state != PROTO_ST_NOT_RUN) {
         w->done++;
+        learn_duration(x, t->kernel, d.start_ns, d.end_ns);
     }
+    for (int i = 0; i < w->nout; i++)
+        if (w->out_tasks[i].t == t) {
+            w->out_tasks[i] = w->out_tasks[--w->nout];
+            break;
+        }
     sched_release(x->sched, wi, t);
     t->exec = NULL;
     exec_result_t r = {.state = state, .code = d.code, .msg = msg,
@@ -420,13 +568,31 @@ static int receive(xmpi_t *x, int block, double until)
         }
         if (!block)
             return 0;
-        if (until > 0) {
-            struct timespec ts;
-            clock_gettime(CLOCK_MONOTONIC, &ts);
-            if ((double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec >= until)
-                return 0;
+        double now = mono_now();
+        if (until > 0 && now >= until)
+            return 0;
+        /* asleep while no completion is due, polling when one is */
+        double hint = 0;
+        switch (wait_plan(x, now, &hint)) {
+        case WAIT_SLEEP:
+            if (until > 0 && now + hint > until)
+                hint = until - now;
+            if (hint > 0.02)
+                hint = 0.02;
+            backoff_sleep((long)(hint * 1e9));
+            backoff_reset(&b);
+            break;
+        case WAIT_POLL:
+            backoff_sleep(0);
+            backoff_reset(&b);
+            break;
+        case WAIT_BACKOFF:
+            /* a task out without a (right) estimate: it may end any
+             * moment; nothing out: idle, the long pauses */
+            b.max_ns = tasks_out(x) ? BACKOFF_ALERT_NS : BACKOFF_MAX_NS;
+            backoff_pause(&b);
+            break;
         }
-        backoff_pause(&b);
     }
 }
 
@@ -468,6 +634,12 @@ static int xm_unqueue(exec_t *e, exec_done_f done, void *ctx, const char *msg)
         done(ctx, t, &r);
         n++;
     }
+    /* tasks waiting in workers' queues come back as NOT_RUN completions */
+    for (int i = 0; i < x->nw; i++)
+        if (x->w[i].running > 0 && x->w[i].hello_ok) {
+            proto_put_empty(&x->w[i].out, PROTO_CANCEL);
+            flush_worker(x, &x->w[i]);
+        }
     return n;
 }
 
@@ -731,7 +903,9 @@ static void xm_destroy(exec_t *e)
         pbuf_free(&x->w[i].out);
         pbuf_free(&x->w[i].drops);
         free(x->w[i].known);
+        free(x->w[i].out_tasks);
     }
+    free(x->kdur);
     sched_destroy(x->sched);
     free(x->w);
     free(x->run_dir);
@@ -880,8 +1054,16 @@ exec_t *exec_mpi_create(MPI_Comm comm, const kreg_t *kernels,
             goto fail;
         }
     }
-    x->sched = sched_create(x->nw, slots, mem, cfg ? cfg->policy : NULL,
-                            &sched_ops, x);
+    /* short tasks may wait in a worker's queue: up to 1 ms of work
+     * (TESS_QUEUE_AHEAD_US), at most 256 tasks */
+    const char *qa = getenv("TESS_QUEUE_AHEAD_US");
+    x->queue_ahead_s = (qa && *qa ? strtod(qa, NULL) : 1000) * 1e-6;
+    int *ahead = calloc((size_t)x->nw + 1, sizeof(int));
+    for (int i = 0; ahead && i < x->nw; i++)
+        ahead[i] = 256;
+    x->sched = sched_create(x->nw, slots, mem, ahead,
+                            cfg ? cfg->policy : NULL, &sched_ops, x);
+    free(ahead);
     free(slots);
     free(mem);
     if (!x->sched) {

@@ -37,6 +37,7 @@
 #include "kernels/args.h"
 #include "kernels/runner.h"
 #include "kernels/sandbox.h"
+#include "proto/backoff.h"
 #include "runtime/exec.h"
 
 #define MSG_LEN 512
@@ -735,14 +736,18 @@ exec_t *exec_threads_create(int nthreads, const kreg_t *kernels,
         xt_destroy(&xt->base);
         return NULL;
     }
-    const char *spin = getenv("TESS_SPIN_US");
-    long spin_ns = (spin ? strtol(spin, NULL, 10) : 20) * 1000L;
+    long spin_ns = backoff_spin_ns();
     const char *iso = getenv("TESS_ISOLATION");
     /* The executors' fork server first, before the slot threads. */
+    /* a slot's share of the memory, as on MPI workers: TESS_MEMORY_MB,
+     * else the machine's */
+    const char *mem = getenv("TESS_MEMORY_MB");
     long pages = sysconf(_SC_PHYS_PAGES), psize = sysconf(_SC_PAGESIZE);
-    int64_t share = pages > 0 && psize > 0
-                        ? (int64_t)pages * psize / (1024 * 1024) / nthreads
-                        : 0;
+    int64_t total = mem && *mem ? strtoll(mem, NULL, 10) : 0;
+    if (total <= 0)
+        total = pages > 0 && psize > 0 ? (int64_t)pages * psize / (1024 * 1024)
+                                       : 0;
+    int64_t share = total / nthreads;
     sandbox_config_t sc = {.nslots = nthreads, .kernels = kernels,
                            .processes = isolation != TESS_ISOLATION_NONE &&
                                         !(iso && strcmp(iso, "none") == 0),

@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/hash.h"
 #include "base/namelist.h"
 #include "engine/dot.h"
 #include "engine/kclass.h"
@@ -49,6 +50,7 @@ struct tess_run {
     volatile sig_atomic_t cancel_signal; /* tess_run_cancel() (any thread,
                                             signal handlers): the signal */
     int status_final;   /* the last status was written */
+    int program_status; /* the program's exit status (run_set_exit) */
     char name[256];     /* for the record: workflow or program */
     int64_t total;      /* tasks the program will submit, -1 unknown */
     double started;     /* wall clock */
@@ -238,6 +240,11 @@ void run_set_total(tess_run_t *run, int64_t total)
     run->total = total;
 }
 
+void run_set_exit(tess_run_t *run, int status)
+{
+    run->program_status = status;
+}
+
 tess_run_t *run_create(const tess_config_t *cfg, run_exec_f make_exec,
                        void *arg, tess_error_t *err)
 {
@@ -365,9 +372,16 @@ int tess_run_destroy(tess_run_t *run, tess_error_t *err)
             fprintf(stderr, "tessera: %s\n", terr.text);
     }
     run->record = NULL;
-    if (run->cfg.run_dir && run->dag && !run->status_final)
-        run_write_status(run, rc == 0 ? "completed" : run_state(run),
-                         rc == 0 ? 0 : 1, run->error);
+    if (run->cfg.run_dir && run->dag && !run->status_final) {
+        /* the program's own verdict counts too (tess_mpi_main) */
+        int code = run->program_status > 0 ? run->program_status : rc ? 1 : 0;
+        const char *state = code == 0 ? "completed" : run_state(run);
+        char msg[64];
+        snprintf(msg, sizeof(msg), "the program ended with exit status %d",
+                 code);
+        run_write_status(run, strcmp(state, "running") ? state : "failed",
+                         code, run->error[0] || !code ? run->error : msg);
+    }
     run->keep_outputs = rc != 0 || run_failed(run);
     /* The dag frees versions through the executor: dag first. */
     dag_destroy(run->dag);
@@ -478,6 +492,12 @@ int run_write_status(tess_run_t *run, const char *state, int exit_status,
     s.failed = run->failed;
     s.cancelled = run->cancelled;
     s.not_run = run->not_run;
+    if (exit_status >= 0) {
+        /* the run is over: what did not end (stopped while running, or
+         * never started) was not run */
+        s.not_run += s.running + s.ready + s.waiting;
+        s.running = s.ready = s.waiting = 0;
+    }
     s.ignored = run->ignored;
     s.retried = run->retried;
     s.replayed = run->replayed;
@@ -526,7 +546,10 @@ static void periodic(tess_run_t *run)
     } else if (run->rate == 0 && now > run->rate_t0) {
         run->rate = (double)(n - run->rate_n0) / (now - run->rate_t0);
     }
-    if (run->cfg.run_dir && !run->status_final)
+    /* a final record (the launcher's, when the job is being killed) is
+     * never replaced by progress */
+    if (run->cfg.run_dir && !run->status_final &&
+        !runstatus_is_final(run->cfg.run_dir))
         run_write_status(run, "running", -1, run->error);
 }
 
@@ -587,8 +610,8 @@ static uint64_t fnv(uint64_t h, const void *p, size_t n)
 
 /* A task's identity across runs of one program: its sequence number (the
  * journal's key), its kernel, and every parameter: values, the data named
- * (handle and name), the region, and for what it reads the version and
- * piece of every source. A program that submits the same calls in the
+ * (handle, name and the identity of its first value), the region, and for
+ * what it reads the version and piece of every source. A program that submits the same calls in the
  * same order gives every task the same identity. */
 static uint64_t task_ident(const tess_run_t *run, const dag_task_t *t)
 {
@@ -610,6 +633,7 @@ static uint64_t task_ident(const tess_run_t *run, const dag_task_t *t)
             continue;
         h = fnv(h, &dp->data->id, sizeof(dp->data->id));
         h = fnv(h, dp->data->name, strlen(dp->data->name) + 1);
+        h = fnv(h, &dp->data->init_ident, sizeof(dp->data->init_ident));
         h = fnv(h, dp->box, 2 * sizeof(int64_t) * (size_t)dp->rank);
         for (uint32_t src = 0; src < dp->nsrc; src++) {
             h = fnv(h, &dp->src[src].v->number, sizeof(uint32_t));
@@ -799,9 +823,11 @@ static void drain_stopped(tess_run_t *run)
 {
     dag_task_t *t;
     while ((t = dag_pop_ready(run->dag)) != NULL) {
+        int doomed = (t->flags & DAG_TASK_DOOMED) != 0;
         record_task(run->record, t, task_name(run, t),
-                    t->flags & DAG_TASK_DOOMED ? "cancelled" : "not-run", NULL,
-                    "not run: the run was stopped");
+                    doomed ? "cancelled" : "not-run", NULL,
+                    doomed ? "cancelled: an input could not be computed"
+                           : "not run: the run was stopped");
         if (t->flags & DAG_TASK_DOOMED)
             run->cancelled++;
         else
@@ -888,8 +914,19 @@ int run_progress(tess_run_t *run, int block)
 {
     if (dispatch_ready(run) < 0)
         return -1;
-    if (run->stop == STOP_CANCEL) {
-        /* cancelled: no waiting for the running tasks */
+    if (run->stop == STOP_CANCEL ||
+        (run->stop == STOP_DEADLINE && run->cancel_signal)) {
+        /* cancelled, or the time limit's signal came while the running
+         * tasks finish after a wall-time stop: no waiting for them */
+        if (run->stop == STOP_DEADLINE) {
+            char buf[300];
+            snprintf(buf, sizeof(buf), "stopped at the wall-time limit (%s): "
+                     "%llu tasks done, %llu running were stopped",
+                     strsignal(run->cancel_signal),
+                     (unsigned long long)run->done_ok,
+                     (unsigned long long)run->running);
+            run_fail(run, "%s", buf);
+        }
         periodic(run);
         return -1;
     }
@@ -929,8 +966,10 @@ tess_data_t tess_array(tess_run_t *run, const char *name, tess_type_t type,
     if (!d)
         return 0;
     void *copy = NULL;
+    d->init_ident = 0;
     if (init == TESS_UNDEFINED) {
         v0->undefined = 1;
+        d->init_ident = 1;
     } else if (init) {
         region_t full;
         region_full(&full, rank, shape);
@@ -944,6 +983,9 @@ tess_data_t tess_array(tess_run_t *run, const char *name, tess_type_t type,
             return 0;
         }
         memcpy(copy, init, bytes);
+        /* a resume checks that the tasks it skips read the same values */
+        if (run->journal)
+            d->init_ident = hash64(HASH64_SEED, copy, bytes);
     }
     if (run->exec->ops->init_version(run->exec, v0, copy, err) < 0) {
         dag_delete(run->dag, d);
@@ -963,6 +1005,15 @@ tess_data_t tess_file(tess_run_t *run, const char *path, tess_error_t *err)
     dag_data_t *d = dag_file(run->dag, path, &v0, err);
     if (!d)
         return 0;
+    /* its identity for a resume: size and modification time, as make
+     * does (reading every input file again would cost a resume its
+     * point); a missing file is its own identity */
+    struct stat st;
+    if (run->journal && stat(path, &st) == 0) {
+        int64_t id[3] = {(int64_t)st.st_size, (int64_t)st.st_mtim.tv_sec,
+                         (int64_t)st.st_mtim.tv_nsec};
+        d->init_ident = hash64(HASH64_SEED, id, sizeof(id));
+    }
     if (run->exec->ops->init_version(run->exec, v0, NULL, err) < 0) {
         dag_delete(run->dag, d);
         return 0;

@@ -63,6 +63,10 @@ int run_write_results(tess_run_t *run, const char *path, int n,
 void run_set_name(tess_run_t *run, const char *name);
 void run_set_total(tess_run_t *run, int64_t total);
 
+/* The program's exit status, before tess_run_destroy(): a run whose
+ * program fails (a submission refused) is not recorded as completed. */
+void run_set_exit(tess_run_t *run, int status);
+
 /* Write RUN_DIR/status.txt now: state, exit_status (-1 while running) and
  * message, with the run's counts and workers. A status with an exit status
  * is final: tess_run_destroy() then does not write its own. No-op without

@@ -10,6 +10,8 @@
 struct sched {
     int n;
     int *slots, *used;
+    int *ahead;              /* per worker: tasks that may wait in its queue
+                                beyond its slots (short tasks only) */
     int64_t *mem, *mem_used; /* per worker, MiB; mem 0: not limited */
     int free_total, busy;
     int locality_on;
@@ -21,7 +23,8 @@ struct sched {
 };
 
 sched_t *sched_create(int nworkers, const int *slots, const int64_t *memory_mb,
-                      const char *policy, const sched_ops_t *ops, void *ctx)
+                      const int *ahead, const char *policy,
+                      const sched_ops_t *ops, void *ctx)
 {
     int loc;
     if (!policy || strcmp(policy, "locality") == 0)
@@ -39,7 +42,8 @@ sched_t *sched_create(int nworkers, const int *slots, const int64_t *memory_mb,
     s->used = calloc((size_t)nworkers, sizeof(int));
     s->mem = calloc((size_t)nworkers, sizeof(int64_t));
     s->mem_used = calloc((size_t)nworkers, sizeof(int64_t));
-    if (!s->slots || !s->used || !s->mem || !s->mem_used) {
+    s->ahead = calloc((size_t)nworkers, sizeof(int));
+    if (!s->slots || !s->used || !s->mem || !s->mem_used || !s->ahead) {
         sched_destroy(s);
         errno = ENOMEM;
         return NULL;
@@ -48,7 +52,8 @@ sched_t *sched_create(int nworkers, const int *slots, const int64_t *memory_mb,
     for (int i = 0; i < nworkers; i++) {
         s->mem[i] = memory_mb && memory_mb[i] > 0 ? memory_mb[i] : 0;
         s->slots[i] = slots[i] > 0 ? slots[i] : 1;
-        s->free_total += s->slots[i];
+        s->ahead[i] = ahead && ahead[i] > 0 ? ahead[i] : 0;
+        s->free_total += s->slots[i] + s->ahead[i];
     }
     s->locality_on = loc;
     s->ops = ops;
@@ -62,6 +67,7 @@ void sched_destroy(sched_t *s)
     if (!s)
         return;
     free(s->slots);
+    free(s->ahead);
     free(s->used);
     free(s->mem);
     free(s->mem_used);
@@ -113,24 +119,29 @@ static int avoided(const sched_t *s, const dag_task_t *t, int w)
     return 0;
 }
 
-static int fits(const sched_t *s, const dag_task_t *t, int w, int cost)
+/* Does t fit worker w now? ahead: count the worker's queue-ahead room
+ * (t will wait there behind the running tasks) besides its free slots. */
+static int fits(const sched_t *s, const dag_task_t *t, int w, int cost,
+                int ahead)
 {
     int64_t m = memory_of(s, t);
     if (t->avoid && avoided(s, t, w))
         return 0;
-    return s->slots[w] - s->used[w] >= cost &&
+    if (ahead > s->ahead[w])
+        ahead = s->ahead[w];
+    return s->slots[w] + ahead - s->used[w] >= cost &&
            (m == 0 || s->mem[w] == 0 || s->mem[w] - s->mem_used[w] >= m) &&
            (!s->ops || !s->ops->eligible || s->ops->eligible(s->ctx, t, w));
 }
 
-static int choose(sched_t *s, const dag_task_t *t, int cost)
+static int choose_in(sched_t *s, const dag_task_t *t, int cost, int ahead)
 {
     int best = -1;
     uint64_t best_bytes = 0;
     if (!s->locality_on) {
         for (int k = 0; k < s->n; k++) {
             int w = (s->rr + k) % s->n;
-            if (fits(s, t, w, cost)) {
+            if (fits(s, t, w, cost, ahead)) {
                 s->rr = (w + 1) % s->n;
                 return w;
             }
@@ -138,7 +149,7 @@ static int choose(sched_t *s, const dag_task_t *t, int cost)
         return -1;
     }
     for (int w = 0; w < s->n; w++) {
-        if (!fits(s, t, w, cost))
+        if (!fits(s, t, w, cost, ahead))
             continue;
         int freew = s->slots[w] - s->used[w];
         uint64_t bytes = s->ops && s->ops->locality
@@ -151,6 +162,20 @@ static int choose(sched_t *s, const dag_task_t *t, int cost)
         }
     }
     return best;
+}
+
+/* A free slot first; only then, for a short task, a place in the queue
+ * of a busy worker (it starts there as soon as a slot frees, without a
+ * round trip to the engine). */
+static int choose(sched_t *s, const dag_task_t *t, int cost)
+{
+    int w = choose_in(s, t, cost, 0);
+    int depth = w < 0 && s->ops && s->ops->queue_ahead
+                    ? s->ops->queue_ahead(s->ctx, t)
+                    : 0;
+    if (depth > 0)
+        w = choose_in(s, t, cost, depth);
+    return w;
 }
 
 /* Unlink t (after prev, NULL if first) from the queue head/tail. */

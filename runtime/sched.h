@@ -31,14 +31,20 @@ typedef struct sched_ops {
     int (*cost)(void *ctx, const dag_task_t *t);
     /* Memory (MiB) t needs while it runs (0: none); NULL: none. */
     int64_t (*memory)(void *ctx, const dag_task_t *t);
+    /* How many tasks like t may wait in a busy worker's queue (so the
+     * worker goes on without a round trip to the engine): 0 for tasks not
+     * known to be short; NULL: never. At most the worker's ahead[]. */
+    int (*queue_ahead)(void *ctx, const dag_task_t *t);
 } sched_ops_t;
 
 /* nworkers workers with slots[i] slots and memory_mb[i] MiB each (copied;
- * memory_mb NULL or 0 entries: not limited). policy: "locality" (NULL) or
- * "fifo". ops (borrowed) may be NULL: any worker, one slot, no locality.
- * NULL/EINVAL for an unknown policy. */
+ * memory_mb NULL or 0 entries: not limited); up to ahead[i] (NULL: 0) more
+ * tasks may wait in worker i's queue, as ops->queue_ahead allows.
+ * policy: "locality" (NULL) or "fifo". ops (borrowed) may be NULL: any
+ * worker, one slot, no locality. NULL/EINVAL for an unknown policy. */
 sched_t *sched_create(int nworkers, const int *slots, const int64_t *memory_mb,
-                      const char *policy, const sched_ops_t *ops, void *ctx);
+                      const int *ahead, const char *policy,
+                      const sched_ops_t *ops, void *ctx);
 void sched_destroy(sched_t *s);
 
 /* Queue a ready task (linked through t->next). */

@@ -92,6 +92,7 @@ int tess_mpi_main(int *argc, char ***argv, const tess_kernel_def_t *kernels,
     for (const tess_kernel_def_t *d = kernels; d && d->name; d++)
         tess_register_kernel(run, d->name, d->fn);
     rc = app(run, argc ? *argc : 0, argv ? *argv : NULL, arg);
+    run_set_exit(run, rc);
     if (tess_run_destroy(run, &err) < 0) {
         fprintf(stderr, "tessera: %s\n", err.text);
         if (rc == 0)

@@ -3,7 +3,8 @@
 #   1. the normal build with warnings as errors: `make check` (unit and
 #      integration tests: CUnit programs, real HDF5 files, real mpirun ranks,
 #      a real Slurm cluster of 4 emulated nodes that the tests start and stop);
-#   2. an AddressSanitizer+UBSan build: `make check` of the unit tests.
+#   2. `make bench-quick`: the benchmark suite's smoke test (no timings);
+#   3. an AddressSanitizer+UBSan build: `make check` of the unit tests.
 # Usage (as root on Debian 12): bash scripts/test.sh
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -17,6 +18,10 @@ sh "$top/scripts/build.sh" "$top/_build" --enable-werror \
 echo "== make check"
 make -C "$top/_build" -j"$jobs" check || {
     cat "$top/_build/test-suite.log" >&2; exit 1; }
+
+echo "== make bench-quick (the benchmark suite's smoke test: every program runs"
+echo "   and computes the right graphs; no timing is asserted)"
+make -C "$top/_build" bench-quick || exit 1
 
 echo "== build (AddressSanitizer + UBSan)"
 san="-O1 -g -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer"

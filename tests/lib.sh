@@ -80,3 +80,82 @@ wait_line() {
         sleep 0.01
     done
 }
+
+# record RUN_DIR: check RUN_DIR's status.txt and trace.csv (fail if either
+# is malformed) and set ST_<key> (status.txt, message unescaped) and
+# TR_<state>, TR_rows, TR_tasks (trace.csv); see tests/record.py.
+record() {
+    _rec=$(${PYTHON3:-/usr/bin/python3} "$TOP_SRCDIR/tests/record.py" "$1") ||
+        fail "record of $1 is malformed"
+    eval "$_rec"
+}
+
+# trace_field RUN_DIR FIELD NAME=VALUE...: FIELD of the matching trace rows
+trace_field() {
+    ${PYTHON3:-/usr/bin/python3} "$TOP_SRCDIR/tests/record.py" "$@"
+}
+
+# expect_eq WHAT GOT WANT
+expect_eq() {
+    [ "$2" = "$3" ] || fail "$1 is '$2', expected '$3'"
+}
+
+# --- processes, by PID (never by name) -------------------------------------
+
+# descendants PID: PID and every process below it, one "pid:starttime" per
+# line (the start time tells a live process from a reused PID).
+descendants() {
+    # the comm field (2) may hold spaces: count fields from the ')'
+    _st=$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f20)
+    [ -n "$_st" ] && echo "$1:$_st"
+    for _c in $(cat /proc/"$1"/task/*/children 2>/dev/null); do
+        descendants "$_c"
+    done
+}
+
+# survivors "pid:start ...": those still running (zombies count as gone)
+survivors() {
+    for _ps in $1; do
+        _p=${_ps%%:*}
+        _now=$(sed 's/.*) //' "/proc/$_p/stat" 2>/dev/null) || continue
+        set -- $_now
+        [ "$1" = Z ] && continue
+        _start=$(echo "$_now" | cut -d' ' -f20)
+        [ "$_p:$_start" = "$_ps" ] && echo "$_p ($({ tr '\0' ' ' < "/proc/$_p/cmdline"; } 2>/dev/null | cut -c1-80))"
+    done
+    return 0
+}
+
+# wait_exit PID SECONDS: wait for a background child to end (fail if it
+# has not after SECONDS); its exit status in $RC, the time it took in $WAITED
+wait_exit() {
+    _i=0
+    while kill -0 "$1" 2>/dev/null; do
+        _i=$((_i + 1))
+        [ $_i -le $(($2 * 10)) ] || { kill -KILL "$1"; fail "pid $1 still running after $2 s"; }
+        sleep 0.1
+        # a zombie child: done
+        [ "$(sed 's/.*) //' "/proc/$1/stat" 2>/dev/null | cut -d' ' -f1)" = Z ] && break
+    done
+    set +e
+    wait "$1"
+    RC=$?
+    set -e
+    WAITED=$((_i / 10))
+}
+
+# wait_for SECONDS CMD...: until CMD succeeds (fail after SECONDS)
+wait_for() {
+    _n=$(($1 * 10)); shift
+    until "$@"; do
+        _n=$((_n - 1))
+        [ $_n -gt 0 ] || fail "timed out waiting for: $*"
+        sleep 0.1
+    done
+}
+
+# status_at_least RUN_DIR KEY N: status.txt's KEY >= N (0/1)
+status_at_least() {
+    _v=$(sed -n "s/^$2: //p" "$1/status.txt" 2>/dev/null)
+    [ -n "$_v" ] && [ "$_v" != - ] && [ "$_v" -ge "$3" ]
+}

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "base/hash.h"
 #include "base/namelist.h"
 #include "base/sha256.h"
 #include "base/types.h"
@@ -122,12 +123,36 @@ static void test_sha256(void)
     CU_ASSERT_EQUAL(errno, ENOENT);
 }
 
+/* The content hash sees every byte and the length, not the alignment. */
+static void test_hash64(void)
+{
+    unsigned char a[80], b[88];
+    for (int i = 0; i < 80; i++)
+        a[i] = (unsigned char)(i * 7 + 1);
+    uint64_t h = hash64(HASH64_SEED, a, 80);
+    for (int off = 1; off < 8; off++) {
+        memcpy(b + off, a, 80);
+        CU_ASSERT_EQUAL(hash64(HASH64_SEED, b + off, 80), h);
+    }
+    for (int i = 0; i < 80; i++) {
+        a[i] ^= 1;
+        CU_ASSERT_NOT_EQUAL(hash64(HASH64_SEED, a, 80), h);
+        a[i] ^= 1;
+    }
+    /* trailing zeros are part of the content */
+    memset(b, 0, sizeof(b));
+    CU_ASSERT_NOT_EQUAL(hash64(HASH64_SEED, b, 3), hash64(HASH64_SEED, b, 4));
+    CU_ASSERT_NOT_EQUAL(hash64(HASH64_SEED, b, 8), hash64(HASH64_SEED, b, 16));
+    CU_ASSERT_NOT_EQUAL(hash64(HASH64_SEED, b, 0), hash64(HASH64_SEED, b, 1));
+}
+
 static const cunit_test_t tests[] = {
     {"type table: sizes, names, parse", test_types},
     {"name lists: membership", test_namelist_contains},
     {"name lists: add and first", test_namelist_add_first},
     {"error helper", test_errprintf},
     {"SHA-256 test vectors", test_sha256},
+    {"content hash: bytes and length, not alignment", test_hash64},
     {NULL, NULL},
 };
 

@@ -93,6 +93,13 @@ static void test_hello_config_kernel(void)
     CU_ASSERT(id == 12 && v == 9);
     CU_ASSERT_EQUAL(proto_get_drop(&p, &id, &v), 0);
     pbuf_free(&pairs);
+
+    pbuf_reset(&b);
+    proto_put_wake(&b, 999000, 12000);
+    CU_ASSERT_EQUAL(only_record(&b, &p), PROTO_WAKE);
+    uint32_t in_us = 0, spin_us = 0;
+    CU_ASSERT_EQUAL(proto_get_wake(&p, &in_us, &spin_us), 0);
+    CU_ASSERT(in_us == 999000 && spin_us == 12000);
     pbuf_free(&b);
 }
 

@@ -38,7 +38,16 @@ static int64_t mem(void *ctx, const dag_task_t *t)
     return t->kclass ? t->kclass->memory_mb : 0;
 }
 
-static const sched_ops_t ops = {loc, elig, cost, mem};
+/* Tasks with an even id are "short": two may wait in a busy worker's
+ * queue. */
+static int ahead(void *ctx, const dag_task_t *t)
+{
+    (void)ctx;
+    return t->id % 2 == 0 ? 2 : 0;
+}
+
+static const sched_ops_t ops = {loc, elig, cost, mem, NULL};
+static const sched_ops_t ops_ahead = {loc, elig, cost, mem, ahead};
 
 static dag_task_t *task(int i, unsigned flags, const kclass_t *kc, int holder)
 {
@@ -53,7 +62,7 @@ static dag_task_t *task(int i, unsigned flags, const kclass_t *kc, int holder)
 static void test_order_priority_locality(void)
 {
     int slots[3] = {1, 2, 1};
-    sched_t *s = sched_create(3, slots, NULL, NULL, &ops, NULL);
+    sched_t *s = sched_create(3, slots, NULL, NULL, NULL, &ops, NULL);
     int w;
     sched_push(s, task(0, 0, NULL, 2));  /* input on worker 1 */
     sched_push(s, task(1, TESS_PRIORITY, NULL, 0));
@@ -95,7 +104,7 @@ static void test_slots_arch_memory(void)
 
     int slots[3] = {2, 2, 2};
     int64_t memory[3] = {1000, 1000, 1000};
-    sched_t *s = sched_create(3, slots, memory, NULL, &ops, NULL);
+    sched_t *s = sched_create(3, slots, memory, NULL, NULL, &ops, NULL);
     int w;
     /* mic-only tasks go to worker 2 alone, and wait when it is full... */
     sched_push(s, task(0, 0, mic_only, 0));
@@ -127,6 +136,43 @@ static void test_slots_arch_memory(void)
     kclasses_destroy(kt);
 }
 
+static void test_queue_ahead(void)
+{
+    int slots[2] = {1, 1}, room[2] = {3, 1};
+    sched_t *s = sched_create(2, slots, NULL, room, NULL, &ops_ahead, NULL);
+    int w, placed[2] = {0, 0};
+    /* ids 1..8: odd are long, even short */
+    for (int i = 0; i < 8; i++)
+        sched_push(s, task(i, 0, NULL, 0));
+    dag_task_t *t;
+    while ((t = sched_pick(s, &w)) != NULL) {
+        placed[w]++;
+        CU_ASSERT(t->id <= 2 || t->id % 2 == 0); /* long ones only on a slot */
+    }
+    /* the two slots, then short tasks in the queues: worker 0 two more
+     * (its room is 3, the task's allowance 2), worker 1 one (room 1) */
+    CU_ASSERT_EQUAL(placed[0], 3);
+    CU_ASSERT_EQUAL(placed[1], 2);
+    /* a long task waits for a free slot, never in a queue */
+    CU_ASSERT_EQUAL(sched_queued(s), 3);
+    sched_release(s, 1, &tasks[1]);
+    CU_ASSERT_PTR_NULL(sched_pick(s, &w)); /* worker 1 still has one queued */
+    sched_release(s, 1, &tasks[3]);
+    t = sched_pick(s, &w);
+    CU_ASSERT_PTR_NOT_NULL(t);
+    CU_ASSERT_EQUAL(w, 1);
+    sched_destroy(s);
+    /* without the hook nothing ever waits in a queue */
+    s = sched_create(2, slots, NULL, room, NULL, &ops, NULL);
+    for (int i = 0; i < 4; i++)
+        sched_push(s, task(i, 0, NULL, 0));
+    int n = 0;
+    while (sched_pick(s, &w))
+        n++;
+    CU_ASSERT_EQUAL(n, 2);
+    sched_destroy(s);
+}
+
 static int register_tests(void)
 {
     CU_pSuite s = CU_add_suite("sched", NULL, NULL);
@@ -134,5 +180,6 @@ static int register_tests(void)
         return -1;
     CU_add_test(s, "order, priority, locality", test_order_priority_locality);
     CU_add_test(s, "slots, architectures, memory", test_slots_arch_memory);
+    CU_add_test(s, "short tasks queue ahead on busy workers", test_queue_ahead);
     return 0;
 }

@@ -6,6 +6,9 @@
  *                                 reduction over the whole array; checks
  *                                 the result against the formula (exit 0)
  *   synth noop N                  N independent empty tasks: prints tasks/s
+ *                                 (SYNTH_SLOTS: slots per worker, default 2;
+ *                                 TESS_ISOLATION=none: kernels on the slot
+ *                                 threads, not in executor processes)
  *   synth fail K                  task K's kernel fails: the run stops with
  *                                 an error naming it (exit 1)
  *   synth unknown                 a task names a kernel nobody has (exit 2,
@@ -257,6 +260,8 @@ int main(int argc, char **argv)
         {"which", k_which},   {"which_mic", k_which_mic}, {NULL, NULL}};
     tess_config_t cfg;
     tess_config_init(&cfg);
-    cfg.nthreads = 2;
+    /* slots per worker (and threads with one rank): SYNTH_SLOTS or 2 */
+    const char *slots = getenv("SYNTH_SLOTS");
+    cfg.nthreads = slots && atoi(slots) > 0 ? atoi(slots) : 2;
     return tess_mpi_main(&argc, &argv, kernels, &cfg, app, NULL);
 }

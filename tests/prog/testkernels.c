@@ -5,6 +5,7 @@
  *   nap(INOUT x f64 [n], int ms): sleeps ms milliseconds, then x += 1
  *   crash(INOUT x, int mode, int at): crashes in a chosen way at one call
  *   flaky(INOUT x, string marker): fails once, then succeeds
+ *   fill(OUT x f64, float v): every element v
  *   fill_at(OUT x f64 [r x c], int ms): sleeps ms milliseconds, then
  *       x[i][j] = (start_0 + i) * 1e6 + start_1 + j (its place in the
  *       whole array: a block written elsewhere never passes a check)
@@ -55,7 +56,10 @@ int nap(const tess_args_t *a)
 /* crash(INOUT x f64 [n], int mode, int at): x += 1, except when x[0] == at
  * (the at-th call on a chain): mode 1 segfault, 2 abort, 3 exit(3),
  * 4 exit(0), 5 loop forever, 6 allocate without bound, 7 fail with a
- * message, 8 write "noise" lines on stderr then segfault. */
+ * message, 8 write "noise" lines on stderr then segfault, 9 fail with a
+ * message holding newlines, commas, quotes and record-like lines (the
+ * record must stay parseable). Before it crashes it says so on stderr
+ * ("crash: mode M at X"), which the failure message must quote. */
 int crash(const tess_args_t *a);
 
 int crash(const tess_args_t *a)
@@ -65,6 +69,10 @@ int crash(const tess_args_t *a)
     if (!x)
         return tess_args_fail(a, "crash(INOUT array, int mode, int at)");
     if ((int64_t)x[0] == at) {
+        if (mode != 8) {
+            fprintf(stderr, "crash: mode %d at %g\n", (int)mode, x[0]);
+            fflush(stderr);
+        }
         switch (mode) {
         case 1: {
             /* a wild pointer: a real fault (not a sanitizer's null check) */
@@ -98,6 +106,9 @@ int crash(const tess_args_t *a)
             volatile uintptr_t wild = 16; /* opaque to the compiler */
             volatile int *p = (volatile int *)wild;
             return *p;
+        case 9:
+            return tess_args_fail(a, "bad value, \"%g\"\nstate: completed\n"
+                                  "exit_status: 0\r\n\tend", x[0]);
         }
     }
     for (int64_t i = 0; i < tess_args_numel(a, 0); i++)
@@ -150,5 +161,18 @@ int sum_to(const tess_args_t *a)
     for (int64_t i = 0; i < tess_args_numel(a, 0); i++)
         t += x[i];
     *s = t;
+    return 0;
+}
+
+/* fill(OUT x f64 [...], float v): x = v everywhere. */
+int fill(const tess_args_t *a);
+
+int fill(const tess_args_t *a)
+{
+    double *x = tess_args_data(a, 0);
+    if (!x)
+        return tess_args_fail(a, "fill(OUT array, float v)");
+    for (int64_t i = 0; i < tess_args_numel(a, 0); i++)
+        x[i] = tess_args_double(a, 1);
     return 0;
 }
