@@ -11,6 +11,7 @@
 #    for bit, and the non-persistent workflow's when the fragments and
 #    seeds are the same (one block of all neurons = num_frags 1);
 #  - the summary equals the significant pairs computed by numpy;
+#  - application 2 as a C program makes the same Correlation;
 #  - the objects outlive their runs, with their provenance; a second
 #    producer of a name gets exit 2.
 set -eu
@@ -54,6 +55,19 @@ cc_numpy --compare corr.h5 np5.h5 || fail "Correlation differs from numpy's bloc
 expect_exit 0 check summary np5.h5 sum/results.h5
 expect_text "pairs significant"
 echo "t4060: $(echo "$OUT" | tail -1)"
+
+# application 2 as a C program (tess_persist_*, tess_blocks*, mpirun):
+# the same Correlation bit for bit
+expect_exit 0 tess_mpirun -np 3 "$NEURONS_BIN/tessera-cc-store" \
+    NeuronData CorrC --store "$SCRATCH/st" --block-size 5 --maxlag 12 --num-surrs 30 \
+    --run-dir corr-c
+expect_text "tessera-cc-store: NeuronData: 23 neurons in 5 blocks: 15 tasks into CorrC"
+check export st CorrC corr-c.h5 >/dev/null
+cc_numpy --compare corr.h5 corr-c.h5 || fail "the C program's Correlation differs"
+expect_exit 2 tess_mpirun -np 2 "$NEURONS_BIN/tessera-cc-store" \
+    NeuronData CorrC --store "$SCRATCH/st" --block-size 5 --maxlag 12 --num-surrs 30 \
+    --run-dir corr-c2
+expect_text "object CorrC exists already"
 
 # one block of all neurons: the fragments and seeds of num_frags 1
 expect_exit 0 run "$EX/cc_store_load.xml" -p "spikes=$SCRATCH/spikes.h5" -p block_size=23 \
