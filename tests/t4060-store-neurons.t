@@ -92,4 +92,17 @@ expect_text "no object Nope after waiting 1.0 s"
 expect_exit 2 "$TESSERA" validate "$EX/cc_store.xml" -p correlation=../up
 expect_text "cc_store.xml:"
 expect_text "'../up'"
+# another application deletes an object, once its calls before are done
+cat >rm.xml <<'XML'
+<?xml version="1.0" encoding="UTF-8"?>
+<workflow xmlns="https://tessera.dev/schemas/workflow/1" name="rm">
+  <param name="object" type="string" default="C1"/>
+  <body><delete-object object="{object}"/></body>
+</workflow>
+XML
+expect_exit 0 run rm.xml --run-dir rm
+expect_exit 2 "$TESSERA" store show --store st C1
+expect_text "no object C1"
+expect_exit 2 run rm.xml --run-dir rm2
+expect_text "no object C1"
 echo "t4060: ok"

@@ -201,6 +201,18 @@ static void test_produce_consume(void)
     errno = 0;
     CU_ASSERT_EQUAL(tess_block_get(run, obj, 99, &a, &err), -1);
     CU_ASSERT_EQUAL(errno, ENOENT);
+    /* deleted once the tasks before are done: gone from the store and
+     * from the run */
+    TESS_SUBMIT(run, "sum", 0, tess_block(TESS_IN, &a),
+                tess_rows(TESS_OUT, sums, 0, 1));
+    CU_ASSERT_EQUAL(tess_persist_delete(run, st, "Obj", &err), 0);
+    CU_ASSERT_EQUAL(tess_wait_on(run, sums, s, &err), 0);
+    CU_ASSERT_EQUAL(s[0], want[3]);
+    errno = 0;
+    CU_ASSERT_PTR_NULL(tess_store_obj_open(st, "Obj", 0, &err));
+    CU_ASSERT_EQUAL(errno, ENOENT);
+    CU_ASSERT_PTR_NULL(tess_blocks(run, obj, &err));
+    CU_ASSERT_EQUAL(tess_persist_delete(run, st, "Obj", &err), -1);
     CU_ASSERT_EQUAL(tess_run_destroy(run, &err), 0);
     tess_store_close(st);
 }
