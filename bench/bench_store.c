@@ -41,17 +41,12 @@
 #include <hdf5.h>
 
 #include "io/h5frag.h"
+#include "bench/benchutil.h"
 #include "tessera.h"
 
 #define MIB ((size_t)1 << 20)
 #define COLS 1024
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 static void die(const char *what, const char *msg)
 {
@@ -59,23 +54,7 @@ static void die(const char *what, const char *msg)
     exit(1);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
 
-/* The @p q quantile (0..1) of @p v (sorted in place), nearest rank. */
-static double quantile(double *v, int n, double q)
-{
-    qsort(v, (size_t)n, sizeof(*v), cmp_double);
-    int k = (int)(q * n + 0.999999) - 1;
-    if (k < 0)
-        k = 0;
-    if (k >= n)
-        k = n - 1;
-    return v[k];
-}
 
 static void raw_write(const char *path, const void *buf, size_t n)
 {
@@ -94,33 +73,8 @@ static void raw_write(const char *path, const void *buf, size_t n)
         die(path, strerror(errno));
 }
 
-static void drop_cache(const char *path)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return;
-    fdatasync(fd);
-    posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED);
-    close(fd);
-}
 
-static int drop_one(const char *path, const struct stat *st, int flag,
-                    struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    if (flag == FTW_F)
-        drop_cache(path);
-    return 0;
-}
 
-static int rm_one(const char *path, const struct stat *st, int flag,
-                  struct FTW *ftw)
-{
-    (void)st;
-    (void)ftw;
-    return flag == FTW_DP ? rmdir(path) : unlink(path);
-}
 
 static tess_store_obj_t *create(tess_store_t *st, const char *name,
                                 int64_t rows, unsigned flags)
@@ -159,27 +113,27 @@ static void bench_commit(tess_store_t *st, const char *dir, int n,
         /* alternate the order, so drifts of a shared machine hit all */
         for (int j = 0; j < 3; j++) {
             int m = (j + k) % 3;
-            double t = now();
+            double t = bench_now();
             if (m == 0) {
                 if (tess_store_put(o, k, start, count, buf, &err) < 0)
                     die("put", err.text);
-                ts[k] = now() - t;
+                ts[k] = bench_now() - t;
             } else if (m == 1) {
                 h5frag_path(path, sizeof(path), dir, 7, (uint32_t)k);
                 if (h5frag_write(path, TESS_F64, 2, start, count, buf, &err)
                     < 0)
                     die("h5frag_write", err.text);
-                tf[k] = now() - t;
+                tf[k] = bench_now() - t;
             } else {
                 snprintf(path, sizeof(path), "%s/raw%d.bin", dir, k);
                 raw_write(path, buf, bytes);
-                tr[k] = now() - t;
+                tr[k] = bench_now() - t;
             }
         }
     }
-    double sm = quantile(ts, n, 0.5), sp = quantile(ts, n, 0.99);
-    double fm = quantile(tf, n, 0.5), fp = quantile(tf, n, 0.99);
-    double rm = quantile(tr, n, 0.5), rp = quantile(tr, n, 0.99);
+    double sm = bench_quantile(ts, n, 0.5), sp = bench_quantile(ts, n, 0.99);
+    double fm = bench_quantile(tf, n, 0.5), fp = bench_quantile(tf, n, 0.99);
+    double rm = bench_quantile(tr, n, 0.5), rp = bench_quantile(tr, n, 0.99);
     printf("commit %4zu KiB x %d: store %7.0f us median %7.0f us p99 | "
            "fragment %7.0f / %7.0f | raw %7.0f / %7.0f | store/fragment "
            "%.2f, store/raw %.2f (medians)\n", bytes >> 10, n, sm * 1e6,
@@ -231,7 +185,7 @@ static void plain_write(const char *path, const double *buf, int64_t rows,
 
 static double plain_read(const char *path, double *dst, int64_t rows, int nb)
 {
-    double t = now();
+    double t = bench_now();
     hid_t f = H5Fopen(path, H5F_ACC_RDONLY, H5P_DEFAULT);
     hid_t d = H5Dopen2(f, "/data", H5P_DEFAULT);
     hid_t s = H5Dget_space(d);
@@ -247,7 +201,7 @@ static double plain_read(const char *path, double *dst, int64_t rows, int nb)
     H5Sclose(s);
     H5Dclose(d);
     H5Fclose(f);
-    return now() - t;
+    return bench_now() - t;
 }
 
 /* The floor of any file-per-block layout: the same bytes as one raw file
@@ -255,7 +209,7 @@ static double plain_read(const char *path, double *dst, int64_t rows, int nb)
 static double files_read(const char *dir, double *dst, size_t bytes, int nb)
 {
     char path[PATH_MAX];
-    double t = now();
+    double t = bench_now();
     for (int b = 0; b < nb; b++) {
         snprintf(path, sizeof(path), "%s/file%d.bin", dir, b);
         int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -263,14 +217,14 @@ static double files_read(const char *dir, double *dst, size_t bytes, int nb)
             die(path, "read");
         close(fd);
     }
-    return now() - t;
+    return bench_now() - t;
 }
 
 static double store_read(tess_store_t *st, const char *name, double *dst)
 {
     tess_error_t err;
     tess_store_block_t b;
-    double t = now();
+    double t = bench_now();
     tess_store_obj_t *o = tess_store_obj_open(st, name, 0, &err);
     tess_store_iter_t *it = o ? tess_store_blocks(o, 0, 0, &err) : NULL;
     int rc;
@@ -283,7 +237,7 @@ static double store_read(tess_store_t *st, const char *name, double *dst)
         die(name, err.text);
     tess_store_iter_destroy(it);
     tess_store_obj_close(o);
-    return now() - t;
+    return bench_now() - t;
 }
 
 struct read_run {
@@ -350,12 +304,12 @@ static void bench_read(tess_store_t *st, const char *dir, size_t bytes,
         read_round(&rr, r, mib, &hs[r], &hp[r], &hf[r]);
         if (memcmp(dst, buf, bytes) != 0)
             die("read", "data differ");
-        nftw(dir, drop_one, 16, FTW_PHYS); /* the store, plain, files */
+        nftw(dir, bench_drop_one, 16, FTW_PHYS); /* the store, plain, files */
         read_round(&rr, r, mib, &cs[r], &cp[r], &cf[r]);
     }
-    double a = quantile(hs, rounds, 0.5), b = quantile(hp, rounds, 0.5);
-    double c = quantile(cs, rounds, 0.5), d = quantile(cp, rounds, 0.5);
-    double e = quantile(hf, rounds, 0.5), f = quantile(cf, rounds, 0.5);
+    double a = bench_quantile(hs, rounds, 0.5), b = bench_quantile(hp, rounds, 0.5);
+    double c = bench_quantile(cs, rounds, 0.5), d = bench_quantile(cp, rounds, 0.5);
+    double e = bench_quantile(hf, rounds, 0.5), f = bench_quantile(cf, rounds, 0.5);
     printf("read %4zu KiB blocks x %d (%.0f MiB), MiB/s: hot store %5.0f, "
            "plain HDF5 %5.0f, raw files %5.0f, store/plain %.2f, store/files "
            "%.2f | cold store %5.0f, plain %5.0f, files %5.0f, store/plain "
@@ -380,7 +334,7 @@ static void bench_read(tess_store_t *st, const char *dir, size_t bytes,
 
 static double count_dir(const char *path, long *n)
 {
-    double t = now();
+    double t = bench_now();
     DIR *d = opendir(path);
     struct dirent *de;
     *n = 0;
@@ -389,14 +343,14 @@ static double count_dir(const char *path, long *n)
     while ((de = readdir(d)))
         *n += de->d_name[0] != '.';
     closedir(d);
-    return now() - t;
+    return bench_now() - t;
 }
 
 static double iterate(tess_store_obj_t *o, long *n)
 {
     tess_error_t err;
     tess_store_block_t b;
-    double t = now();
+    double t = bench_now();
     tess_store_iter_t *it = tess_store_blocks(o, 0, 0, &err);
     int rc;
     *n = 0;
@@ -407,7 +361,7 @@ static double iterate(tess_store_obj_t *o, long *n)
     if (rc < 0)
         die("iterate", err.text);
     tess_store_iter_destroy(it);
-    return now() - t;
+    return bench_now() - t;
 }
 
 static void bench_list(tess_store_t *st, long nblocks)
@@ -420,13 +374,13 @@ static void bench_list(tess_store_t *st, long nblocks)
     long n1, n2, n3;
 
     tess_store_obj_t *o = create(st, "Many", nblocks, TESS_STORE_NOSYNC);
-    t = now();
+    t = bench_now();
     for (long b = 0; b < nblocks; b++) {
         int64_t start[2] = {b, 0};
         if (tess_store_put(o, b, start, count, &v, &err) < 0)
             die("put", err.text);
     }
-    double tput = now() - t;
+    double tput = bench_now() - t;
     tess_store_info(o, &info, &err);
     snprintf(blocks, sizeof(blocks), "%s/.objects/%s/blocks",
              tess_store_dir(st), info.id);
@@ -434,20 +388,20 @@ static void bench_list(tess_store_t *st, long nblocks)
     tess_store_obj_t *c = tess_store_obj_open(st, "Many", 0, &err);
     double tdir = count_dir(blocks, &n1);
     double tbuild = iterate(c, &n2);
-    t = now();
+    t = bench_now();
     tess_store_info(c, &info, &err);
-    double tinfo_b = now() - t;
-    t = now();
+    double tinfo_b = bench_now() - t;
+    t = bench_now();
     if (tess_store_complete(o, &err) < 0)
         die("complete", err.text);
-    double tcomplete = now() - t;
+    double tcomplete = bench_now() - t;
     tess_store_obj_close(c);
     c = tess_store_obj_open(st, "Many", 0, &err);
     double tdir2 = count_dir(blocks, &n1);
     double tindex = iterate(c, &n3);
-    t = now();
+    t = bench_now();
     tess_store_info(c, &info, &err);
-    double tinfo_c = now() - t;
+    double tinfo_c = bench_now() - t;
     if (n2 != nblocks || n3 != nblocks || n1 != nblocks)
         die("list", "wrong block count");
     double dir = tdir < tdir2 ? tdir : tdir2;
@@ -462,10 +416,10 @@ static void bench_list(tess_store_t *st, long nblocks)
     fflush(stdout);
     tess_store_obj_close(c);
     tess_store_obj_close(o);
-    t = now();
+    t = bench_now();
     if (tess_store_delete(st, "Many", &err) < 0)
         die("delete", err.text);
-    printf("delete %ld blocks: %.3f s\n", nblocks, now() - t);
+    printf("delete %ld blocks: %.3f s\n", nblocks, bench_now() - t);
 }
 
 int main(int argc, char **argv)
@@ -513,6 +467,6 @@ int main(int argc, char **argv)
     if (list_blocks > 0)
         bench_list(st, list_blocks);
     tess_store_close(st);
-    nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
+    nftw(dir, bench_rm_one, 16, FTW_DEPTH | FTW_PHYS);
     return 0;
 }

@@ -677,6 +677,47 @@ void dag_complete(dag_t *dag, dag_task_t *t, int ok)
     task_release(dag, t);
 }
 
+dag_version_t *dag_put(dag_t *dag, dag_data_t *d, const region_t *box,
+                       tess_error_t *err)
+{
+    region_t full;
+    if (!d || !d->map || d->kind != DAG_ARRAY || box->rank != d->rank) {
+        errno = EINVAL;
+        tess_errprintf(err, "%s: not an array of this run, or deleted",
+                       d ? d->name : "data");
+        return NULL;
+    }
+    region_full(&full, d->rank, d->shape);
+    if (region_is_empty(box) || !region_contains(&full, box)) {
+        char b[256];
+        errno = EINVAL;
+        tess_errprintf(err, "%s%s: empty or outside the array", d->name,
+                       region_format(box, b, sizeof(b)));
+        return NULL;
+    }
+    dag_version_t *v = version_new(dag, d, box);
+    if (!v) {
+        errno = ENOMEM;
+        tess_errprintf(err, "%s: out of memory", d->name);
+        return NULL;
+    }
+    v->state = DAG_V_DONE;
+    v->refs = 1; /* the caller's */
+    return v;
+}
+
+int dag_put_commit(dag_t *dag, dag_version_t *v)
+{
+    region_t box;
+    box_get(v->data->rank, v->box, &box);
+    int rc = v->data->map ? rmap_write(v->data->map, &box, v) : -1;
+    int e = v->data->map ? ENOMEM : ENOENT;
+    dag_version_release(dag, v); /* the map holds it now, or nobody */
+    if (rc < 0)
+        errno = e;
+    return rc;
+}
+
 struct current_ctx {
     dag_piece_f visit;
     void *ctx;

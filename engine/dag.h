@@ -185,6 +185,20 @@ uint64_t dag_now_ns(void);
  * if this one failed), and the task record is freed. */
 void dag_complete(dag_t *dag, dag_task_t *task, int ok);
 
+/* A value of the elements @p box of array @p d that no task of this graph
+ * writes (a block of a persistent object, already complete): a new DONE
+ * version without a writer, held by the caller (one reference) and not yet
+ * in the region map, so the caller can attach its payload first. Then
+ * dag_put_commit() makes it the current value of @p box (tasks submitted
+ * later read it; earlier ones are not affected: renaming), or
+ * dag_version_release() drops it. NULL with err (EINVAL: not an array,
+ * deleted, @p box outside it or empty; ENOMEM). */
+dag_version_t *dag_put(dag_t *dag, dag_data_t *d, const region_t *box,
+                       tess_error_t *err);
+/* Write version @p v of dag_put() into its data's region map and drop the
+ * caller's reference. -1/ENOMEM (v is then released). */
+int dag_put_commit(dag_t *dag, dag_version_t *v);
+
 /* Visit the pieces of the current value of data over region r (NULL: all). */
 typedef int (*dag_piece_f)(void *ctx, dag_version_t *v, const region_t *piece);
 int dag_current(const dag_t *dag, dag_data_t *d, const region_t *r,

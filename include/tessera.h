@@ -646,6 +646,116 @@ int tess_store_foreach(tess_store_t *store, tess_store_name_f fn, void *arg,
  *  Returns the number of entries removed, -1 on error. */
 int tess_store_gc(tess_store_t *store, tess_error_t *err);
 
+/* ------------------------------------------------------------------ */
+/* Persistent objects in runs: blocks as task data                     */
+/* ------------------------------------------------------------------ */
+
+/*
+ * An object of a store opened or created in a run is an array of the
+ * run, of the object's whole shape (docs/store.md, "Blocks in runs"):
+ * each block is the region of that array the block covers, and tasks take
+ * blocks as parameters like any region (tess_block()), IN, OUT or INOUT,
+ * with dependences, renaming and locality unchanged.
+ *
+ * - Reading (tess_persist_open): the blocks become values of the array as
+ *   the run meets them, iterating (tess_blocks_next) or naming them
+ *   (tess_block_get); workers read each block from its file in the store,
+ *   without a copy. An object under construction is read while its
+ *   producer writes it: the iteration waits for each block, and the run
+ *   keeps executing the tasks submitted so far meanwhile.
+ * - Writing (tess_persist_create): the program declares each block (id
+ *   and box, tess_block_new) and one task writes it (OUT); the block is
+ *   committed to the store when that task ends, so consumers see it at
+ *   once (in situ). The run completes the object when the program says so
+ *   (tess_persist_complete) or when it ends successfully; a failed run
+ *   leaves it incomplete, and resuming the run continues it.
+ *
+ * Stores passed in are borrowed until tess_run_destroy().
+ */
+
+/** Open the object @p name of @p store for reading in @p run, waiting up
+ *  to @p timeout_s seconds for its creation and, later, for each of its
+ *  blocks (0: it must exist, and waits for blocks have no limit); the
+ *  run's tasks keep running while it waits. Returns the run's array of
+ *  the object's whole shape and element type (its blocks cannot be
+ *  written), 0 on error (err: no such object, time-out, no whole shape). */
+tess_data_t tess_persist_open(tess_run_t *run, tess_store_t *store,
+                              const char *name, double timeout_s,
+                              tess_error_t *err);
+
+/** Create the object @p name of @p store, produced by @p run: @p spec as
+ *  for tess_store_create(), with a whole shape (the run's array); its
+ *  provenance names the run directory. A resumed run (tess_config_t
+ *  resume) takes over the object it created before it stopped. Returns
+ *  the run's array, 0 on error (EEXIST: the name is taken). */
+tess_data_t tess_persist_create(tess_run_t *run, tess_store_t *store,
+                                const char *name,
+                                const tess_store_spec_t *spec,
+                                tess_error_t *err);
+
+/** A block of a persistent object in a run. */
+typedef struct tess_block {
+    tess_data_t data;               /**< the object's array in the run */
+    int64_t id;                     /**< the block's id in the store */
+    int rank;
+    int64_t start[TESS_MAX_RANK];   /**< its box in the whole array */
+    int64_t count[TESS_MAX_RANK];
+} tess_block_t;
+
+/** Declare block @p id of an object the run creates: its box (inside the
+ *  object's shape, not empty, ids and boxes distinct) into @p b. One task
+ *  writes it, as a whole (tess_block(TESS_OUT, b)); a second writer is
+ *  refused at submission (blocks are written once). */
+int tess_block_new(tess_run_t *run, tess_data_t obj, int64_t id,
+                   const int64_t *start, const int64_t *count,
+                   tess_block_t *b, tess_error_t *err);
+
+/** Block @p id of object @p obj into @p b: a block the run declared or met
+ *  already, or, for an object read, the block of the store, waiting for
+ *  its commit (as tess_persist_open's time-out says; the run's tasks keep
+ *  running). ENOENT if there is none; ETIMEDOUT; EPIPE if the producer
+ *  ended without committing it. */
+int tess_block_get(tess_run_t *run, tess_data_t obj, int64_t id,
+                   tess_block_t *b, tess_error_t *err);
+
+/** Block @p b as a task parameter: the region of its box, direction
+ *  @p dir. */
+tess_param_t tess_block(tess_dir_t dir, const tess_block_t *b);
+
+/** An iteration over the blocks of a persistent object in a run. */
+typedef struct tess_blocks tess_blocks_t;
+
+/** Iterate over the blocks of @p obj: for an object read, every block of
+ *  the object, in id order if it is complete when the run first meets it,
+ *  else in the order they are committed (waiting for each, the run's
+ *  tasks running meanwhile) until the producer completes it; for an
+ *  object created, the blocks declared so far. Iterations of one object
+ *  yield its blocks in the same order (nested loops give pairs of blocks).
+ *  Caller destroys. */
+tess_blocks_t *tess_blocks(tess_run_t *run, tess_data_t obj,
+                           tess_error_t *err);
+
+/** The next block into @p b: 1, 0 at the end, -1 on error (ETIMEDOUT,
+ *  EPIPE: the producer ended without completing the object, ESTALE: it
+ *  was deleted, EIO: the run failed while waiting). */
+int tess_blocks_next(tess_blocks_t *it, tess_block_t *b, tess_error_t *err);
+
+/** Free an iteration. Accepts NULL; preserves errno. */
+void tess_blocks_destroy(tess_blocks_t *it);
+
+/** Complete object @p obj that the run creates, now: waits until every
+ *  block written so far is committed, then marks it complete (consumers'
+ *  iterations end). -1 if a writer failed or the store refuses (the
+ *  number of blocks announced in its spec). */
+int tess_persist_complete(tess_run_t *run, tess_data_t obj,
+                          tess_error_t *err);
+
+/** Delete the object @p name of @p store once the tasks submitted so far
+ *  are done (tess_barrier()), and forget it in the run if it is open
+ *  there. As tess_store_delete(). */
+int tess_persist_delete(tess_run_t *run, tess_store_t *store,
+                        const char *name, tess_error_t *err);
+
 #ifdef __cplusplus
 }
 #endif

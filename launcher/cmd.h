@@ -83,7 +83,7 @@ int cmd_store(int argc, char **argv);
     "                      [-n|--workers WORKERS] [--slots N]\n"              \
     "                      [-p|--param NAME=VALUE]...\n"                      \
     "                      [--kernel-path DIR[:DIR...]] [--run-dir DIR]\n"    \
-    "                      [--dot FILE]\n"                                    \
+    "                      [--dot FILE] [--store DIR]\n"                      \
     "Validate WORKFLOW.xml and check the request against the cluster\n"       \
     "(partition limits, nodes with the features, the architectures the\n"     \
     "tasks need): a job that could never run is refused (exit 2) before\n"    \
@@ -113,12 +113,14 @@ int cmd_store(int argc, char **argv);
     "  --kernel-path DIRS   where kernel libraries are searched first\n"      \
     "  --run-dir DIR        new or empty (default: a new unique\n"            \
     "                       ./tessera-run.NAME.YYYYmmdd-HHMMSS.XXXXXX)\n"     \
-    "  --dot FILE           the job writes the task graph in Graphviz dot\n"
+    "  --dot FILE           the job writes the task graph in Graphviz dot\n"  \
+    "  --store DIR          the store of the workflow's persistent objects\n"
 
 #define CMD_RUN_USAGE                                                        \
     "usage: tessera run WORKFLOW.xml [-n WORKERS] [--slots N]\n"             \
     "                   [--param NAME=VALUE]... [--run-dir DIR] [--overwrite]\n" \
     "                   [--kernel-path DIR[:DIR...]] [--dot FILE]\n"         \
+    "                   [--store DIR]\n"                                     \
     "Validate WORKFLOW.xml, then run it: the engine and WORKERS worker\n"    \
     "ranks (default 1, each with --slots threads, default all cores) as\n"   \
     "one MPI job started with mpirun; -n 0 runs the tasks on threads of\n"   \
@@ -129,17 +131,22 @@ int cmd_store(int argc, char **argv);
     "earlier run is refused unless --overwrite replaces its record.\n"     \
     "  --param NAME=VALUE  override a workflow parameter (repeatable)\n"     \
     "  --kernel-path DIRS  where kernel libraries are searched first\n"      \
-    "  --dot FILE          write the task graph in Graphviz dot\n"
+    "  --dot FILE          write the task graph in Graphviz dot\n"         \
+    "  --store DIR         the store of its persistent objects (default:\n" \
+    "                      $TESSERA_STORE, else ~/.tessera/store)\n"
 
 #define CMD_VALIDATE_USAGE                                                   \
     "usage: tessera validate WORKFLOW.xml [--param NAME=VALUE]...\n"         \
     "                        [--kernel-path DIR[:DIR...]] [--verbose]\n"     \
+    "                        [--store DIR]\n"                                \
     "Check WORKFLOW.xml against the schema, its names, types, shapes and\n"  \
     "regions, its input files and kernels, and expand it without running\n" \
     "anything. Errors are printed as file:line:col: message (exit 2).\n"    \
     "Kernel libraries are loaded to check them: their constructors run.\n"  \
     "  --verbose, -v       print the file and symbol each kernel resolved\n" \
-    "                      to\n"
+    "                      to\n"                                             \
+    "  --store DIR         check the persistent objects the workflow reads\n"\
+    "                      against this store (also $TESSERA_STORE)\n"
 
 /* Options common to the workflow commands. */
 typedef struct wfopts {
@@ -147,6 +154,8 @@ typedef struct wfopts {
     wf_param_override_t *params;
     size_t nparams;
     const char *kernel_path;
+    const char *store;   /* --store DIR, absolute when it exists */
+    char *store_abs;     /* (owned) */
     const char *run_dir;
     const char *dot;
     int workers; /* -1: default */
@@ -154,10 +163,12 @@ typedef struct wfopts {
     int overwrite; /* --overwrite: replace an earlier run's record */
     int resume_only; /* tessera resume: there must be a run to continue */
     int verbose; /* --verbose given */
+    int wait_objects; /* a run: objects read may be waited for (their
+                         wait= seconds) when their dims are bound */
 } wfopts_t;
 
-/* wfopts_parse() flags: which options besides --param and --kernel-path
- * the command takes. */
+/* wfopts_parse() flags: which options besides --param, --kernel-path and
+ * --store the command takes. */
 #define WFOPTS_RUN 0x1u     /* -n, --workers, --slots, --run-dir, --dot */
 #define WFOPTS_VERBOSE 0x2u /* --verbose, -v */
 

@@ -41,19 +41,6 @@ static double now(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* "name=value name=value" of the workflow's parameters (provenance). */
-static void params_text(const wf_t *wf, char *buf, size_t len)
-{
-    size_t off = 0;
-    buf[0] = '\0';
-    for (size_t i = 0; i < wf_param_count(wf) && off < len; i++) {
-        const char *name, *type, *value;
-        if (wf_param_get(wf, i, &name, &type, &value) == 0)
-            off += (size_t)snprintf(buf + off, len - off, "%s%s=%s",
-                                    off ? " " : "", name, value);
-    }
-}
-
 /* A run that stopped (wall time, cancelled, killed) says how to continue
  * it: "; continue with: tessera resume DIR" appended to msg (of size len),
  * and said on out (NULL: not). */
@@ -106,7 +93,7 @@ static int execute(tess_run_t *run, wf_t *wf, const char *run_dir, double t0)
     if (rc == 0 && n > 0) {
         tess_data_t *d = calloc(n, sizeof(*d));
         char params[4096];
-        params_text(wf, params, sizeof(params));
+        wf_params_text(wf, params, sizeof(params));
         for (size_t i = 0; d && i < n; i++)
             d[i] = wf_result_data(wf, i);
         /* the code that made the results: kernel libraries by SHA-256 */
@@ -544,6 +531,8 @@ int cmd_run(int argc, char **argv)
         wfopts_free(&o);
         return 2;
     }
+    /* a consumer may start before its producer */
+    o.wait_objects = 1;
     if (launch_in_job()) {
         rc = run_in_job(&o);
         wfopts_free(&o);
@@ -640,7 +629,7 @@ int cmd_run(int argc, char **argv)
     }
     self[n] = '\0';
     /* Ranks get the same arguments plus the run directory chosen here. */
-    char **args = calloc((size_t)argc + 4, sizeof(char *));
+    char **args = calloc((size_t)argc + 6, sizeof(char *));
     int na = 0;
     if (!args) {
         free(kpath);
@@ -650,7 +639,8 @@ int cmd_run(int argc, char **argv)
         return 2;
     }
     for (int i = 0; i < argc; i++) {
-        if (strcmp(argv[i], "--run-dir") == 0 && i + 1 < argc) {
+        if ((strcmp(argv[i], "--run-dir") == 0 ||
+             strcmp(argv[i], "--store") == 0) && i + 1 < argc) {
             i++;
             continue;
         }
@@ -658,6 +648,10 @@ int cmd_run(int argc, char **argv)
     }
     args[na++] = (char *)"--run-dir";
     args[na++] = run_dir;
+    if (o.store) {
+        args[na++] = (char *)"--store";
+        args[na++] = (char *)o.store;
+    }
     args[na] = NULL;
     /* a record from the first moment: the engine replaces it; and the
      * directory of the job's log (launch.log) */

@@ -125,6 +125,8 @@ int runconf_write(const char *run_dir, const wf_t *wf, const wfopts_t *o,
     fprintf(f, "workers: %d\nslots: %d\n", o->workers, o->slots);
     if (o->kernel_path)
         fprintf(f, "kernel_path: %s\n", o->kernel_path);
+    if (o->store)
+        fprintf(f, "store: %s\n", o->store);
     fputs(id, f);
     free(id);
     int rc = fflush(f) == 0 && fsync(fileno(f)) == 0 ? 0 : -1;
@@ -285,6 +287,9 @@ int runconf_args(const char *run_dir, char **argv, int max, tess_error_t *err)
             argv[n++] = dupstr(v, &oom);
         } else if (!strncmp(line, "kernel_path: ", 13)) {
             argv[n++] = dupstr("--kernel-path", &oom);
+            argv[n++] = dupstr(v, &oom);
+        } else if (!strncmp(line, "store: ", 7)) {
+            argv[n++] = dupstr("--store", &oom);
             argv[n++] = dupstr(v, &oom);
         }
     }

@@ -36,6 +36,7 @@ static const struct submit_opt {
     {"-p", OPT_SHARED},
     {"--param", OPT_SHARED},
     {"--kernel-path", OPT_SHARED},
+    {"--store", OPT_SHARED},
     {"--run-dir", OPT_SHARED},
     {"--dot", OPT_SHARED},
 };

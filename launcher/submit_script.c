@@ -284,6 +284,16 @@ int submit_script_write(FILE *f, const submit_script_t *s, tess_error_t *err)
         if (abs_dirs(f, o->wf.kernel_path, err) < 0)
             return -1;
     }
+    if (o->wf.store) {
+        char abs[PATH_MAX];
+        if (submit_script_abspath(o->wf.store, abs, sizeof(abs)) < 0) {
+            errno = EINVAL;
+            return tess_errprintf(err, "--store %s: cannot make it absolute",
+                                  o->wf.store);
+        }
+        fputs(" --store ", f);
+        shquote(f, abs);
+    }
     if (o->wf.dot) {
         char abs[PATH_MAX];
         if (submit_script_abspath(o->wf.dot, abs, sizeof(abs)) < 0) {

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,6 +38,7 @@ int wfopts_parse(int argc, char **argv, unsigned allow, wfopts_t *o)
         const char *v = i + 1 < argc ? argv[i + 1] : NULL;
         int takes = strcmp(a, "--param") == 0 || strcmp(a, "-p") == 0 ||
                     strcmp(a, "--kernel-path") == 0 ||
+                    strcmp(a, "--store") == 0 ||
                     (allow_run && (strcmp(a, "-n") == 0 ||
                                    strcmp(a, "--workers") == 0 ||
                                    strcmp(a, "--slots") == 0 ||
@@ -88,6 +90,13 @@ int wfopts_parse(int argc, char **argv, unsigned allow, wfopts_t *o)
             o->nparams++;
         } else if (strcmp(a, "--kernel-path") == 0) {
             o->kernel_path = v;
+        } else if (strcmp(a, "--store") == 0) {
+            /* absolute, so the ranks of the job and a resume find it
+             * whatever their directory */
+            char abs[PATH_MAX];
+            free(o->store_abs);
+            o->store_abs = realpath(v, abs) ? strdup(abs) : NULL;
+            o->store = o->store_abs ? o->store_abs : v;
         } else if (strcmp(a, "--run-dir") == 0) {
             o->run_dir = v;
         } else if (strcmp(a, "--dot") == 0) {
@@ -112,6 +121,7 @@ void wfopts_free(wfopts_t *o)
     for (size_t i = 0; i < o->nparams; i++)
         free((char *)o->params[i].name); /* the strdup'ed "NAME=VALUE" */
     free(o->params);
+    free(o->store_abs);
     memset(o, 0, sizeof(*o));
 }
 
@@ -126,6 +136,8 @@ wf_t *wfopts_load2(const wfopts_t *o, unsigned flags, const char *archs,
     tess_error_t err;
     wf_t *wf = wf_load(o->workflow, o->params, o->nparams, &err);
     if (!wf || (o->kernel_path && wf_set_kernel_path(wf, o->kernel_path) < 0) ||
+        (o->store && wf_set_store(wf, o->store) < 0) ||
+        wf_set_wait_objects(wf, o->wait_objects) < 0 ||
         ((archs || max_slots) && wf_set_resources(wf, archs, max_slots) < 0) ||
         wf_set_max_memory(wf, max_memory_mb) < 0 ||
         (flags && wf_validate(wf, flags, &err) < 0)) {

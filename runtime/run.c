@@ -22,6 +22,7 @@
 #include "io/rundir.h"
 #include "io/runstatus.h"
 #include "runtime/journal.h"
+#include "runtime/persist.h"
 #include "runtime/record.h"
 #include "runtime/run.h"
 
@@ -65,6 +66,7 @@ struct tess_run {
     int keep_outputs;   /* destroying a run that did not complete: its
                            files stay for a resume */
     int published;      /* files published, no task submitted since */
+    persist_t *persist; /* persistent objects of the store, NULL: none */
     char error[1024];
 };
 
@@ -163,7 +165,7 @@ static int make_workdir(tess_run_t *run, tess_error_t *err)
     return 0;
 }
 
-static int run_resuming(const tess_run_t *run)
+int run_resuming(const tess_run_t *run)
 {
     const char *r = getenv("TESS_RESUME");
     return run->cfg.resume || (r && strcmp(r, "1") == 0);
@@ -240,6 +242,16 @@ const char *run_workdir(const tess_run_t *run)
 exec_t *run_exec(tess_run_t *run)
 {
     return run->exec;
+}
+
+dag_t *run_dag(tess_run_t *run)
+{
+    return run->dag;
+}
+
+persist_t **run_persist(tess_run_t *run)
+{
+    return &run->persist;
 }
 
 void run_set_name(tess_run_t *run, const char *name)
@@ -365,6 +377,12 @@ int tess_run_destroy(tess_run_t *run, tess_error_t *err)
             rc = -1;
         if (!run->published && publish_files(run, rc ? NULL : err) < 0)
             rc = -1;
+        /* objects of the store the run made are complete when it
+         * succeeded, incomplete otherwise (a resume continues them) */
+        if (persist_finish(run->persist, rc == 0 && !run_failed(run) &&
+                                             !run->error[0],
+                           rc ? NULL : err) < 0)
+            rc = -1;
     }
     /* the last completions first: what follows (the trace, trace.h5) takes
      * time, and a stopped job may be killed during it */
@@ -405,6 +423,7 @@ int tess_run_destroy(tess_run_t *run, tess_error_t *err)
         rc = -1;
     }
     run->journal = NULL;
+    persist_destroy(run->persist);
     kreg_destroy(run->kernels);
     kclasses_destroy(run->classes);
     if (dot_close(run->dot) < 0 && rc == 0) {
@@ -745,6 +764,12 @@ static int replay(tess_run_t *run, dag_task_t *t)
             return 0;
         }
     }
+    /* a block it wrote must be in the store: committed before the run
+     * stopped, or now */
+    char why[700];
+    if (run->persist && persist_commit(run->persist, t, 1, why,
+                                       sizeof(why)) < 0)
+        return 0; /* run it again: its commit reports what is wrong */
     t->attempt = jt.attempt ? jt.attempt : 1;
     record_task(run->record, t, task_name(run, t), "replayed", NULL, "");
     run->replayed++;
@@ -759,7 +784,20 @@ void run_on_done(void *ctx, dag_task_t *t, const exec_result_t *r)
     const kclass_t *c = t->kclass;
     int policy = c ? c->on_failure : TESS_ON_FAILURE_FAIL;
     const char *name = task_name(run, t);
+    exec_result_t failed_commit;
+    char commit_msg[700];
     run->running--;
+    /* The blocks of the store it wrote are committed before the journal
+     * records the task: a resumed run never lacks a block of a task it
+     * replays. A commit that fails fails the task. */
+    if (r->state == EXEC_OK && run->persist &&
+        persist_commit(run->persist, t, 0, commit_msg,
+                       sizeof(commit_msg)) < 0) {
+        failed_commit = *r;
+        failed_commit.state = EXEC_ERROR;
+        failed_commit.msg = commit_msg;
+        r = &failed_commit;
+    }
     if (r->state == EXEC_OK) {
         record_task(run->record, t, name, "ok", r, "");
         journal_done(run, t);
@@ -798,7 +836,10 @@ void run_on_done(void *ctx, dag_task_t *t, const exec_result_t *r)
     }
     if (policy == TESS_ON_FAILURE_IGNORE) {
         tess_error_t err;
-        if (run->exec->ops->fill_defaults(run->exec, t, &err) == 0) {
+        if (run->exec->ops->fill_defaults(run->exec, t, &err) == 0 &&
+            (!run->persist ||
+             persist_commit(run->persist, t, 0, err.text,
+                            sizeof(err.text)) == 0)) {
             run->ignored++;
             journal_done(run, t);
             task_final(run, t, 1);
@@ -1138,6 +1179,10 @@ uint64_t tess_submit2(tess_run_t *run, const char *kernel,
     while (run->in_flight >= run->cfg.max_in_flight)
         if (run_progress(run, 1) < 0)
             break;
+    if (run->persist && persist_check(run->persist, nparams, params, err) < 0) {
+        run_fail(run, "%s", err->text);
+        return 0;
+    }
     dag_task_t *t = dag_submit(run->dag, k, kernel, flags, nparams, params,
                                err);
     if (!t) {
@@ -1145,6 +1190,7 @@ uint64_t tess_submit2(tess_run_t *run, const char *kernel,
         return 0;
     }
     t->kclass = kc;
+    persist_submitted(run->persist, t);
     run->in_flight++;
     run->published = 0;
     uint64_t id = t->id;

@@ -26,6 +26,15 @@ tess_run_t *run_create(const tess_config_t *cfg, run_exec_f make_exec,
 const char *run_dir(const tess_run_t *run);
 const char *run_workdir(const tess_run_t *run);
 exec_t *run_exec(tess_run_t *run);
+dag_t *run_dag(tess_run_t *run);
+
+/* The run's persistent objects (runtime/persist.c), made on first use. */
+struct persist;
+struct persist **run_persist(tess_run_t *run);
+
+/* 1 if the run continues an earlier one (tess_config_t.resume or
+ * TESS_RESUME=1). */
+int run_resuming(const tess_run_t *run);
 
 /* Dispatch ready tasks and collect finished ones; with block, sleep until
  * at least one task finishes (if any is in flight). */

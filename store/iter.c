@@ -132,8 +132,23 @@ static int rescan(tess_store_iter_t *it, tess_error_t *err)
     return (int)(nf > INT_MAX ? INT_MAX : nf);
 }
 
-int tess_store_next(tess_store_iter_t *it, tess_store_block_t *blk,
-                    tess_error_t *err)
+/* "no new block for S s (...)": the time-out of an iteration. */
+static int iter_timeout(tess_store_iter_t *it, int alive, tess_error_t *err)
+{
+    char label[PATH_MAX + 200];
+    const tess_store_obj_t *obj = it->obj;
+
+    store_obj_label(obj, label, sizeof(label));
+    errno = ETIMEDOUT;
+    return tess_errprintf(err, "%s: no new block for %.1f s (%zu blocks so "
+                          "far, producer %s@%s pid %ld %s)", label,
+                          it->watch.timeout, it->nseen, obj->meta.user,
+                          obj->meta.host, obj->meta.pid,
+                          alive > 0 ? "alive" : "liveness unknown");
+}
+
+int iter_step(tess_store_iter_t *it, tess_store_block_t *blk, int *alive,
+              tess_error_t *err)
 {
     char label[PATH_MAX + 200];
 
@@ -142,6 +157,7 @@ int tess_store_next(tess_store_iter_t *it, tess_store_block_t *blk,
         return tess_errprintf(err, "store: no iteration or no block");
     }
     tess_store_obj_t *obj = it->obj;
+    *alive = -1;
     for (;;) {
         if (it->from_index) {
             while (it->pos < obj->index.n) {
@@ -172,7 +188,7 @@ int tess_store_next(tess_store_iter_t *it, tess_store_block_t *blk,
         }
         if (it->scanned && !(it->flags & TESS_STORE_WAIT))
             return 0; /* a snapshot of an object under construction */
-        int alive = store_obj_producer_alive(obj);
+        *alive = store_obj_producer_alive(obj);
         int fresh = rescan(it, err);
         if (fresh < 0)
             return -1;
@@ -187,7 +203,7 @@ int tess_store_next(tess_store_iter_t *it, tess_store_block_t *blk,
         store_obj_label(obj, label, sizeof(label));
         /* Liveness was tested before the listing, so a block committed
          * just before the producer died has been seen. */
-        if (alive == 0) {
+        if (*alive == 0) {
             errno = EPIPE;
             return tess_errprintf(err, "%s is incomplete: its producer %s@%s "
                                   "(pid %ld) ended without completing it, "
@@ -195,16 +211,32 @@ int tess_store_next(tess_store_iter_t *it, tess_store_block_t *blk,
                                   obj->meta.user, obj->meta.host,
                                   obj->meta.pid, it->nseen);
         }
-        if (watch_pause(&it->watch) < 0) {
-            errno = ETIMEDOUT;
-            return tess_errprintf(err, "%s: no new block for %.1f s (%zu "
-                                  "blocks so far, producer %s@%s pid %ld "
-                                  "%s)", label, it->watch.timeout, it->nseen,
-                                  obj->meta.user, obj->meta.host,
-                                  obj->meta.pid,
-                                  alive > 0 ? "alive" : "liveness unknown");
-        }
+        return 2;
     }
+}
+
+int tess_store_next(tess_store_iter_t *it, tess_store_block_t *blk,
+                    tess_error_t *err)
+{
+    int alive;
+    for (;;) {
+        int rc = iter_step(it, blk, &alive, err);
+        if (rc != 2)
+            return rc;
+        if (watch_pause(&it->watch) < 0)
+            return iter_timeout(it, alive, err);
+    }
+}
+
+int iter_step_nowait(tess_store_iter_t *it, tess_store_block_t *blk,
+                     tess_error_t *err)
+{
+    int alive;
+    int rc = iter_step(it, blk, &alive, err);
+    if (rc == 2 && it->watch.timeout > 0
+        && watch_waited(&it->watch) >= it->watch.timeout)
+        return iter_timeout(it, alive, err);
+    return rc;
 }
 
 /* ------------------------------------------------------------------ */
@@ -257,70 +289,69 @@ int tess_store_block_info(tess_store_obj_t *obj, int64_t block,
     return 0;
 }
 
+int iter_wait_step(tess_store_obj_t *obj, int64_t block, tess_error_t *err)
+{
+    char label[PATH_MAX + 200], path[PATH_MAX];
+
+    store_obj_label(obj, label, sizeof(label));
+    if (blocks_path(path, sizeof(path), obj->dir, block) < 0)
+        return tess_errprintf(err, "%s: path too long", label);
+    blocks_revalidate(obj->dir);
+    if (access(path, F_OK) == 0)
+        return 1;
+    if (store_obj_refresh(obj, err) < 0)
+        return -1;
+    if (obj->meta.complete) {
+        if (store_obj_load_index(obj, err) < 0)
+            return -1;
+        if (blocks_vec_find(&obj->index, block))
+            return 1;
+        errno = ENOENT;
+        return tess_errprintf(err, "%s is complete without block %" PRId64,
+                              label, block);
+    }
+    if (store_obj_deleted(obj))
+        return store_obj_fail(obj, ESTALE, err, "waiting for a block");
+    if (store_obj_producer_alive(obj) == 0) {
+        if (access(path, F_OK) == 0) /* committed just before */
+            return 1;
+        errno = EPIPE;
+        return tess_errprintf(err, "%s is incomplete: its producer %s@%s "
+                              "(pid %ld) ended without committing block %"
+                              PRId64, label, obj->meta.user, obj->meta.host,
+                              obj->meta.pid, block);
+    }
+    return 0;
+}
+
 int tess_store_wait(tess_store_obj_t *obj, int64_t block, double timeout_s,
                     tess_error_t *err)
 {
-    char label[PATH_MAX + 200], path[PATH_MAX];
+    char label[PATH_MAX + 200];
     watch_t w;
-    int rc = -1;
+    int rc;
 
     if (!obj || block < 0) {
         errno = EINVAL;
         return tess_errprintf(err, "store: no object, or block id < 0");
     }
-    store_obj_label(obj, label, sizeof(label));
-    if (blocks_path(path, sizeof(path), obj->dir, block) < 0)
-        return tess_errprintf(err, "%s: path too long", label);
     start_watch(obj, &w, timeout_s, true);
-    for (;;) {
-        blocks_revalidate(obj->dir);
-        if (access(path, F_OK) == 0) {
-            rc = 0;
-            break;
-        }
-        if (store_obj_refresh(obj, err) < 0)
-            break;
-        if (obj->meta.complete) {
-            if (store_obj_load_index(obj, err) < 0)
-                break;
-            if (blocks_vec_find(&obj->index, block)) {
-                rc = 0;
-                break;
-            }
-            errno = ENOENT;
-            tess_errprintf(err, "%s is complete without block %" PRId64,
-                           label, block);
-            break;
-        }
-        if (store_obj_deleted(obj)) {
-            store_obj_fail(obj, ESTALE, err, "waiting for a block");
-            break;
-        }
-        if (store_obj_producer_alive(obj) == 0) {
-            if (access(path, F_OK) == 0) { /* committed just before */
-                rc = 0;
-                break;
-            }
-            errno = EPIPE;
-            tess_errprintf(err, "%s is incomplete: its producer %s@%s (pid "
-                           "%ld) ended without committing block %" PRId64,
-                           label, obj->meta.user, obj->meta.host,
-                           obj->meta.pid, block);
-            break;
-        }
+    while ((rc = iter_wait_step(obj, block, err)) == 0) {
         if (watch_pause(&w) < 0) {
             errno = ETIMEDOUT;
             tess_errprintf(err, "%s: block %" PRId64 " not committed after "
                            "%.1f s (producer %s@%s pid %ld still at work)",
-                           label, block, timeout_s, obj->meta.user,
-                           obj->meta.host, obj->meta.pid);
+                           store_obj_label(obj, label, sizeof(label)), block,
+                           timeout_s, obj->meta.user, obj->meta.host,
+                           obj->meta.pid);
+            rc = -1;
             break;
         }
     }
     int e = errno;
     watch_destroy(&w);
     errno = e;
-    return rc;
+    return rc < 0 ? -1 : 0;
 }
 
 int tess_store_read_box(tess_store_obj_t *obj, int64_t block,

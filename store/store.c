@@ -579,27 +579,19 @@ tess_store_obj_t *tess_store_obj_open(tess_store_t *st, const char *name,
 /* Commits                                                             */
 /* ------------------------------------------------------------------ */
 
-int tess_store_put(tess_store_obj_t *obj, int64_t block,
-                   const int64_t *start, const int64_t *count,
-                   const void *buf, tess_error_t *err)
+int store_block_admit(tess_store_obj_t *obj, int64_t block,
+                      const int64_t *start, const int64_t *count, char *path,
+                      size_t len, tess_error_t *err)
 {
     static const int64_t zeros[TESS_MAX_RANK];
-    char label[PATH_MAX + 200], path[PATH_MAX], b1[200], b2[200];
-    blocks_item_t item;
-    tess_error_t e2;
+    char label[PATH_MAX + 200], b1[200], b2[200];
 
-    if (!obj) {
-        errno = EINVAL;
-        return tess_errprintf(err, "store: no object");
-    }
     store_obj_label(obj, label, sizeof(label));
     const meta_t *m = &obj->meta;
     errno = EINVAL;
     if (block < 0)
         return tess_errprintf(err, "%s: block id %" PRId64 " (ids are >= 0)",
                               label, block);
-    if (!start)
-        start = zeros;
     if (!count || box_numel(m->rank, count) < 0)
         return tess_errprintf(err, "%s: block %" PRId64 ": bad shape (rank "
                               "%d, extents >= 0)", label, block, m->rank);
@@ -622,21 +614,21 @@ int tess_store_put(tess_store_obj_t *obj, int64_t block,
         return tess_errprintf(err, "%s is complete: block %" PRId64 " cannot "
                               "be added", label, block);
     }
-    if (blocks_path(path, sizeof(path), obj->dir, block) < 0)
+    if (blocks_path(path, len, obj->dir, block) < 0)
         return tess_errprintf(err, "%s: path too long", label);
-    if (h5frag_write3(path, m->type, m->rank, start, count, buf,
-                      H5FRAG_NOREPLACE | (m->sync ? 0 : H5FRAG_NOSYNC),
-                      &item.offset, &e2) < 0) {
-        if (errno == EEXIST) {
-            return tess_errprintf(err, "%s: block %" PRId64 " exists already "
-                                  "(blocks are written once)", label, block);
-        }
-        return store_obj_fail(obj, errno, err, e2.text);
-    }
+    return 0;
+}
+
+int store_block_landed(tess_store_obj_t *obj, const char *path,
+                       blocks_item_t *item, tess_error_t *err)
+{
+    char label[PATH_MAX + 200];
+
+    store_obj_label(obj, label, sizeof(label));
     if (store_obj_deleted(obj)) {
         /* The object went away while the block was written: take the
-         * block back, and the directories h5frag_write2 may have made
-         * again, so no orphan remains. */
+         * block back, and the directories a writer may have made again,
+         * so no orphan remains. */
         char sub[PATH_MAX];
         unlink(path);
         snprintf(sub, sizeof(sub), "%s/" META_BLOCKS, obj->dir);
@@ -644,20 +636,55 @@ int tess_store_put(tess_store_obj_t *obj, int64_t block,
         rmdir(obj->dir);
         errno = ESTALE;
         return tess_errprintf(err, "%s (id %s) was deleted: block %" PRId64
-                              " is lost with it", label, obj->id, block);
+                              " is lost with it", label, obj->id,
+                              item->blk.id);
     }
-    tess_store_block_t *b = &item.blk;
-    memset(b, 0, sizeof(*b));
-    b->id = block;
-    b->rank = m->rank;
-    memcpy(b->start, start, (size_t)m->rank * sizeof(*start));
-    memcpy(b->count, count, (size_t)m->rank * sizeof(*count));
-    b->bytes = box_numel(m->rank, count) * (int64_t)tess_type_size(m->type);
-    if (blocks_vec_push(&obj->mine, &item) < 0) {
+    tess_store_block_t *b = &item->blk;
+    b->rank = obj->meta.rank;
+    b->bytes = box_numel(b->rank, b->count) *
+               (int64_t)tess_type_size(obj->meta.type);
+    if (blocks_vec_push(&obj->mine, item) < 0) {
         errno = ENOMEM;
         return tess_errprintf(err, "%s: out of memory", label);
     }
     return 0;
+}
+
+int tess_store_put(tess_store_obj_t *obj, int64_t block,
+                   const int64_t *start, const int64_t *count,
+                   const void *buf, tess_error_t *err)
+{
+    static const int64_t zeros[TESS_MAX_RANK];
+    char label[PATH_MAX + 200], path[PATH_MAX];
+    blocks_item_t item;
+    tess_error_t e2;
+
+    if (!obj) {
+        errno = EINVAL;
+        return tess_errprintf(err, "store: no object");
+    }
+    if (!start)
+        start = zeros;
+    if (store_block_admit(obj, block, start, count, path, sizeof(path),
+                          err) < 0)
+        return -1;
+    const meta_t *m = &obj->meta;
+    if (h5frag_write3(path, m->type, m->rank, start, count, buf,
+                      H5FRAG_NOREPLACE | (m->sync ? 0 : H5FRAG_NOSYNC),
+                      &item.offset, &e2) < 0) {
+        if (errno == EEXIST)
+            return tess_errprintf(err, "%s: block %" PRId64 " exists already "
+                                  "(blocks are written once)",
+                                  store_obj_label(obj, label, sizeof(label)),
+                                  block);
+        return store_obj_fail(obj, errno, err, e2.text);
+    }
+    tess_store_block_t *b = &item.blk;
+    memset(b, 0, sizeof(*b));
+    b->id = block;
+    memcpy(b->start, start, (size_t)m->rank * sizeof(*start));
+    memcpy(b->count, count, (size_t)m->rank * sizeof(*count));
+    return store_block_landed(obj, path, &item, err);
 }
 
 int store_block_header(tess_store_obj_t *obj, int64_t id,

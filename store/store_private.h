@@ -63,6 +63,20 @@ int store_obj_producer_alive(const tess_store_obj_t *obj);
 /* Load the index of a complete object (once). -1, errno, err. */
 int store_obj_load_index(tess_store_obj_t *obj, tess_error_t *err);
 
+/* Before block @p block, box @p start/@p count, of @p obj is written:
+ * the id and box are valid and inside the object's shape, the object is
+ * not complete (EROFS); its file's path into @p path (@p len bytes). -1
+ * with errno (EINVAL, EROFS, ESTALE) and err. */
+int store_block_admit(tess_store_obj_t *obj, int64_t block,
+                      const int64_t *start, const int64_t *count, char *path,
+                      size_t len, tess_error_t *err);
+
+/* Block @p item (id, start, count; offset) now exists at @p path: if the
+ * object was deleted meanwhile it is taken back (ESTALE), else recorded
+ * among the handle's commits (rank and bytes filled in). -1, errno, err. */
+int store_block_landed(tess_store_obj_t *obj, const char *path,
+                       blocks_item_t *item, tess_error_t *err);
+
 /* Describe block @p id of @p obj from its file's header (type and rank
  * checked against the object's), with the data offset. -1, errno, err. */
 int store_block_header(tess_store_obj_t *obj, int64_t id,
@@ -72,6 +86,17 @@ int store_block_header(tess_store_obj_t *obj, int64_t id,
  * with "was deleted" if it was, else errno @p e with @p what. Returns -1. */
 int store_obj_fail(const tess_store_obj_t *obj, int e, tess_error_t *err,
                    const char *what);
+
+/* One step of tess_store_next() (iter.c): 1 a block, 0 the end, 2 no
+ * block yet (the caller pauses), -1 error. *@p alive: the producer's
+ * liveness as last tested (-1 if not tested). */
+int iter_step(tess_store_iter_t *it, tess_store_block_t *blk, int *alive,
+              tess_error_t *err);
+/* iter_step() that also reports the iteration's time-out (ETIMEDOUT). */
+int iter_step_nowait(tess_store_iter_t *it, tess_store_block_t *blk,
+                     tess_error_t *err);
+/* One step of tess_store_wait(): 1 committed, 0 not yet, -1 error. */
+int iter_wait_step(tess_store_obj_t *obj, int64_t block, tess_error_t *err);
 
 /* "store DIR: object NAME" for messages, into @p buf. Returns @p buf. */
 const char *store_obj_label(const tess_store_obj_t *obj, char *buf,

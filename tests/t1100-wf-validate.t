@@ -20,7 +20,8 @@ trap 'exit 1' INT TERM
 export TESS_SCHEMA_DIR="$TOP_SRCDIR/schemas"
 unset TESS_KERNEL_PATH
 
-for p in "$W" "$MKH5" "$KDIR/pipeline_kernels.so" "$AKDIR/archs_kernels.so"; do
+for p in "$W" "$MKH5" "$KDIR/pipeline_kernels.so" "$AKDIR/archs_kernels.so" \
+    "$TOP_BUILDDIR/tests/prog/store_prog"; do
     if [ ! -e "$p" ]; then
         echo "t1100: $p is missing: build it first (make check does)" >&2
         exit 1
@@ -31,6 +32,8 @@ done
 "$MKH5" "$TMP/f64.h5" /spikes f64 10 20 &&
 "$MKH5" "$TMP/other.h5" /other u8 10 20 || exit 1
 mkdir "$TMP/run" || exit 1
+# a store with one complete object, Blocks (f64 20x20, blocks of 5 rows)
+"$TOP_BUILDDIR/tests/prog/store_prog" produce "$TMP/st" Blocks 4 5 20 >/dev/null || exit 1
 
 pass=0
 fail=0
@@ -123,6 +126,18 @@ expect "neurons last gather" 0 "task 8 gather neurons_kernels:gather priority (i
     "$W" expand "$NEURONS" --param "spikes=$TMP/spikes.h5" --param num_frags=4 --checks none
 expect "neurons too many fragments" 2 "cc_surrogates.xml:66:49: dimension 0 of 'frag_orig' is 0: extents must be >= 1 (in iteration frag=45)" -- \
     "$W" validate "$NEURONS" --param "spikes=$TMP/spikes.h5" --param num_frags=46 --checks inputs,expand
+# the persistent variant: the loader expands into one task per block; the
+# consumers validate before their producers have made anything (a run
+# waits for the objects; the store given here has none of them)
+STORE_LOAD="$TOP_SRCDIR/examples/neurons/cc_store_load.xml"
+expect "neurons store loader expand" 0 "task 2 store_rows neurons_kernels:copy_block (in spikes#1[5:10,0:20], out nd#2[5:10,0:20])" -- \
+    "$W" expand "$STORE_LOAD" --param "spikes=$TMP/spikes.h5" --param block_size=5 --checks none
+expect "neurons store loader validate" 0 "cc_store_load.xml: ok" -- \
+    "$W" validate "$STORE_LOAD" --param "spikes=$TMP/spikes.h5" --store "$TMP/st" --checks inputs,expand,store
+for x in cc_store.xml cc_store_summary.xml; do
+    expect "neurons $x validate" 0 "$x: ok" -- \
+        "$W" validate "$TOP_SRCDIR/examples/neurons/$x" --store "$TMP/st" --checks inputs,expand,store
+done
 expect "pipeline validate" 0 "pipeline.xml: ok" -- \
     "$W" validate "$PIPE" --kernel-path "$KDIR" --run-dir "$TMP/run"
 expect "pipeline expand" 0 "task 5 smooth pipeline_kernels:pipeline_smooth (in raw_0.bin#4, in raw_1.bin#5, out smoothed#7)" -- \

@@ -97,6 +97,18 @@ int wf_set_kernel_path(wf_t *wf, const char *dirs);
  * paths are passed to the sink as written. */
 int wf_set_run_dir(wf_t *wf, const char *dir);
 
+/* The store of the workflow's persistent objects (copied; NULL: the
+ * default, $TESSERA_STORE, else ~/.tessera/store). A store given here or
+ * by $TESSERA_STORE is checked by WF_CHECK_STORE: objects to read must
+ * exist (unless they may be waited for) with the declared element type and
+ * shape, and the dry run walks their blocks. -1/ENOMEM. */
+int wf_set_store(wf_t *wf, const char *dir);
+
+/* Whether binding the dims of an object read (dims=, WF_CHECK_INPUTS)
+ * waits for its creation up to its wait= seconds (1: as a run does), or
+ * fails at once if it is not there (0, the default: validation). */
+int wf_set_wait_objects(wf_t *wf, int wait);
+
 /* Stop expansions (and dry runs) after @p max_steps statements and loop
  * iterations with E2BIG and a message; 0: no limit (the default). */
 int wf_set_expand_limit(wf_t *wf, uint64_t max_steps);
@@ -121,7 +133,11 @@ int wf_set_max_memory(wf_t *wf, int64_t max_memory_mb);
                                    the workers of wf_set_resources() (no-op
                                    if it was not called); cpus that depend
                                    on call arguments: with WF_CHECK_EXPAND */
-#define WF_CHECK_ALL 0xfu
+#define WF_CHECK_STORE 0x10u /* object names; with a store given
+                                   (wf_set_store(), $TESSERA_STORE): the
+                                   objects read exist, of the declared
+                                   type and shape */
+#define WF_CHECK_ALL 0x1fu
 
 /* Run the checks selected by @p flags. Returns 0, or -1 with @p err filled
  * (errno EINVAL for a problem of the workflow or its inputs). */
@@ -153,6 +169,20 @@ typedef struct wf_file_decl {
     const char *path;
     wf_loc_t loc;
 } wf_file_decl_t;
+
+/* A persistent object to open or create (<persistent>). Borrowed for the
+ * callback. */
+typedef struct wf_object_decl {
+    const char *name;     /* the data's name in the workflow */
+    const char *object;   /* the object's name in the store */
+    int create;           /* 1: the run creates it; 0: reads it */
+    tess_type_t type;
+    int rank;
+    const int64_t *shape; /* its whole shape */
+    int64_t nblocks;      /* create: blocks announced, 0: not said */
+    double wait;          /* read: seconds to wait for it and each block */
+    wf_loc_t loc;
+} wf_object_decl_t;
 
 /* One task call. Borrowed for the callback (string values included). */
 typedef struct wf_task_call {
@@ -191,6 +221,23 @@ typedef struct wf_sink_ops {
     int (*wait)(void *ctx, tess_data_t data, const char *name, int is_file,
                 tess_error_t *err);
     int (*delete_data)(void *ctx, tess_data_t data, tess_error_t *err);
+    /* Persistent objects (NULL ops: a dry run). declare_object: the
+     * object's array. block: the box of block @p id of @p obj into
+     * @p start/@p count: declared with the box @p dstart/@p dcount (not
+     * NULL: an object created), else the block the run knows or waits
+     * for. Iterations: blocks_begin gives an iteration, blocks_next the
+     * next id (1, 0 at the end, -1), blocks_end frees it. */
+    int (*declare_object)(void *ctx, const wf_object_decl_t *decl,
+                          tess_data_t *out, tess_error_t *err);
+    int (*block)(void *ctx, tess_data_t obj, int64_t id,
+                 const int64_t *dstart, const int64_t *dcount,
+                 int64_t *start, int64_t *count, tess_error_t *err);
+    int (*blocks_begin)(void *ctx, tess_data_t obj, void **it,
+                        tess_error_t *err);
+    int (*blocks_next)(void *ctx, void *it, int64_t *id, tess_error_t *err);
+    void (*blocks_end)(void *ctx, void *it);
+    int (*complete)(void *ctx, tess_data_t obj, tess_error_t *err);
+    int (*delete_object)(void *ctx, const char *object, tess_error_t *err);
 } wf_sink_ops_t;
 
 /* Expand @p wf into @p ops/@p ctx, in program order. Binds the inputs
@@ -206,7 +253,8 @@ int wf_expand(wf_t *wf, const wf_sink_ops_t *ops, void *ctx,
 const char *wf_name(const wf_t *wf);
 
 /* Task calls of the last expansion or dry run (WF_CHECK_EXPAND): how many
- * tasks a run of the workflow submits. 0 before either. */
+ * tasks a run of the workflow submits. 0 before either, and when the dry
+ * run could not know (loops over blocks of objects not in the store). */
 uint64_t wf_call_count(const wf_t *wf);
 const char *wf_path(const wf_t *wf);
 
@@ -215,6 +263,10 @@ const char *wf_path(const wf_t *wf);
 size_t wf_param_count(const wf_t *wf);
 int wf_param_get(const wf_t *wf, size_t i, const char **name,
                  const char **type, const char **value);
+
+/* "name=value name=value" of the parameters into @p buf (@p len bytes,
+ * cut if longer), for provenance. */
+void wf_params_text(const wf_t *wf, char *buf, size_t len);
 
 /* Results to collect: data name and dataset name in the result file. */
 size_t wf_result_count(const wf_t *wf);

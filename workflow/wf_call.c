@@ -21,6 +21,7 @@ typedef struct callctx {
 /* The attributes of one <arg>. */
 typedef struct argatts {
     const char *name, *data, *rows, *start, *count, *path, *value, *string;
+    const char *block;
 } argatts_t;
 
 /* The region of data argument @p a (rows= or start= and count=) of data
@@ -58,6 +59,56 @@ static int compile_region(wf_comp_t *c, const xmlNode *node,
                                    "contiguous");
     arg->region = WF_R_SLAB;
     arg->rank = dd->rank;
+    return 0;
+}
+
+/* block= of a data argument: only, and always, for persistent objects.
+ * With start= and count= it declares a block the call writes (objects
+ * created); alone it names a block of an object read, or one written
+ * before. */
+static int compile_block(wf_comp_t *c, const xmlNode *node,
+                         const callctx_t *x, const wf_formal_t *f,
+                         const argatts_t *a, const wf_data_t *dd,
+                         wf_arg_t *arg)
+{
+    const char *fname = wf_str(c->wf, f->name);
+    if (dd->kind != WF_DATA_OBJECT) {
+        if (a->block)
+            return wf_compile_err_attr(c, node, "block", 0, "'%s' is not a "
+                                       "persistent object: block= names a "
+                                       "block of one", a->data);
+        return 0;
+    }
+    if (!a->block)
+        return wf_compile_err_attr(c, node, "data", 0, "'%s' is a persistent "
+                                   "object: give the block the call takes, "
+                                   "block=\"ID\"", a->data);
+    if (a->rows)
+        return wf_compile_err_attr(c, node, "rows", 0, "a block is taken "
+                                   "whole: block= with start= and count= "
+                                   "declares its box");
+    if (!dd->create && f->dir != TESS_IN)
+        return wf_compile_err_attr(c, node, "block", 0, "argument %u ('%s') "
+                                   "of '%s' writes a block of '%s', an object "
+                                   "read from the store: its blocks cannot "
+                                   "be written", x->k, fname, x->task,
+                                   a->data);
+    if (a->start && !dd->create)
+        return wf_compile_err_attr(c, node, "start", 0, "'%s' is read from "
+                                   "the store: its blocks have their boxes "
+                                   "already", a->data);
+    if (dd->create && f->dir != TESS_IN && !a->start)
+        return wf_compile_err_attr(c, node, "block", 0, "argument %u ('%s') "
+                                   "of '%s' writes a block of '%s': declare "
+                                   "its box with start= and count=", x->k,
+                                   fname, x->task, a->data);
+    if (a->start && f->dir != TESS_OUT)
+        return wf_compile_err_attr(c, node, "start", 0, "a block is declared "
+                                   "by the call that writes it, dir=\"out\" "
+                                   "(blocks are written once)");
+    if (wf_cexpr_one(c, node, "block", a->block, &arg->block) < 0)
+        return -1;
+    arg->block++;
     return 0;
 }
 
@@ -111,7 +162,8 @@ static int compile_data_arg(wf_comp_t *c, const xmlNode *node,
                                    "file '%s'", a->data);
     arg->kind = WF_A_DATA;
     arg->data = (uint32_t)d;
-    if (compile_region(c, node, a, dd, arg) < 0)
+    if (compile_block(c, node, x, f, a, dd, arg) < 0 ||
+        compile_region(c, node, a, dd, arg) < 0)
         return -1;
     /* the dependence the call creates: read before any write? */
     if ((f->dir == TESS_IN || f->dir == TESS_INOUT) && !c->written.v[d])
@@ -176,6 +228,7 @@ static int compile_arg(wf_comp_t *c, xmlNode *node, void *ctx)
         .path = wf_compile_att(c, node, "path"),
         .value = wf_compile_att(c, node, "value"),
         .string = wf_compile_att(c, node, "string"),
+        .block = wf_compile_att(c, node, "block"),
     };
     wf_arg_t arg = {.loc = wf_xml_node_loc(c->x, node), .dir = f->dir};
     int forms = !!a.data + !!a.path + !!a.value + !!a.string;
@@ -190,9 +243,9 @@ static int compile_arg(wf_comp_t *c, xmlNode *node, void *ctx)
         return wf_compile_err_node(c, node, "argument %u ('%s') of '%s' needs "
                                    "exactly one of data=, path=, value=, "
                                    "string=", x->k, fname, x->task);
-    if ((a.rows || a.start || a.count) && !a.data)
-        return wf_compile_err_node(c, node, "rows, start and count apply to "
-                                   "data= arguments");
+    if ((a.rows || a.start || a.count || a.block) && !a.data)
+        return wf_compile_err_node(c, node, "rows, start, count and block "
+                                   "apply to data= arguments");
     if (a.rows && (a.start || a.count))
         return wf_compile_err_node(c, node, "give either rows= or start= and "
                                    "count=, not both");

@@ -546,6 +546,112 @@ static int compile_file(wf_comp_t *c, xmlNode *node)
     return wf_compile_stmt(c, node, WF_ST_FILE, (uint32_t)d) < 0 ? -1 : 0;
 }
 
+/* The name in the store that template @p t (of attribute @p an) makes:
+ * templates over parameters only, checked now. -1 with the message. */
+static int object_name(wf_comp_t *c, const xmlNode *node, const char *an,
+                       const char *text, uint32_t *t)
+{
+    char name[WF_MAX_PATH];
+    tess_error_t e;
+    if (wf_cexpr_tpl(c, node, an, text, t) < 0)
+        return -1;
+    if (c->wf->tpls.v[*t].cls != WF_CLS_CONST)
+        return wf_compile_err_attr(c, node, an, 0, "the name of an object "
+                                   "may only use parameters");
+    if (wf_tpl_eval(c->wf, &c->wf->tpls.v[*t], c->wf->env, name,
+                    sizeof(name), c->err) < 0)
+        return -1;
+    if (tess_store_check_name(name, &e) < 0)
+        return wf_compile_err_attr(c, node, an, 0, "%s", e.text);
+    return 0;
+}
+
+/* <persistent name= object= open= type= (shape= | dims=) blocks= wait=>:
+ * an object of the store as an array of its whole shape. */
+static int compile_persistent(wf_comp_t *c, xmlNode *node)
+{
+    wf_t *wf = c->wf;
+    const char *name, *object, *open, *tname;
+    const char *shape = wf_compile_att(c, node, "shape");
+    const char *dims = wf_compile_att(c, node, "dims");
+    const char *blocks = wf_compile_att(c, node, "blocks");
+    const char *wait = wf_compile_att(c, node, "wait");
+    uint32_t t, first = 0, nb = 0;
+    size_t rank = 0;
+    double w = 0;
+    if (wf_compile_need(c, node, "name", &name, "object", &object, "open",
+                        &open, "type", &tname, NULL) < 0)
+        return -1;
+    bool create = strcmp(open, "create") == 0;
+    tess_type_t type = types_parse(tname);
+    if (!type)
+        return wf_compile_err_attr(c, node, "type", 0, "unknown element type "
+                                   "'%s'", tname);
+    if (object_name(c, node, "object", object, &t) < 0)
+        return -1;
+    if (!!shape == !!dims)
+        return wf_compile_err_node(c, node, "persistent object '%s' needs "
+                                   "shape= (its whole shape) or, to read it, "
+                                   "dims= (names bound to its shape), not "
+                                   "both", name);
+    if (dims && create)
+        return wf_compile_err_attr(c, node, "dims", 0, "an object the run "
+                                   "creates needs its shape: shape=");
+    if (blocks && !create)
+        return wf_compile_err_attr(c, node, "blocks", 0, "blocks= announces "
+                                   "the blocks of an object the run "
+                                   "creates");
+    if (wait && create)
+        return wf_compile_err_attr(c, node, "wait", 0, "wait= applies to "
+                                   "objects read");
+    if (wait && (!wf_compile_float(wait, &w) || w < 0 || w > 1e7))
+        return wf_compile_err_attr(c, node, "wait", 0, "'%s' is not a number "
+                                   "of seconds (0 to 10^7)", wait);
+    if (blocks) {
+        if (wf_cexpr_one(c, node, "blocks", blocks, &nb) < 0)
+            return -1;
+        if (wf->exprs.v[nb].cls == WF_CLS_LOOP)
+            return wf_compile_err_attr(c, node, "blocks", 0, "blocks= may "
+                                       "only use parameters, lets and "
+                                       "input dims");
+        nb++;
+    }
+    if (shape) {
+        if (wf_cexpr_list(c, node, "shape", shape, ',', TESS_MAX_RANK + 1,
+                          NULL, NULL, &first, &rank) < 0)
+            return -1;
+        if (rank > TESS_MAX_RANK)
+            return wf_compile_err_attr(c, node, "shape", 0, "object '%s' has "
+                                       "%zu dimensions: at most %d", name,
+                                       rank, TESS_MAX_RANK);
+        if (check_shape_now(c, node, name, first, rank, type) < 0)
+            return -1;
+    }
+    long d = wf_scope_declare_data(c, node, name, WF_DATA_OBJECT);
+    if (d < 0)
+        return -1;
+    if (dims) {
+        int r = input_dims(c, node, dims, &first);
+        if (r < 0)
+            return -1;
+        rank = (size_t)r;
+    }
+    wf_data_t *dd = &wf->data.v[d];
+    dd->type = (uint8_t)type;
+    dd->rank = (uint8_t)rank;
+    dd->shape = shape ? first : 0;
+    dd->dim_sym = dims ? first : 0;
+    dd->dims = dims != NULL; /* the shape comes from the store */
+    dd->tpl = t;
+    dd->create = create;
+    dd->nblocks = nb;
+    dd->wait = w;
+    /* the blocks of an object read are its value; those of an object
+     * created are written by calls */
+    c->written.v[d] = !create;
+    return wf_compile_stmt(c, node, WF_ST_OBJECT, (uint32_t)d) < 0 ? -1 : 0;
+}
+
 /* ---------- loops and syncs ---------- */
 
 static int statement(wf_comp_t *c, xmlNode *node, void *arg);
@@ -594,18 +700,87 @@ static int loop_locals(wf_comp_t *c, size_t mark, uint32_t *first,
     return 0;
 }
 
+/* The body of a loop whose statement is @p st: its variable @p var
+ * declared, its statements compiled, its local arrays recorded. */
+static int loop_body(wf_comp_t *c, xmlNode *node, long st, const char *var)
+{
+    wf_t *wf = c->wf;
+    uint32_t lfirst, nloc;
+    size_t sym_mark = c->sym_scope.n, data_mark = c->data_scope.n;
+    long s = wf_scope_declare_sym(c, node, "var", var, WF_SYM_LOOP,
+                                  WF_CLS_LOOP);
+    if (s < 0)
+        return -1;
+    c->loop_depth++;
+    int rc = wf_compile_elems(c, node, statement, NULL);
+    c->loop_depth--;
+    if (rc < 0 || loop_locals(c, data_mark, &lfirst, &nloc) < 0)
+        return -1;
+    wf_scope_pop(c, sym_mark, data_mark);
+    wf_stmt_t *sp = &wf->stmts.v[st];
+    sp->a = (uint32_t)s;
+    sp->c = lfirst;
+    sp->d = nloc;
+    sp->end = (uint32_t)wf->stmts.n;
+    return 0;
+}
+
+/* <foreach var= blocks= [from=] [to=]>: over the ids of the blocks of a
+ * persistent object. */
+static int compile_blocks_loop(wf_comp_t *c, xmlNode *node, const char *var,
+                               const char *obj)
+{
+    wf_t *wf = c->wf;
+    const char *from = wf_compile_att(c, node, "from");
+    const char *to = wf_compile_att(c, node, "to");
+    uint32_t ef = 0, et = 0;
+    unsigned flags = 0;
+    if (wf_compile_att(c, node, "step"))
+        return wf_compile_err_attr(c, node, "step", 0, "a loop over blocks "
+                                   "has no step");
+    long d = wf_scope_data(c, node, "blocks", obj);
+    if (d < 0)
+        return -1;
+    if (wf->data.v[d].kind != WF_DATA_OBJECT)
+        return wf_compile_err_attr(c, node, "blocks", 0, "'%s' is not a "
+                                   "persistent object: blocks= iterates over "
+                                   "the blocks of one", obj);
+    /* bounds: two consecutive expressions, "0" for one not given */
+    if (wf_cexpr_one(c, node, from ? "from" : "blocks", from ? from : "0",
+                     &ef) < 0 ||
+        wf_cexpr_one(c, node, to ? "to" : "blocks", to ? to : "0", &et) < 0)
+        return -1;
+    if (ef + 1 != et)
+        return wf_compile_err_node(c, node, "internal error: bounds not "
+                                   "contiguous");
+    flags = (from ? WF_BLOCKS_FROM : 0) | (to ? WF_BLOCKS_TO : 0);
+    long st = wf_compile_stmt(c, node, WF_ST_BLOCKS, 0);
+    if (st < 0)
+        return -1;
+    wf->stmts.v[st].b = ef;
+    wf->stmts.v[st].e = (uint32_t)d;
+    wf->stmts.v[st].flags = flags;
+    return loop_body(c, node, st, var);
+}
+
 static int compile_foreach(wf_comp_t *c, xmlNode *node)
 {
     wf_t *wf = c->wf;
     const char *var, *from, *to;
     const char *step = wf_compile_att(c, node, "step");
-    uint32_t ef, et, es, lfirst, nloc;
-    if (wf_compile_need(c, node, "var", &var, "from", &from, "to", &to,
-                        NULL) < 0)
-        return -1;
+    const char *blocks = wf_compile_att(c, node, "blocks");
+    uint32_t ef, et, es;
     if (c->loop_depth >= WF_MAX_LOOP_DEPTH)
         return wf_compile_err_node(c, node, "loops nested deeper than %d",
                                    WF_MAX_LOOP_DEPTH);
+    if (blocks) {
+        if (wf_compile_need(c, node, "var", &var, NULL) < 0)
+            return -1;
+        return compile_blocks_loop(c, node, var, blocks);
+    }
+    if (wf_compile_need(c, node, "var", &var, "from", &from, "to", &to,
+                        NULL) < 0)
+        return -1;
     if (wf_cexpr_one(c, node, "from", from, &ef) < 0 ||
         wf_cexpr_one(c, node, "to", to, &et) < 0 ||
         wf_cexpr_one(c, node, "step", step ? step : "1", &es) < 0)
@@ -620,24 +795,8 @@ static int compile_foreach(wf_comp_t *c, xmlNode *node)
     long st = wf_compile_stmt(c, node, WF_ST_FOREACH, 0);
     if (st < 0)
         return -1;
-    size_t sym_mark = c->sym_scope.n, data_mark = c->data_scope.n;
-    long s = wf_scope_declare_sym(c, node, "var", var, WF_SYM_LOOP,
-                                  WF_CLS_LOOP);
-    if (s < 0)
-        return -1;
-    c->loop_depth++;
-    int rc = wf_compile_elems(c, node, statement, NULL);
-    c->loop_depth--;
-    if (rc < 0 || loop_locals(c, data_mark, &lfirst, &nloc) < 0)
-        return -1;
-    wf_scope_pop(c, sym_mark, data_mark);
-    wf_stmt_t *sp = &wf->stmts.v[st];
-    sp->a = (uint32_t)s;
-    sp->b = ef;
-    sp->c = lfirst;
-    sp->d = nloc;
-    sp->end = (uint32_t)wf->stmts.n;
-    return 0;
+    wf->stmts.v[st].b = ef;
+    return loop_body(c, node, st, var);
 }
 
 /* <barrier/>, <wait data=>, <delete data=>. */
@@ -649,6 +808,16 @@ static int compile_sync(wf_comp_t *c, xmlNode *node, uint8_t kind)
         if (wf_compile_need(c, node, "data", &data, NULL) < 0 ||
             (d = wf_scope_data(c, node, "data", data)) < 0)
             return -1;
+        bool obj = c->wf->data.v[d].kind == WF_DATA_OBJECT;
+        if (kind == WF_ST_WAIT && obj)
+            return wf_compile_err_attr(c, node, "data", 0, "'%s' is a "
+                                       "persistent object: its blocks stay "
+                                       "in the store (<complete> makes it "
+                                       "complete now)", data);
+        if (kind == WF_ST_COMPLETE && (!obj || !c->wf->data.v[d].create))
+            return wf_compile_err_attr(c, node, "data", 0, "'%s' is not a "
+                                       "persistent object the run creates",
+                                       data);
         if (kind == WF_ST_WAIT && !c->written.v[d])
             return wf_compile_err_attr(c, node, "data", 0, "waits on '%s' but "
                                        "no task writes it before", data);
@@ -661,6 +830,17 @@ static int compile_sync(wf_comp_t *c, xmlNode *node, uint8_t kind)
             c->deleted.v[d] = wf_xml_node_loc(c->x, node);
     }
     return wf_compile_stmt(c, node, kind, (uint32_t)d) < 0 ? -1 : 0;
+}
+
+/* <delete-object object=>: an object of the store. */
+static int compile_delete_object(wf_comp_t *c, xmlNode *node)
+{
+    const char *object;
+    uint32_t t;
+    if (wf_compile_need(c, node, "object", &object, NULL) < 0 ||
+        object_name(c, node, "object", object, &t) < 0)
+        return -1;
+    return wf_compile_stmt(c, node, WF_ST_DELETE_OBJECT, t) < 0 ? -1 : 0;
 }
 
 /* One element of <data>, <body> or a loop body. */
@@ -688,6 +868,12 @@ static int statement(wf_comp_t *c, xmlNode *n, void *arg)
         return compile_sync(c, n, WF_ST_WAIT);
     if (wf_compile_is(n, "delete"))
         return compile_sync(c, n, WF_ST_DELETE);
+    if (wf_compile_is(n, "persistent"))
+        return compile_persistent(c, n);
+    if (wf_compile_is(n, "complete"))
+        return compile_sync(c, n, WF_ST_COMPLETE);
+    if (wf_compile_is(n, "delete-object"))
+        return compile_delete_object(c, n);
     return wf_compile_err_node(c, n, "unexpected element <%s>", n->name);
 }
 
@@ -706,6 +892,10 @@ static int compile_result(wf_comp_t *c, xmlNode *n, void *arg)
     if (wf->data.v[d].kind == WF_DATA_FILE)
         return wf_compile_err_attr(c, n, "data", 0, "result '%s' is a file: "
                                    "results are arrays", data);
+    if (wf->data.v[d].kind == WF_DATA_OBJECT)
+        return wf_compile_err_attr(c, n, "data", 0, "result '%s' is a "
+                                   "persistent object: it stays in the "
+                                   "store", data);
     if (!c->written.v[d])
         return wf_compile_err_attr(c, n, "data", 0, "result '%s' is never "
                                    "written by any task", data);

@@ -25,6 +25,15 @@ typedef struct fentry {
     tess_data_t handle;
 } fentry_t;
 
+/* A dry run's view of a persistent object: its blocks as the store has
+ * them now (a store given, the object there), sorted by id. */
+typedef struct dryobj {
+    bool known;             /* the object is in the store */
+    bool complete;
+    tess_store_block_t *b;
+    size_t n;
+} dryobj_t;
+
 typedef struct xstate {
     wf_t *wf;
     const wf_sink_ops_t *ops;
@@ -36,6 +45,8 @@ typedef struct xstate {
     tess_data_t *handle;    /* per data */
     int64_t (*shape)[TESS_MAX_RANK]; /* per data */
     uint32_t *fent;         /* per file data: its entry + 1 */
+    dryobj_t *dryobj;       /* per data (dry runs): objects in the store */
+    tess_store_t *store;    /* dry runs with a store given */
     tess_data_t next_handle;
     tess_param_t params[WF_MAX_PARAMS];
     const char *names[WF_MAX_PARAMS];
@@ -308,6 +319,145 @@ static int declare_array(xstate_t *xs, const wf_stmt_t *st)
 }
 
 static int region(xstate_t *xs, const wf_arg_t *a, const char *task,
+                  tess_param_t *p);
+
+static int cmp_block(const void *a, const void *b)
+{
+    int64_t x = ((const tess_store_block_t *)a)->id;
+    int64_t y = ((const tess_store_block_t *)b)->id;
+    return x < y ? -1 : x > y;
+}
+
+/* A dry run with a store: the blocks the object has now. */
+static int dry_object(xstate_t *xs, uint32_t d, const char *object)
+{
+    dryobj_t *o = &xs->dryobj[d];
+    tess_store_obj_t *obj;
+    tess_store_info_t info;
+    if (!xs->store || !(obj = tess_store_obj_open(xs->store, object, 0,
+                                                  NULL)))
+        return 0; /* not there (yet): WF_CHECK_STORE judged that */
+    tess_store_iter_t *it = tess_store_blocks(obj, 0, 0, NULL);
+    tess_store_block_t b;
+    size_t cap = 0;
+    o->known = tess_store_info(obj, &info, NULL) == 0;
+    o->complete = o->known && info.state == TESS_STORE_COMPLETE;
+    while (it && o->known && tess_store_next(it, &b, NULL) == 1) {
+        if (o->n == cap) {
+            cap = cap ? cap * 2 : 64;
+            tess_store_block_t *v = realloc(o->b, cap * sizeof(*v));
+            if (!v)
+                break;
+            o->b = v;
+        }
+        o->b[o->n++] = b;
+    }
+    tess_store_iter_destroy(it);
+    tess_store_obj_close(obj);
+    if (o->n > 1)
+        qsort(o->b, o->n, sizeof(*o->b), cmp_block);
+    return 0;
+}
+
+static const tess_store_block_t *dry_block(const dryobj_t *o, int64_t id)
+{
+    tess_store_block_t key = {.id = id};
+    return o->n ? bsearch(&key, o->b, o->n, sizeof(*o->b), cmp_block) : NULL;
+}
+
+/* <persistent>: the object's shape (given, or bound from the store), its
+ * name, then the sink's array. */
+static int declare_object(xstate_t *xs, const wf_stmt_t *st)
+{
+    wf_t *wf = xs->wf;
+    const wf_data_t *d = &wf->data.v[st->a];
+    int64_t *shape = xs->shape[st->a], nblocks = 0;
+    const char *name = wf_str(wf, d->name);
+    for (int k = 0; k < d->rank; k++) {
+        if (d->dims)
+            shape[k] = xs->env[wf->syms.v[d->dim_sym + k].slot];
+        else if (eval(xs, d->shape + (uint32_t)k, &shape[k]) < 0)
+            return -1;
+        if (shape[k] < 1) {
+            errno = EINVAL;
+            return xerr(xs, d->loc, "dimension %d of '%s' is %lld: extents "
+                        "must be >= 1", k, name, (long long)shape[k]);
+        }
+    }
+    if (d->nblocks && eval(xs, d->nblocks - 1, &nblocks) < 0)
+        return -1;
+    if (nblocks < 0) {
+        errno = EINVAL;
+        return xerr(xs, d->loc, "'%s' announces %lld blocks", name,
+                    (long long)nblocks);
+    }
+    if (tpl(xs, d->tpl, xs->path) < 0)
+        return -1;
+    wf_object_decl_t decl = {.name = name, .object = xs->path,
+                             .create = d->create,
+                             .type = (tess_type_t)d->type, .rank = d->rank,
+                             .shape = shape, .nblocks = nblocks,
+                             .wait = d->wait, .loc = d->loc};
+    if (xs->ops && xs->ops->declare_object) {
+        tess_error_t e = {{0}};
+        if (xs->ops->declare_object(xs->ctx, &decl, &xs->handle[st->a],
+                                    &e) < 0)
+            return sink_err(xs, st->loc, &e);
+        return 0;
+    }
+    xs->handle[st->a] = ++xs->next_handle;
+    return xs->dry && !d->create ? dry_object(xs, st->a, xs->path) : 0;
+}
+
+/* block= of argument @p a: the block's box into @p p (declared with the
+ * call's start= and count=, or the one the run knows). */
+static int block_arg(xstate_t *xs, const wf_arg_t *a, const char *task,
+                     tess_param_t *p)
+{
+    const wf_t *wf = xs->wf;
+    const wf_data_t *d = &wf->data.v[a->data];
+    const char *name = wf_str(wf, d->name);
+    int64_t id;
+    if (eval(xs, a->block - 1, &id) < 0)
+        return -1;
+    if (id < 0) {
+        errno = EINVAL;
+        return xerr(xs, wf->exprs.v[a->block - 1].loc, "'%s': block id %lld "
+                    "of '%s' (ids are >= 0)", task, (long long)id, name);
+    }
+    bool declare = a->region == WF_R_SLAB;
+    if (declare && region(xs, a, task, p) < 0)
+        return -1;
+    p->rank = d->rank;
+    if (xs->ops && xs->ops->block) {
+        tess_error_t e = {{0}};
+        int64_t start[TESS_MAX_RANK], count[TESS_MAX_RANK];
+        if (xs->ops->block(xs->ctx, xs->handle[a->data], id,
+                           declare ? p->start : NULL,
+                           declare ? p->count : NULL, start, count, &e) < 0)
+            return sink_err(xs, a->loc, &e);
+        memcpy(p->start, start, sizeof(start));
+        memcpy(p->count, count, sizeof(count));
+        return 0;
+    }
+    if (declare)
+        return 0;
+    const dryobj_t *o = xs->dryobj ? &xs->dryobj[a->data] : NULL;
+    const tess_store_block_t *b = o ? dry_block(o, id) : NULL;
+    if (o && o->complete && !b) {
+        errno = EINVAL;
+        return xerr(xs, wf->exprs.v[a->block - 1].loc, "'%s': object '%s' "
+                    "has no block %lld (it is complete, with %zu blocks)",
+                    task, name, (long long)id, o->n);
+    }
+    for (int k = 0; k < d->rank; k++) {
+        p->start[k] = b ? b->start[k] : 0;
+        p->count[k] = b ? b->count[k] : xs->shape[a->data][k];
+    }
+    return 0;
+}
+
+static int region(xstate_t *xs, const wf_arg_t *a, const char *task,
                   tess_param_t *p)
 {
     const wf_t *wf = xs->wf;
@@ -399,7 +549,8 @@ static int call(xstate_t *xs, const wf_stmt_t *st)
             p->dir = (tess_dir_t)a->dir;
             p->data = xs->handle[a->data];
             p->rank = 0;
-            if (a->region && region(xs, a, task, p) < 0)
+            if (a->block ? block_arg(xs, a, task, p) < 0
+                         : a->region && region(xs, a, task, p) < 0)
                 return -1;
             if (d->kind == WF_DATA_FILE && xs->dry && xs->fent[a->data] &&
                 file_access(xs, &xs->fe[xs->fent[a->data] - 1], a->dir, task,
@@ -478,6 +629,7 @@ static int call(xstate_t *xs, const wf_stmt_t *st)
 }
 
 static int run(xstate_t *xs, uint32_t begin, uint32_t end);
+static int end_iteration(xstate_t *xs, const wf_stmt_t *st);
 
 static int foreach(xstate_t *xs, const wf_stmt_t *st, uint32_t i)
 {
@@ -500,22 +652,91 @@ static int foreach(xstate_t *xs, const wf_stmt_t *st, uint32_t i)
             return xerr(xs, st->loc, "the expansion exceeds the limit of "
                         "%llu steps", (unsigned long long)wf->max_steps);
         }
-        if (run(xs, i + 1, st->end) < 0)
+        if (run(xs, i + 1, st->end) < 0 || end_iteration(xs, st) < 0)
             return -1;
-        for (uint32_t k = 0; k < st->d; k++) {
-            uint32_t d = wf->locals.v[st->c + k];
-            if (xs->ops && xs->ops->delete_data) {
-                tess_error_t e = {{0}};
-                if (xs->ops->delete_data(xs->ctx, xs->handle[d], &e) < 0)
-                    return sink_err(xs, wf->data.v[d].loc, &e);
-            }
-            xs->handle[d] = 0;
-        }
         if (__builtin_add_overflow(v, step, &v))
             break;
     }
     xs->depth--;
     return 0;
+}
+
+/* The end of an iteration: the loop's local arrays go. */
+static int end_iteration(xstate_t *xs, const wf_stmt_t *st)
+{
+    wf_t *wf = xs->wf;
+    for (uint32_t k = 0; k < st->d; k++) {
+        uint32_t d = wf->locals.v[st->c + k];
+        if (xs->ops && xs->ops->delete_data) {
+            tess_error_t e = {{0}};
+            if (xs->ops->delete_data(xs->ctx, xs->handle[d], &e) < 0)
+                return sink_err(xs, wf->data.v[d].loc, &e);
+        }
+        xs->handle[d] = 0;
+    }
+    return 0;
+}
+
+/* One iteration of a loop over blocks, with block id @p id, unless the
+ * bounds exclude it. */
+static int blocks_iteration(xstate_t *xs, const wf_stmt_t *st, uint32_t i,
+                            int64_t id, int64_t from, int64_t to)
+{
+    wf_t *wf = xs->wf;
+    if (((st->flags & WF_BLOCKS_FROM) && id < from) ||
+        ((st->flags & WF_BLOCKS_TO) && id >= to))
+        return 0;
+    xs->env[wf->syms.v[st->a].slot] = id;
+    if (wf->max_steps && ++wf->steps > wf->max_steps) {
+        errno = E2BIG;
+        return xerr(xs, st->loc, "the expansion exceeds the limit of %llu "
+                    "steps", (unsigned long long)wf->max_steps);
+    }
+    if (run(xs, i + 1, st->end) < 0)
+        return -1;
+    return end_iteration(xs, st);
+}
+
+/* <foreach blocks=>: the sink's iteration over the object's blocks; a dry
+ * run walks the blocks the store has now, or guesses one iteration. */
+static int foreach_blocks(xstate_t *xs, const wf_stmt_t *st, uint32_t i)
+{
+    wf_t *wf = xs->wf;
+    int64_t from = 0, to = 0, id;
+    if (eval(xs, st->b, &from) < 0 || eval(xs, st->b + 1, &to) < 0)
+        return -1;
+    xs->loops[xs->depth++] = st->a;
+    int rc = 0;
+    tess_data_t h = xs->handle[st->e];
+    if (xs->ops && xs->ops->blocks_begin) {
+        void *it = NULL;
+        tess_error_t e = {{0}};
+        if (xs->ops->blocks_begin(xs->ctx, h, &it, &e) < 0)
+            return sink_err(xs, st->loc, &e);
+        int more;
+        while (rc == 0 &&
+               (more = xs->ops->blocks_next(xs->ctx, it, &id, &e)) == 1)
+            rc = blocks_iteration(xs, st, i, id, from, to);
+        if (rc == 0 && more < 0)
+            rc = sink_err(xs, st->loc, &e);
+        xs->ops->blocks_end(xs->ctx, it);
+    } else {
+        const dryobj_t *o = xs->dryobj ? &xs->dryobj[st->e] : NULL;
+        if (o && o->known) {
+            for (size_t k = 0; rc == 0 && k < o->n; k++)
+                rc = blocks_iteration(xs, st, i, o->b[k].id, from, to);
+            if (!o->complete)
+                wf->calls_inexact = true;
+        } else {
+            /* blocks not known before the run: the body once */
+            wf->calls_inexact = true;
+            rc = blocks_iteration(xs, st, i,
+                                  (st->flags & WF_BLOCKS_FROM) ? from : 0,
+                                  from, to);
+        }
+    }
+    xs->depth--;
+    return rc;
 }
 
 static int run(xstate_t *xs, uint32_t begin, uint32_t end)
@@ -557,6 +778,26 @@ static int run(xstate_t *xs, uint32_t begin, uint32_t end)
                 return -1;
             i = st->end;
             continue;
+        case WF_ST_BLOCKS:
+            if (foreach_blocks(xs, st, i) < 0)
+                return -1;
+            i = st->end;
+            continue;
+        case WF_ST_OBJECT:
+            r = declare_object(xs, st);
+            break;
+        case WF_ST_COMPLETE:
+            if (xs->ops && xs->ops->complete &&
+                xs->ops->complete(xs->ctx, xs->handle[st->a], &e) < 0)
+                r = sink_err(xs, st->loc, &e);
+            break;
+        case WF_ST_DELETE_OBJECT:
+            if (tpl(xs, st->a, xs->path) < 0)
+                return -1;
+            if (xs->ops && xs->ops->delete_object &&
+                xs->ops->delete_object(xs->ctx, xs->path, &e) < 0)
+                r = sink_err(xs, st->loc, &e);
+            break;
         case WF_ST_BARRIER:
             if (xs->ops && xs->ops->barrier && xs->ops->barrier(xs->ctx, &e) < 0)
                 r = sink_err(xs, st->loc, &e);
@@ -590,6 +831,11 @@ int wf_expand_internal(wf_t *wf, const wf_sink_ops_t *ops, void *ctx,
 
     if (!wf->inputs_bound && wf_bind_inputs(wf, err) < 0)
         return -1;
+    if (wf->objects_unbound) {
+        errno = EINVAL;
+        return tess_errprintf(err, "%s: an object it reads is not in the "
+                              "store yet (its shape is unknown)", wf->path);
+    }
     if (!(xs = calloc(1, sizeof(*xs)))) {
         errno = ENOMEM;
         return tess_errprintf(err, "%s: out of memory", wf->path);
@@ -605,7 +851,18 @@ int wf_expand_internal(wf_t *wf, const wf_sink_ops_t *ops, void *ctx,
     xs->handle = calloc(nd, sizeof(tess_data_t));
     xs->shape = calloc(nd, sizeof(*xs->shape));
     xs->fent = calloc(nd, sizeof(uint32_t));
-    if (!xs->env || !xs->handle || !xs->shape || !xs->fent) {
+    if (dry) {
+        const char *sd = wf_store_given(wf);
+        xs->dryobj = calloc(nd, sizeof(*xs->dryobj));
+        tess_error_t e;
+        if (sd && !(xs->store = tess_store_open(sd, 0, &e))) {
+            errno = EINVAL;
+            tess_errprintf(err, "%s: %s", wf->path, e.text);
+            goto out;
+        }
+    }
+    if (!xs->env || !xs->handle || !xs->shape || !xs->fent ||
+        (dry && !xs->dryobj)) {
         errno = ENOMEM;
         tess_errprintf(err, "%s: out of memory", wf->path);
         goto out;
@@ -613,9 +870,13 @@ int wf_expand_internal(wf_t *wf, const wf_sink_ops_t *ops, void *ctx,
     if (wf->nslots)
         memcpy(xs->env, wf->env, wf->nslots * sizeof(int64_t));
     wf->steps = 0;
+    if (dry)
+        wf->calls_inexact = false;
     if (run(xs, 0, (uint32_t)wf->stmts.n) < 0)
         goto out;
     wf->calls = xs->seq;
+    if (!dry)
+        wf->calls_inexact = false;
     if (!dry) {
         tess_data_t *h = realloc(wf->result_handles.v,
                                  (wf->results.n + 1) * sizeof(*h));
@@ -635,6 +896,10 @@ out:
     free(xs->handle);
     free(xs->shape);
     free(xs->fent);
+    for (size_t i = 0; xs->dryobj && i < nd; i++)
+        free(xs->dryobj[i].b);
+    free(xs->dryobj);
+    tess_store_close(xs->store);
     free(xs->strbuf);
     free(xs->fe);
     free(xs->ftab);

@@ -105,6 +105,7 @@ void wf_destroy(wf_t *wf)
     free(wf->name);
     free(wf->kernel_path);
     free(wf->run_dir);
+    free(wf->store_dir);
     free(wf->strs.v);
     free(wf->code.v);
     free(wf->exprs.v);
@@ -249,9 +250,23 @@ int wf_set_run_dir(wf_t *wf, const char *dir)
     return set_str(&wf->run_dir, dir);
 }
 
+int wf_set_wait_objects(wf_t *wf, int wait)
+{
+    wf->wait_objects = wait != 0;
+    return 0;
+}
+
+int wf_set_store(wf_t *wf, const char *dir)
+{
+    if (set_str(&wf->store_dir, dir) < 0)
+        return -1;
+    wf->validated &= ~WF_CHECK_STORE;
+    return 0;
+}
+
 uint64_t wf_call_count(const wf_t *wf)
 {
-    return wf->calls;
+    return wf->calls_inexact ? 0 : wf->calls;
 }
 
 const char *wf_name(const wf_t *wf)
@@ -262,6 +277,18 @@ const char *wf_name(const wf_t *wf)
 const char *wf_path(const wf_t *wf)
 {
     return wf->path;
+}
+
+void wf_params_text(const wf_t *wf, char *buf, size_t len)
+{
+    size_t off = 0;
+    buf[0] = '\0';
+    for (size_t i = 0; i < wf->params.n && off < len; i++) {
+        const char *name, *value;
+        if (wf_param_get(wf, i, &name, NULL, &value) == 0)
+            off += (size_t)snprintf(buf + off, len - off, "%s%s=%s",
+                                    off ? " " : "", name, value);
+    }
 }
 
 size_t wf_param_count(const wf_t *wf)

@@ -121,7 +121,8 @@ typedef struct wf_tpl {
     wf_loc_t loc;
 } wf_tpl_t;
 
-enum wf_datakind { WF_DATA_ARRAY = 1, WF_DATA_FILE, WF_DATA_INPUT };
+enum wf_datakind { WF_DATA_ARRAY = 1, WF_DATA_FILE, WF_DATA_INPUT,
+                   WF_DATA_OBJECT /* <persistent>: an object of the store */ };
 
 typedef struct wf_data {
     uint32_t name;
@@ -131,9 +132,15 @@ typedef struct wf_data {
     bool zero;         /* <array init="zero">: readable before written */
     bool local;        /* declared in a loop body */
     uint32_t shape;    /* first of rank expressions (arrays) */
-    uint32_t tpl;      /* path template (files, inputs) */
+    uint32_t tpl;      /* path template (files, inputs); object name
+                          template (objects) */
     uint32_t dataset;  /* strs (inputs) */
     uint32_t dim_sym;  /* first of rank symbols (inputs) */
+    bool create;       /* objects: open="create" (else read) */
+    bool dims;         /* objects read: dims= names bound to the shape
+                          the store has (dim_sym), else shape= */
+    uint32_t nblocks;  /* objects: blocks= expression + 1, 0: none */
+    double wait;       /* objects read: seconds to wait (wait=) */
     wf_loc_t loc;
 } wf_data_t;
 
@@ -202,6 +209,8 @@ typedef struct wf_arg {
     uint8_t dir;
     uint32_t data; /* data index (WF_A_DATA) */
     uint32_t expr; /* first expression: INT 1, ROWS 2, SLAB 2*rank */
+    uint32_t block; /* block= expression + 1 (objects), 0: none; with a
+                       SLAB region it declares the block's box */
     uint32_t tpl;
     double d;
     wf_loc_t loc;
@@ -217,19 +226,32 @@ enum wf_stkind {
     WF_ST_BARRIER,
     WF_ST_WAIT,
     WF_ST_DELETE,
+    WF_ST_OBJECT,        /* <persistent>: open or create an object */
+    WF_ST_BLOCKS,        /* <foreach blocks=>: over the blocks of one */
+    WF_ST_COMPLETE,      /* <complete data=> */
+    WF_ST_DELETE_OBJECT, /* <delete-object object=> */
 };
 
 typedef struct wf_stmt {
     uint8_t kind;
     wf_loc_t loc;
-    uint32_t a;   /* LET: sym; INPUT/ARRAY/FILE/WAIT/DELETE: data;
-                     CALL: taskdef; FOREACH: loop symbol */
-    uint32_t b;   /* LET: expr; CALL: first arg; FOREACH: from,to,step exprs */
-    uint32_t c;   /* CALL: nargs; FOREACH: first local (in wf->locals) */
-    uint32_t d;   /* FOREACH: number of locals */
-    uint32_t end; /* FOREACH: index of the statement after the body */
-    unsigned flags; /* CALL: TESS_PRIORITY */
+    uint32_t a;   /* LET: sym; INPUT/ARRAY/FILE/WAIT/DELETE/OBJECT/
+                     COMPLETE: data; CALL: taskdef; FOREACH, BLOCKS: loop
+                     symbol; DELETE_OBJECT: name template */
+    uint32_t b;   /* LET: expr; CALL: first arg; FOREACH: from,to,step exprs;
+                     BLOCKS: from, to exprs (as flags say) */
+    uint32_t c;   /* CALL: nargs; FOREACH, BLOCKS: first local (in
+                     wf->locals) */
+    uint32_t d;   /* FOREACH, BLOCKS: number of locals */
+    uint32_t e;   /* BLOCKS: the object's data */
+    uint32_t end; /* FOREACH, BLOCKS: index of the statement after the
+                     body */
+    unsigned flags; /* CALL: TESS_PRIORITY; BLOCKS: WF_BLOCKS_FROM,
+                       WF_BLOCKS_TO */
 } wf_stmt_t;
+
+#define WF_BLOCKS_FROM 0x1u /* ids >= from (expression b) */
+#define WF_BLOCKS_TO 0x2u   /* ids < to (expression b + 1) */
 
 typedef struct wf_result {
     uint32_t data;
@@ -251,6 +273,10 @@ struct wf {
     char *name;
     char *kernel_path;
     char *run_dir;
+    char *store_dir;    /* wf_set_store(), NULL: not given */
+    bool wait_objects;  /* wf_set_wait_objects() */
+    bool objects_unbound; /* dims of an object read that may still come:
+                             not bound, no dry run */
 
     WF_VEC(char) strs;
     wf_codevec_t code;
@@ -276,6 +302,7 @@ struct wf {
     int64_t *env;       /* nslots: parameter and dim values */
     bool inputs_bound;
     uint64_t calls;      /* task calls of the last expansion (or dry run) */
+    bool calls_inexact;  /* ... a dry run guessed block loops */
     unsigned validated; /* WF_CHECK_* done */
     char *res_archs;    /* wf_set_resources(): worker architectures */
     int res_max_cpus;   /* ... largest slot count, 0: unknown */
@@ -314,6 +341,10 @@ int wf_tpl_eval(const wf_t *wf, const wf_tpl_t *t, const int64_t *env,
 char *wf_path_join(const char *base, const char *path);
 
 /* -------- validation helpers (wf_validate.c) -------- */
+
+/* The store given to check against: wf_set_store()'s, else
+ * $TESSERA_STORE if set; NULL if none was given. */
+const char *wf_store_given(const wf_t *wf);
 
 /* Bind input dims from the HDF5 files, evaluate input-class lets. */
 int wf_bind_inputs(wf_t *wf, tess_error_t *err);

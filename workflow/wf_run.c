@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/box.h"
 #include "workflow/wf_private.h"
 
 typedef struct hslot {
@@ -25,6 +26,7 @@ typedef struct hslot {
 struct wf_run_sink {
     tess_run_t *run;
     wf_t *wf;
+    tess_store_t *store; /* of the persistent objects, opened on first use */
     void **dl;
     size_t ndl;
     hslot_t *map;
@@ -100,6 +102,7 @@ void wf_run_sink_destroy(wf_run_sink_t *s)
             dlclose(s->dl[i]);
     free(s->dl);
     free(s->map);
+    tess_store_close(s->store);
     free(s);
     errno = saved;
 }
@@ -262,6 +265,122 @@ static int run_delete(void *ctx, tess_data_t data, tess_error_t *err)
     return 0;
 }
 
+/* ---- persistent objects ---- */
+
+/* A refusal of the store that is the workflow's or its user's to fix
+ * (a name taken, an object missing, a block that does not fit) is bad
+ * input: errno EINVAL, so the run exits with status 2. */
+static int bad_input(int e)
+{
+    if (e == EEXIST || e == ENOENT || e == EINVAL || e == EPROTO ||
+        e == EROFS || e == ENOTDIR)
+        errno = EINVAL;
+    else
+        errno = e;
+    return -1;
+}
+
+/* The store: wf_set_store()'s (it must exist), else the default one,
+ * made on first use ($TESSERA_STORE, ~/.tessera/store). */
+static tess_store_t *sink_store(wf_run_sink_t *s, tess_error_t *err)
+{
+    if (!s->store)
+        s->store = tess_store_open(s->wf->store_dir,
+                                   s->wf->store_dir ? 0 : TESS_STORE_CREATE,
+                                   err);
+    return s->store;
+}
+
+static int run_object(void *ctx, const wf_object_decl_t *d, tess_data_t *out,
+                      tess_error_t *err)
+{
+    wf_run_sink_t *s = ctx;
+    char params[4096], b1[200], b2[200];
+    tess_store_t *st = sink_store(s, err);
+    if (!st)
+        return bad_input(errno);
+    if (d->create) {
+        wf_params_text(s->wf, params, sizeof(params));
+        tess_store_spec_t spec = {d->type, d->rank, d->shape, d->nblocks,
+                                  wf_name(s->wf), NULL, params, 0};
+        *out = tess_persist_create(s->run, st, d->object, &spec, err);
+        return *out ? 0 : bad_input(errno);
+    }
+    *out = tess_persist_open(s->run, st, d->object, d->wait, err);
+    if (!*out)
+        return bad_input(errno);
+    int64_t shape[TESS_MAX_RANK];
+    tess_type_t type;
+    int rank = tess_array_shape(s->run, *out, shape, &type);
+    if (type != d->type || rank != d->rank ||
+        memcmp(shape, d->shape, (size_t)rank * sizeof(int64_t)) != 0) {
+        errno = EINVAL;
+        return tess_errprintf(err, "object %s is %s of shape %s, the "
+                              "workflow declares %s of shape %s", d->object,
+                              tess_type_name(type),
+                              box_format_shape(b1, sizeof(b1), rank, shape),
+                              tess_type_name(d->type),
+                              box_format_shape(b2, sizeof(b2), d->rank,
+                                               d->shape));
+    }
+    return 0;
+}
+
+static int run_block(void *ctx, tess_data_t obj, int64_t id,
+                     const int64_t *dstart, const int64_t *dcount,
+                     int64_t *start, int64_t *count, tess_error_t *err)
+{
+    wf_run_sink_t *s = ctx;
+    tess_block_t b;
+    int rc = dstart ? tess_block_new(s->run, obj, id, dstart, dcount, &b, err)
+                    : tess_block_get(s->run, obj, id, &b, err);
+    if (rc < 0)
+        return bad_input(errno);
+    memcpy(start, b.start, sizeof(b.start));
+    memcpy(count, b.count, sizeof(b.count));
+    return 0;
+}
+
+static int run_blocks_begin(void *ctx, tess_data_t obj, void **it,
+                            tess_error_t *err)
+{
+    wf_run_sink_t *s = ctx;
+    *it = tess_blocks(s->run, obj, err);
+    return *it ? 0 : -1;
+}
+
+static int run_blocks_next(void *ctx, void *it, int64_t *id,
+                           tess_error_t *err)
+{
+    (void)ctx;
+    tess_block_t b;
+    int rc = tess_blocks_next(it, &b, err);
+    if (rc == 1)
+        *id = b.id;
+    return rc;
+}
+
+static void run_blocks_end(void *ctx, void *it)
+{
+    (void)ctx;
+    tess_blocks_destroy(it);
+}
+
+static int run_complete(void *ctx, tess_data_t obj, tess_error_t *err)
+{
+    wf_run_sink_t *s = ctx;
+    return tess_persist_complete(s->run, obj, err);
+}
+
+static int run_delete_object(void *ctx, const char *object, tess_error_t *err)
+{
+    wf_run_sink_t *s = ctx;
+    tess_store_t *st = sink_store(s, err);
+    if (!st || tess_persist_delete(s->run, st, object, err) < 0)
+        return bad_input(errno);
+    return 0;
+}
+
 static const wf_sink_ops_t run_ops = {
     .declare_array = run_array,
     .declare_file = run_file,
@@ -269,6 +388,13 @@ static const wf_sink_ops_t run_ops = {
     .barrier = run_barrier,
     .wait = run_wait,
     .delete_data = run_delete,
+    .declare_object = run_object,
+    .block = run_block,
+    .blocks_begin = run_blocks_begin,
+    .blocks_next = run_blocks_next,
+    .blocks_end = run_blocks_end,
+    .complete = run_complete,
+    .delete_object = run_delete_object,
 };
 
 const wf_sink_ops_t *wf_run_sink_ops(void)

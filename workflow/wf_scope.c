@@ -160,8 +160,10 @@ const char *wf_scope_sym_kind_name(uint8_t kind)
 
 static const char *data_kind_name(uint8_t kind)
 {
-    return kind == WF_DATA_ARRAY ? "array" : kind == WF_DATA_FILE ? "file"
-                                                                  : "input";
+    return kind == WF_DATA_ARRAY    ? "array"
+           : kind == WF_DATA_FILE   ? "file"
+           : kind == WF_DATA_OBJECT ? "persistent object"
+                                    : "input";
 }
 
 /* Record the new name @p off -> @p i in @p t and in the innermost scope

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/box.h"
 #include "base/namelist.h"
 #include "kernels/kreg.h"
 #include "workflow/wf_private.h"
@@ -50,11 +51,89 @@ int wf_input_get(const wf_t *wf, size_t i, const char **name, char *path,
     return -1;
 }
 
+const char *wf_store_given(const wf_t *wf)
+{
+    const char *env = getenv("TESSERA_STORE");
+    if (wf->store_dir)
+        return wf->store_dir;
+    return env && env[0] ? env : NULL;
+}
+
+/* The store of the workflow's objects: given, else the default. NULL
+ * with the message at @p loc. */
+static tess_store_t *open_store(const wf_t *wf, wf_loc_t loc,
+                                tess_error_t *err)
+{
+    tess_error_t e;
+    tess_store_t *st = tess_store_open(wf->store_dir, 0, &e);
+    if (!st) {
+        int saved = errno;
+        wf_err_at(wf, err, loc, "%s", e.text);
+        errno = saved == ENOENT || saved == ENOTDIR ? EINVAL : saved;
+    }
+    return st;
+}
+
+/* The dims of object @p d (dims=) from the shape the store has: the
+ * object must be there, or come within its wait= seconds. */
+static int bind_object_dims(wf_t *wf, const wf_data_t *d, tess_error_t *err)
+{
+    char name[WF_MAX_PATH];
+    tess_store_info_t info;
+    tess_error_t e;
+    if (wf_tpl_eval(wf, &wf->tpls.v[d->tpl], wf->env, name, sizeof(name),
+                    err) < 0)
+        return -1;
+    tess_store_t *st = open_store(wf, d->loc, err);
+    if (!st)
+        return -1;
+    tess_store_obj_t *o = tess_store_obj_open(st, name,
+                                              wf->wait_objects ? d->wait : 0,
+                                              &e);
+    if (!o && errno == ENOENT && d->wait > 0 && !wf->wait_objects) {
+        /* its producer may not have started: a run waits for it; until
+         * then its dims are unknown, and so is the expansion */
+        tess_store_close(st);
+        wf->objects_unbound = true;
+        return 0;
+    }
+    int rc = o ? tess_store_info(o, &info, &e) : -1;
+    if (rc == 0 && (!info.has_shape || info.rank != d->rank)) {
+        if (info.has_shape)
+            snprintf(e.text, sizeof(e.text), "object %.128s has %d dimensions, "
+                     "dims names %u", name, info.rank, d->rank);
+        else
+            snprintf(e.text, sizeof(e.text), "object %.128s has no whole "
+                     "shape", name);
+        rc = -1;
+    }
+    if (rc == 0 && (int)info.type != d->type) {
+        snprintf(e.text, sizeof(e.text), "object %.128s has elements of "
+                 "type %s, the workflow says %s", name, tess_type_name(info.type),
+                 tess_type_name(d->type));
+        rc = -1;
+    }
+    for (int k = 0; rc == 0 && k < d->rank; k++)
+        wf->env[wf->syms.v[d->dim_sym + (uint32_t)k].slot] = info.shape[k];
+    tess_store_obj_close(o);
+    tess_store_close(st);
+    if (rc < 0) {
+        errno = EINVAL;
+        return wf_err_at(wf, err, d->loc, "persistent '%s': %s",
+                         wf_str(wf, d->name), e.text);
+    }
+    return 0;
+}
+
 int wf_bind_inputs(wf_t *wf, tess_error_t *err)
 {
     char path[WF_MAX_PATH];
+    wf->objects_unbound = false;
     for (size_t i = 0; i < wf->data.n; i++) {
         const wf_data_t *d = &wf->data.v[i];
+        if (d->kind == WF_DATA_OBJECT && d->dims &&
+            bind_object_dims(wf, d, err) < 0)
+            return -1;
         if (d->kind != WF_DATA_INPUT)
             continue;
         const char *name = wf_str(wf, d->name);
@@ -280,6 +359,92 @@ static int check_resources(wf_t *wf, tess_error_t *err)
     return 0;
 }
 
+/* WF_CHECK_STORE: with a store given, objects read are there (or may
+ * be waited for), of the declared element type and shape. Names were
+ * checked when the file was loaded. */
+static int check_store(wf_t *wf, tess_error_t *err)
+{
+    char name[WF_MAX_PATH], b1[200], b2[200];
+    tess_store_t *st = NULL;
+    int rc = 0;
+    if (!wf_store_given(wf)) {
+        wf->validated |= WF_CHECK_STORE;
+        return 0;
+    }
+    for (size_t i = 0; i < wf->data.n && rc == 0; i++) {
+        const wf_data_t *d = &wf->data.v[i];
+        tess_store_info_t info;
+        tess_error_t e;
+        if (d->kind != WF_DATA_OBJECT || d->create)
+            continue;
+        if (!st) {
+            tess_store_t *s2 = tess_store_open(wf_store_given(wf), 0, &e);
+            if (!s2) {
+                errno = EINVAL;
+                return wf_err_at(wf, err, d->loc, "%s", e.text);
+            }
+            st = s2;
+        }
+        if (wf_tpl_eval(wf, &wf->tpls.v[d->tpl], wf->env, name, sizeof(name),
+                        err) < 0) {
+            rc = -1;
+            break;
+        }
+        tess_store_obj_t *o = tess_store_obj_open(st, name, 0, &e);
+        if (!o) {
+            if (errno == ENOENT && d->wait > 0)
+                continue; /* its producer may come later */
+            errno = EINVAL;
+            rc = wf_err_at(wf, err, d->loc, "persistent '%s': %s%s",
+                           wf_str(wf, d->name), e.text,
+                           d->wait > 0 ? ""
+                                       : " (to wait for its producer, say "
+                                         "wait=\"SECONDS\")");
+            break;
+        }
+        int64_t want[TESS_MAX_RANK];
+        rc = tess_store_info(o, &info, &e);
+        tess_store_obj_close(o);
+        if (rc < 0) {
+            rc = wf_err_at(wf, err, d->loc, "persistent '%s': %s",
+                           wf_str(wf, d->name), e.text);
+            break;
+        }
+        errno = EINVAL;
+        if ((int)info.type != d->type) {
+            rc = wf_err_at(wf, err, d->loc, "persistent '%s': object %s has "
+                           "elements of type %s, the workflow says %s",
+                           wf_str(wf, d->name), name,
+                           tess_type_name(info.type),
+                           tess_type_name(d->type));
+            break;
+        }
+        if (d->dims)
+            continue; /* bound from it */
+        for (int k = 0; k < d->rank && rc == 0; k++) {
+            const wf_expr_t *x = &wf->exprs.v[d->shape + (uint32_t)k];
+            wf_exprerr_t xe;
+            if (wf_expr_eval(wf->code.v, x, wf->env, &want[k], &xe) < 0)
+                rc = wf_err_at(wf, err, wf_loc_add(wf, x->loc, x->src,
+                                                   xe.pos),
+                               "%s in '%s'", xe.msg, wf_str(wf, x->src));
+        }
+        if (rc == 0 && (info.rank != d->rank ||
+                        memcmp(info.shape, want,
+                               (size_t)d->rank * sizeof(int64_t)) != 0))
+            rc = wf_err_at(wf, err, d->loc, "persistent '%s': object %s has "
+                           "shape %s, the workflow declares %s",
+                           wf_str(wf, d->name), name,
+                           box_format_shape(b1, sizeof(b1), info.rank,
+                                            info.shape),
+                           box_format_shape(b2, sizeof(b2), d->rank, want));
+    }
+    tess_store_close(st);
+    if (rc == 0)
+        wf->validated |= WF_CHECK_STORE;
+    return rc;
+}
+
 int wf_validate(wf_t *wf, unsigned flags, tess_error_t *err)
 {
     bool res = (flags & WF_CHECK_RESOURCES) && wf->res_set;
@@ -288,9 +453,15 @@ int wf_validate(wf_t *wf, unsigned flags, tess_error_t *err)
         return -1;
     if ((flags & WF_CHECK_KERNELS) && check_kernels(wf, err) < 0)
         return -1;
+    if ((flags & (WF_CHECK_STORE | WF_CHECK_EXPAND)) && check_store(wf, err) < 0)
+        return -1;
     if (res && check_resources(wf, err) < 0)
         return -1;
-    if (flags & WF_CHECK_EXPAND) {
+    if ((flags & WF_CHECK_EXPAND) && wf->objects_unbound) {
+        /* shapes of objects not made yet: the run checks its calls */
+        wf->calls = 0;
+        wf->calls_inexact = true;
+    } else if (flags & WF_CHECK_EXPAND) {
         if (wf_expand_internal(wf, NULL, NULL, true, res, err) < 0)
             return -1;
         wf->validated |= WF_CHECK_EXPAND;

@@ -352,6 +352,55 @@ static void test_files(void)
     teardown();
 }
 
+/* A value put without a writer (a store block): readers submitted after
+ * dag_put_commit() read it with no edge and are ready at once; readers
+ * submitted before keep the earlier version; a rejected or dropped put
+ * changes nothing. */
+static void test_put(void)
+{
+    setup();
+    dag_data_t *a = array2("A", 4, 4);
+    region_t box = {.rank = 2, .start = {2, 0}, .count = {2, 4}};
+    dag_task_t *before = SUBMIT(0, rows(TESS_IN, a, 2, 4));
+    dag_version_t *v = dag_put(dag, a, &box, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    CU_ASSERT_EQUAL(v->state, DAG_V_DONE);
+    CU_ASSERT_EQUAL(v->writer_id, 0);
+    CU_ASSERT_EQUAL(v->number, 1);
+    CU_ASSERT_EQUAL(dag_put_commit(dag, v), 0);
+    dag_task_t *after = SUBMIT(0, rows(TESS_IN, a, 2, 4));
+    CU_ASSERT_EQUAL(after->npending, 0);
+    CU_ASSERT_PTR_EQUAL(after->params[0].src[0].v, v);
+    CU_ASSERT_EQUAL(before->params[0].src[0].v->number, 0);
+    CU_ASSERT_PTR_EQUAL(next_ready(), before);
+    CU_ASSERT_PTR_EQUAL(next_ready(), after);
+    dag_complete(dag, before, 1);
+    dag_complete(dag, after, 1);
+    /* dropped before its commit: freed, the map unchanged */
+    int freed = freed_versions;
+    v = dag_put(dag, a, &box, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(v);
+    dag_version_release(dag, v);
+    CU_ASSERT_EQUAL(freed_versions, freed + 1);
+    dag_task_t *r = SUBMIT(0, rows(TESS_IN, a, 2, 4));
+    CU_ASSERT_EQUAL(r->params[0].src[0].v->number, 1);
+    CU_ASSERT_PTR_EQUAL(next_ready(), r);
+    dag_complete(dag, r, 1);
+    /* outside the array, empty, or a file: refused */
+    tess_error_t err;
+    region_t out = {.rank = 2, .start = {3, 0}, .count = {2, 4}};
+    errno = 0;
+    CU_ASSERT_PTR_NULL(dag_put(dag, a, &out, &err));
+    CU_ASSERT_EQUAL(errno, EINVAL);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.text, "outside the array"));
+    region_t empty = {.rank = 2, .start = {0, 0}, .count = {0, 4}};
+    CU_ASSERT_PTR_NULL(dag_put(dag, a, &empty, NULL));
+    dag_data_t *f = dag_file(dag, "f.txt", NULL, NULL);
+    region_t none = {.rank = 0};
+    CU_ASSERT_PTR_NULL(dag_put(dag, f, &none, NULL));
+    teardown();
+}
+
 static const cunit_test_t tests[] = {
     {"RAW creates an edge", test_raw_edge},
     {"WAR/WAW rename, no edge", test_war_waw_rename},
@@ -365,6 +414,7 @@ static const cunit_test_t tests[] = {
     {"memory released as tasks complete", test_memory_release},
     {"delete keeps versions for pending readers", test_delete},
     {"files versioned like arrays", test_files},
+    {"values put without a writer", test_put},
     {NULL, NULL},
 };
 

@@ -10,5 +10,8 @@
 
 int cc_surrogate_range(const tess_args_t *a);
 int gather(const tess_args_t *a);
+int copy_block(const tess_args_t *a);
+int cc_block_pair(const tess_args_t *a);
+int significance(const tess_args_t *a);
 
 #endif

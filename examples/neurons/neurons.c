@@ -511,3 +511,83 @@ int neurons_cc_range(const uint8_t *spikes, int64_t num_neurons,
     ws_free(&w);
     return 0;
 }
+
+/* ------------------------------------------------------------------ */
+/* Block pairs                                                         */
+/* ------------------------------------------------------------------ */
+
+int neurons_cc_blocks(const uint8_t *spikes_i, int64_t rows_i, int64_t start_i,
+                      const uint8_t *spikes_j, int64_t rows_j, int64_t start_j,
+                      int64_t num_bins, uint64_t seed, int64_t num_surrs,
+                      int64_t maxlag, double *out, tess_error_t *err)
+{
+    if (rows_i < 1 || rows_j < 1 || start_i < 0 || start_j < 0)
+        return BAD(err, "blocks of %" PRId64 " and %" PRId64 " neurons at %"
+                   PRId64 " and %" PRId64 ": need >= 1 neuron each, at "
+                   ">= 0", rows_i, rows_j, start_i, start_j);
+    if (neurons_check_params(2, num_bins, maxlag, num_surrs, err) < 0 ||
+        neurons_check_spikes(spikes_i, rows_i, num_bins, err) < 0 ||
+        neurons_check_spikes(spikes_j, rows_j, num_bins, err) < 0)
+        return -1;
+    neurons_mt_t mt;
+    if (neurons_mt_seed(&mt, seed, err) < 0)
+        return -1;
+    /* one spike matrix of both blocks (a block paired with itself once):
+     * local neuron ni - start_i, or off_j + nj - start_j */
+    int same = start_i == start_j && rows_i == rows_j;
+    int64_t n = same ? rows_i : rows_i + rows_j, off_j = same ? 0 : rows_i;
+    int64_t L = 2 * maxlag + 1;
+    uint8_t *both = same ? NULL : malloc((size_t)(n * num_bins));
+    double *surrs = malloc((size_t)(2 * L) * sizeof(double));
+    struct ws w;
+    memset(&w, 0, sizeof(w));
+    if ((!same && !both) || !surrs)
+        goto oom;
+    if (!same) {
+        memcpy(both, spikes_i, (size_t)(rows_i * num_bins));
+        memcpy(both + rows_i * num_bins, spikes_j,
+               (size_t)(rows_j * num_bins));
+    }
+    if (ws_init(&w, same ? spikes_i : both, n, num_bins, L) < 0)
+        goto oom;
+    for (int64_t a = 0; a < rows_i; a++) {
+        for (int64_t b = 0; b < rows_j; b++) {
+            double *o = out + (a * rows_j + b) * NEURONS_CC_CHANNELS * L;
+            if (start_i + a >= start_j + b) {
+                for (int64_t k = 0; k < NEURONS_CC_CHANNELS * L; k++)
+                    o[k] = NAN;
+                continue;
+            }
+            cc_original(&w, a, off_j + b, maxlag, L, o + NEURONS_CC_ORIG * L);
+            cc_surrogates(&w, &mt, a, off_j + b, num_bins, maxlag, L,
+                          num_surrs, surrs);
+            for (int64_t k = 0; k < L; k++) {
+                o[NEURONS_CC_HI * L + k] = surrs[2 * k];
+                o[NEURONS_CC_LO * L + k] = surrs[2 * k + 1];
+            }
+        }
+    }
+    ws_free(&w);
+    free(both);
+    free(surrs);
+    return 0;
+oom:
+    ws_free(&w);
+    free(both);
+    free(surrs);
+    errno = ENOMEM;
+    return tess_errprintf(err, "out of memory for blocks of %" PRId64 " and %"
+                          PRId64 " neurons", rows_i, rows_j);
+}
+
+int64_t neurons_lags_outside(const double *orig, const double *hi,
+                             const double *lo, int64_t L)
+{
+    int64_t n = 0;
+    for (int64_t k = 0; k < L; k++) {
+        if (isnan(orig[k]))
+            return -1;
+        n += orig[k] > hi[k] || orig[k] < lo[k];
+    }
+    return n;
+}

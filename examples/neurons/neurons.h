@@ -114,4 +114,37 @@ int neurons_cc_range(const uint8_t *spikes, int64_t num_neurons,
                      uint64_t seed, int64_t num_surrs, int64_t maxlag,
                      double *out_orig, double *out_surrs, tess_error_t *err);
 
+/* ------------------------------------------------------------------ */
+/* Block pairs (the persistent variant: NeuronData, Correlation)       */
+/* ------------------------------------------------------------------ */
+
+/** Channels of a Correlation block: out[a][b][c][k], c = */
+enum { NEURONS_CC_ORIG = 0, /**< cc_original[p][k] */
+       NEURONS_CC_HI = 1,   /**< cc_surrs[p][k][0], the 95% statistic */
+       NEURONS_CC_LO = 2,   /**< cc_surrs[p][k][1], the 5% statistic */
+       NEURONS_CC_CHANNELS = 3 };
+
+/** The pairs of two blocks of neurons: rows @p rows_i of neurons
+ *  @p start_i.. (@p spikes_i, rows_i x num_bins) and @p rows_j of neurons
+ *  @p start_j.. (@p spikes_j). Every pair (ni, nj), ni in block i, nj in
+ *  block j, ni < nj, in the order ni, then nj (the order of all pairs
+ *  restricted to these), gets the window and the surrogate statistics of
+ *  neurons_cc_range(), all drawn from one generator seeded @p seed, into
+ *  @p out[a][b][c][k] (rows_i x rows_j x 3 x L, a = ni - start_i, b = nj -
+ *  start_j, channels NEURONS_CC_*); elements of no pair (ni >= nj) are NaN.
+ *  So blocks of one neuron each (or one block of all of them) reproduce
+ *  neurons_cc_range() exactly, pair by pair, when the seeds match. The
+ *  same block may be given twice (start_i == start_j). 0, or -1 with errno
+ *  and @p err as neurons_cc_range(); nothing written on failure. */
+int neurons_cc_blocks(const uint8_t *spikes_i, int64_t rows_i, int64_t start_i,
+                      const uint8_t *spikes_j, int64_t rows_j, int64_t start_j,
+                      int64_t num_bins, uint64_t seed, int64_t num_surrs,
+                      int64_t maxlag, double *out, tess_error_t *err);
+
+/** The number of lags at which window @p orig (L values) leaves the band
+ *  [@p lo, @p hi] of its surrogates (orig > hi or orig < lo); NaN in orig
+ *  (no pair) gives -1. */
+int64_t neurons_lags_outside(const double *orig, const double *hi,
+                             const double *lo, int64_t L);
+
 #endif /* NEURONS_NEURONS_H */

@@ -2,11 +2,11 @@
  * t4xxx tests, through the installed API (libtessera's tess_store_*).
  *
  *   store_prog produce DIR NAME NBLOCKS ROWS COLS [--delay-ms N]
- *                      [--seed K] [--no-complete]
+ *                      [--seed K] [--no-complete] [--no-sync]
  *       create NAME (f64, NBLOCKS*ROWS x COLS, params "seed=K") and commit
  *       its blocks of ROWS rows one by one, pausing N ms before each;
  *       prints "committed ID" after each commit; completes the object
- *       unless --no-complete.
+ *       unless --no-complete; --no-sync: TESS_STORE_NOSYNC.
  *   store_prog consume DIR NAME [--timeout S]
  *       wait for NAME to exist, then for each block until the object is
  *       complete; read and check every block; prints the CPU time used
@@ -67,7 +67,7 @@ static tess_store_t *open_store(const char *dir)
 
 static int produce(const char *dir, const char *name, int64_t nblocks,
                    int64_t rows, int64_t cols, long delay, long seed,
-                   int complete)
+                   int complete, unsigned flags)
 {
     tess_error_t err = {""};
     int64_t shape[2] = {nblocks * rows, cols};
@@ -78,7 +78,7 @@ static int produce(const char *dir, const char *name, int64_t nblocks,
         return 1;
     snprintf(params, sizeof(params), "seed=%ld", seed);
     tess_store_spec_t spec = {TESS_F64, 2, shape, 0, "store_prog", "-",
-                              params, 0};
+                              params, flags};
     tess_store_obj_t *o = tess_store_create(st, name, &spec, &err);
     if (!o) {
         int e = errno;
@@ -274,7 +274,7 @@ static int race(const char *dir, int rounds, int nproc)
 static void usage(void)
 {
     fputs("usage: store_prog produce DIR NAME NBLOCKS ROWS COLS [--delay-ms N]"
-          " [--seed K] [--no-complete]\n"
+          " [--seed K] [--no-complete] [--no-sync]\n"
           "       store_prog consume DIR NAME [--timeout S]\n"
           "       store_prog read DIR NAME [--delay-ms N]\n"
           "       store_prog create DIR NAME\n"
@@ -286,6 +286,7 @@ int main(int argc, char **argv)
     long delay = 0, seed = 1;
     double timeout = 60;
     int complete = 1, npos = 0;
+    unsigned flags = 0;
     char *pos[8];
 
     for (int i = 1; i < argc; i++) {
@@ -297,12 +298,14 @@ int main(int argc, char **argv)
             timeout = atof(argv[++i]);
         else if (strcmp(argv[i], "--no-complete") == 0)
             complete = 0;
+        else if (strcmp(argv[i], "--no-sync") == 0)
+            flags = TESS_STORE_NOSYNC;
         else if (npos < 8)
             pos[npos++] = argv[i];
     }
     if (npos >= 6 && strcmp(pos[0], "produce") == 0)
         return produce(pos[1], pos[2], atoll(pos[3]), atoll(pos[4]),
-                       atoll(pos[5]), delay, seed, complete);
+                       atoll(pos[5]), delay, seed, complete, flags);
     if (npos == 3 && strcmp(pos[0], "consume") == 0)
         return consume(pos[1], pos[2], timeout, 0, TESS_STORE_WAIT);
     if (npos == 3 && strcmp(pos[0], "read") == 0)

@@ -8,6 +8,10 @@
  *   fill(OUT x f64, float v): every element v
  *   ft_*: the fault-injection workflow (tests/wfrun/faults.xml): region
  *   writes large enough to be fragments, small inline values, files
+ *   fill_at(OUT x f64 [r x c], int ms): sleeps ms milliseconds, then
+ *       x[i][j] = (start_0 + i) * 1e6 + start_1 + j (its place in the
+ *       whole array: a block written elsewhere never passes a check)
+ *   sum_to(IN x f64 [any], OUT s f64 [1]): s = the sum of x
  *
  * Loading the module appends "test_kernels loaded" to the file named by
  * $TESS_TEST_LOADED, if set: tests/t1110-kernel-search.t checks that
@@ -27,6 +31,8 @@
 #include "tessera.h"
 
 int nap(const tess_args_t *a);
+int fill_at(const tess_args_t *a);
+int sum_to(const tess_args_t *a);
 
 __attribute__((constructor)) static void loaded(void)
 {
@@ -135,6 +141,32 @@ int flaky(const tess_args_t *a)
     return 0;
 }
 
+int fill_at(const tess_args_t *a)
+{
+    double *x = tess_args_data(a, 0);
+    int64_t ms = tess_args_int(a, 1);
+    if (tess_args_rank(a, 0) != 2 || ms < 0)
+        return tess_args_fail(a, "fill_at(OUT f64 [r x c], int ms)");
+    const int64_t *s = tess_args_start(a, 0), *n = tess_args_shape(a, 0);
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+    for (int64_t i = 0; i < n[0]; i++)
+        for (int64_t j = 0; j < n[1]; j++)
+            x[i * n[1] + j] = (double)(s[0] + i) * 1e6 + (double)(s[1] + j);
+    return 0;
+}
+
+int sum_to(const tess_args_t *a)
+{
+    const double *x = tess_args_data(a, 0);
+    double *s = tess_args_data(a, 1), t = 0;
+    if (tess_args_numel(a, 1) != 1)
+        return tess_args_fail(a, "sum_to(IN f64, OUT f64 [1])");
+    for (int64_t i = 0; i < tess_args_numel(a, 0); i++)
+        t += x[i];
+    *s = t;
+    return 0;
+}
 
 /* fill(OUT x f64 [...], float v): x = v everywhere. */
 int fill(const tess_args_t *a);

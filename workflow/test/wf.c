@@ -276,8 +276,9 @@ static int r_delete(void *ctx, tess_data_t d, tess_error_t *err)
     return 0;
 }
 
-static const wf_sink_ops_t rec_ops = {r_array, r_file, r_task, r_barrier,
-                                      r_wait, r_delete};
+static const wf_sink_ops_t rec_ops = {
+    .declare_array = r_array, .declare_file = r_file, .task = r_task,
+    .barrier = r_barrier, .wait = r_wait, .delete_data = r_delete};
 
 /* Expand @p wf into a fresh recording (caller frees); the expansion must
  * succeed. */

@@ -5,8 +5,8 @@
  *   wf_check expand WF.xml [OPTIONS]     print the flattened program, one
  *                                         declaration / call per line
  * Options: --param NAME=VALUE (repeatable), --kernel-path DIRS,
- *          --run-dir DIR, --checks LIST (inputs,kernels,expand,resources |
- *          all | none),
+ *          --run-dir DIR, --checks LIST (inputs,kernels,expand,resources,
+ *          store | all | none), --store DIR (wf_set_store()),
  *          --count (expand: count only, print time and peak RSS),
  *          --limit STEPS (expansion limit),
  *          --resources ARCHS:MAXCPUS (wf_set_resources(): ARCHS a
@@ -169,6 +169,48 @@ static int on_delete(void *ctx, tess_data_t data, tess_error_t *err)
     return 0;
 }
 
+static int on_object(void *ctx, const wf_object_decl_t *d, tess_data_t *out,
+                     tess_error_t *err)
+{
+    printer_t *p = ctx;
+    p->arrays++;
+    if (remember(p, d->name, out) < 0)
+        return tess_errprintf(err, "out of memory");
+    if (p->quiet)
+        return 0;
+    printf("persistent %" PRIu64 " %s %s %s %s [", *out, d->name, d->object,
+           d->create ? "create" : "read", tess_type_name(d->type));
+    for (int k = 0; k < d->rank; k++)
+        printf("%s%" PRId64, k ? "," : "", d->shape[k]);
+    printf("]");
+    if (d->nblocks)
+        printf(" blocks=%" PRId64, d->nblocks);
+    if (d->wait > 0)
+        printf(" wait=%g", d->wait);
+    printf("\n");
+    return 0;
+}
+
+static int on_complete(void *ctx, tess_data_t obj, tess_error_t *err)
+{
+    printer_t *p = ctx;
+    p->syncs++;
+    if (!p->quiet)
+        printf("complete %s#%" PRIu64 "\n", hname(p, obj), obj);
+    (void)err;
+    return 0;
+}
+
+static int on_delete_object(void *ctx, const char *object, tess_error_t *err)
+{
+    printer_t *p = ctx;
+    p->deletes++;
+    if (!p->quiet)
+        printf("delete-object %s\n", object);
+    (void)err;
+    return 0;
+}
+
 static const wf_sink_ops_t printer_ops = {
     .declare_array = on_array,
     .declare_file = on_file,
@@ -176,6 +218,9 @@ static const wf_sink_ops_t printer_ops = {
     .barrier = on_barrier,
     .wait = on_wait,
     .delete_data = on_delete,
+    .declare_object = on_object,
+    .complete = on_complete,
+    .delete_object = on_delete_object,
 };
 
 static int usage(void)
@@ -183,7 +228,7 @@ static int usage(void)
     fprintf(stderr,
             "usage: wf_check validate|expand WF.xml [--param NAME=VALUE]... "
             "[--kernel-path DIRS] [--run-dir DIR] [--checks LIST] [--count] "
-            "[--limit STEPS] [--resources ARCHS:MAXCPUS]\n");
+            "[--limit STEPS] [--resources ARCHS:MAXCPUS] [--store DIR]\n");
     return 2;
 }
 
@@ -213,7 +258,7 @@ int main(int argc, char **argv)
 {
     wf_param_override_t ov[256];
     size_t nov = 0;
-    const char *kpath = NULL, *run_dir = NULL, *checks = "all";
+    const char *kpath = NULL, *run_dir = NULL, *checks = "all", *store = NULL;
     char *resources = NULL;
     int count = 0;
     unsigned long long limit = 0;
@@ -242,6 +287,8 @@ int main(int argc, char **argv)
             kpath = argv[++i];
         } else if (strcmp(a, "--run-dir") == 0) {
             run_dir = argv[++i];
+        } else if (strcmp(a, "--store") == 0) {
+            store = argv[++i];
         } else if (strcmp(a, "--checks") == 0) {
             checks = argv[++i];
         } else if (strcmp(a, "--resources") == 0) {
@@ -265,6 +312,8 @@ int main(int argc, char **argv)
         flags |= WF_CHECK_EXPAND;
     if (strstr(checks, "resources"))
         flags |= WF_CHECK_RESOURCES;
+    if (strstr(checks, "store"))
+        flags |= WF_CHECK_STORE;
 
     double t0 = now();
     wf_t *wf = wf_load(file, ov, nov, &err);
@@ -273,6 +322,7 @@ int main(int argc, char **argv)
     double t1 = now();
     if ((kpath && wf_set_kernel_path(wf, kpath) < 0) ||
         (run_dir && wf_set_run_dir(wf, run_dir) < 0) ||
+        (store && wf_set_store(wf, store) < 0) ||
         wf_set_expand_limit(wf, limit) < 0 ||
         (resources && set_resources(wf, resources) < 0)) {
         wf_destroy(wf);
