@@ -62,6 +62,12 @@ static int k_sum(const tess_args_t *a)
     return 0;
 }
 
+/* stop(IN x): fails, which stops its run (a run to resume) */
+static int k_stop(const tess_args_t *a)
+{
+    return tess_args_fail(a, "stops the run on purpose");
+}
+
 /* pair(IN a, IN b, OUT r[1]): sum(a) + 2 sum(b) */
 static int k_pair(const tess_args_t *a)
 {
@@ -455,9 +461,11 @@ static pid_t reverse_producer(const char *dir, const char *name)
 }
 
 /* One consumer run: a task per block, in the order the run meets them.
- * The ids met, in order, into @p ids. */
+ * The ids met, in order, into @p ids. With @p stop, a last task fails
+ * after them: the run stops with their outputs journaled (a completed run
+ * has nothing to resume). */
 static void consume(tess_store_t *st, const char *run_dir, int resume,
-                    int64_t *ids, double *sums)
+                    int stop, int64_t *ids, double *sums)
 {
     tess_error_t err = {""};
     tess_config_t cfg;
@@ -470,6 +478,7 @@ static void consume(tess_store_t *st, const char *run_dir, int resume,
     tess_run_t *run = tess_run_create(&cfg, &err);
     CU_ASSERT_PTR_NOT_NULL_FATAL(run);
     tess_register_kernel(run, "sum", k_sum);
+    tess_register_kernel(run, "stop", k_stop);
     tess_data_t obj = tess_persist_open(run, st, "Rev", 10, &err);
     CU_ASSERT_NOT_EQUAL_FATAL(obj, 0);
     int64_t n4 = 4;
@@ -487,25 +496,31 @@ static void consume(tess_store_t *st, const char *run_dir, int resume,
     CU_ASSERT_EQUAL(n, 4);
     CU_ASSERT_EQUAL(tess_wait_on(run, out, sums, &err), 0);
     CU_ASSERT_STRING_EQUAL(tess_run_error(run), "");
+    if (stop) {
+        TESS_SUBMIT(run, "stop", 0, tess_in(out));
+        CU_ASSERT_NOT_EQUAL(tess_run_destroy(run, &err), 0);
+        return;
+    }
     CU_ASSERT_EQUAL(tess_run_destroy(run, &err), 0);
 }
 
 /* A run that met the blocks of an object under construction in the order
- * they came, resumed when the object is complete, meets them in the same
- * order again (RUN_DIR/store.log), so its journal's tasks replay. */
+ * they came and then stopped, resumed when the object is complete, meets
+ * them in the same order again (RUN_DIR/store.log), so its journal's tasks
+ * replay. */
 static void test_resume_order(void)
 {
     tess_store_t *st = store_at("order");
     pid_t pid = reverse_producer(tess_store_dir(st), "Rev");
     int64_t first[4], again[4];
     double s1[4], s2[4];
-    consume(st, "order-run", 0, first, s1);
+    consume(st, "order-run", 0, 1, first, s1);
     int status;
     CU_ASSERT_EQUAL(waitpid(pid, &status, 0), pid);
     CU_ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
     CU_ASSERT_EQUAL(first[0], 3); /* as they came */
     CU_ASSERT_EQUAL(first[3], 0);
-    consume(st, "order-run", 1, again, s2);
+    consume(st, "order-run", 1, 0, again, s2);
     CU_ASSERT_EQUAL(memcmp(first, again, sizeof(first)), 0);
     CU_ASSERT_EQUAL(memcmp(s1, s2, sizeof(s1)), 0);
     /* the resumed run replayed its four tasks */
@@ -519,7 +534,7 @@ static void test_resume_order(void)
         fclose(f);
     CU_ASSERT_EQUAL(replayed, 4);
     /* a new run meets the complete object in id order */
-    consume(st, "order-run2", 0, again, s2);
+    consume(st, "order-run2", 0, 0, again, s2);
     CU_ASSERT_EQUAL(again[0], 0);
     CU_ASSERT_EQUAL(again[3], 3);
     tess_store_close(st);
