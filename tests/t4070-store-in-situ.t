@@ -3,7 +3,9 @@
 # consumer started before its producer: the summary (application 3) waits
 # for Correlation, the correlation (2) for NeuronData, then the loader (1)
 # starts. Each works on the blocks as they are committed (in situ): the
-# summary's first task starts before the correlation's last one ends. The
+# summary's first task starts before the correlation's last one ends (the
+# correlation is paused after its first block until the summary has used
+# it, so this holds under any load). The
 # results equal those of the applications run one after the other, and
 # cc_original the non-persistent workflow's; no process is left behind.
 set -eu
@@ -30,6 +32,22 @@ sleep 1
 run "$EX/cc_store_load.xml" -p "spikes=$SCRATCH/spikes.h5" -p block_size=6 -n 1 \
     --run-dir load >load.log 2>&1 &
 l=$!
+# In situ, whatever the machine's load: once the first block of
+# Correlation is committed, the correlation's processes are stopped
+# (SIGSTOP, by PID) until the summary has finished a task on it.
+n=0
+until ls st/Correlation/blocks/b*.h5 >/dev/null 2>&1; do
+    n=$((n + 1))
+    [ $n -lt 30000 ] || fail "no block of Correlation after 300 s"
+    kill -0 $c 2>/dev/null || fail "application 2 ended before a block: $(cat corr.log)"
+    sleep 0.01
+done
+corr_procs=$(descendants $c | sed 's/:.*//')
+kill -STOP $corr_procs
+committed=$(ls st/Correlation/blocks/ | grep -c '^b[0-9]*\.h5$')
+wait_for 120 grep -q ',ok,' sum/trace.csv
+kill -CONT $corr_procs
+[ "$committed" -lt 55 ] || fail "the correlation committed all its blocks before it was stopped"
 wait $l || fail "application 1: $(cat load.log)"
 wait $c || fail "application 2: $(cat corr.log)"
 wait $s || fail "application 3: $(cat sum.log)"
