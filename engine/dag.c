@@ -7,6 +7,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "engine/dag.h"
 #include "engine/pool.h"
 #include "engine/rmap.h"
@@ -293,9 +294,7 @@ void dag_destroy(dag_t *dag)
 
 uint64_t dag_now_ns(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    return clock_wall_ns();
 }
 
 static void ready_push(dag_t *dag, dag_task_t *t)

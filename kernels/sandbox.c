@@ -24,6 +24,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "kernels/sandbox.h"
 
 /* ---- the shared arena ------------------------------------------------------ */
@@ -107,13 +108,6 @@ struct sandbox {
     struct slot *slots;
     atomic_ullong crashes;
 };
-
-static long now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (long)ts.tv_sec * 1000000000L + ts.tv_nsec;
-}
 
 /* Send a request with descriptors attached; read the reply. */
 static int zcall(sandbox_t *s, const struct zreq *rq, const int *fds, int nfds,
@@ -200,8 +194,8 @@ static void executor_main(int memfd, int cmd_rd, int reply_wr, int log_fd,
     uint32_t args_cap = 0;
     for (;;) {
         /* wait for a request: spin, then sleep in read() */
-        long t0 = now_ns();
-        while (atomic_load(&ctl->req_seq) == last && now_ns() - t0 < spin_ns)
+        long t0 = clock_mono_ns();
+        while (atomic_load(&ctl->req_seq) == last && clock_mono_ns() - t0 < spin_ns)
             sched_yield();
         while (atomic_load(&ctl->req_seq) == last) {
             char b[64];
@@ -792,7 +786,7 @@ static int run_isolated(sandbox_t *s, int slot, const sandbox_call_t *c,
     off_t log_from = sl->log_fd >= 0 && fstat(sl->log_fd, &st) == 0 ? st.st_size
                                                                    : 0;
 
-    long t0 = now_ns();
+    long t0 = clock_mono_ns();
     uint32_t seq = ++sl->seq;
     atomic_store(&ctl->req_seq, seq);
     if (atomic_load(&ctl->exec_sleeping)) {
@@ -801,7 +795,7 @@ static int run_isolated(sandbox_t *s, int slot, const sandbox_call_t *c,
     }
     long deadline = c->timeout_ms ? t0 + (long)c->timeout_ms * 1000000L : 0;
     int died = 0, timed_out = 0;
-    while (atomic_load(&ctl->done_seq) != seq && now_ns() - t0 < s->spin_ns)
+    while (atomic_load(&ctl->done_seq) != seq && clock_mono_ns() - t0 < s->spin_ns)
         sched_yield();
     while (atomic_load(&ctl->done_seq) != seq) {
         atomic_store(&ctl->owner_sleeping, 1);
@@ -811,7 +805,7 @@ static int run_isolated(sandbox_t *s, int slot, const sandbox_call_t *c,
         }
         int ms = -1;
         if (deadline) {
-            long left = deadline - now_ns();
+            long left = deadline - clock_mono_ns();
             if (left <= 0) {
                 atomic_store(&ctl->owner_sleeping, 0);
                 timed_out = 1;
@@ -834,7 +828,7 @@ static int run_isolated(sandbox_t *s, int slot, const sandbox_call_t *c,
             break;
         }
     }
-    r->seconds = (double)(now_ns() - t0) * 1e-9;
+    r->seconds = (double)(clock_mono_ns() - t0) * 1e-9;
     if (!died && !timed_out) {
         r->code = ctl->rc;
         if (ctl->unknown) {
@@ -901,9 +895,9 @@ int sandbox_run(sandbox_t *s, int slot, const sandbox_call_t *c,
                      c->kernel);
         return -1;
     }
-    long t0 = now_ns();
+    long t0 = clock_mono_ns();
     r->code = c->fn(c->args);
-    r->seconds = (double)(now_ns() - t0) * 1e-9;
+    r->seconds = (double)(clock_mono_ns() - t0) * 1e-9;
     r->state = r->code == 0 ? SANDBOX_OK : SANDBOX_FAILED;
     if (r->code != 0 && c->args->msg && !c->args->msg[0])
         snprintf(c->args->msg, c->args->msglen, "kernel returned %d",

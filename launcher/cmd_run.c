@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "io/rundir.h"
 #include "launcher/runconf.h"
 #include "io/runstatus.h"
@@ -33,13 +34,6 @@
 #include "launcher/progress.h"
 #include "runtime/spmd.h"
 #include "mpi_worker/worker.h"
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* A run that stopped (wall time, cancelled, killed) says how to continue
  * it: "; continue with: tessera resume DIR" appended to msg (of size len),
@@ -141,7 +135,7 @@ static int execute(tess_run_t *run, wf_t *wf, const char *run_dir, double t0)
     if (rc == 0 && logopts_level() >= LOGOPTS_INFO)
         printf("tessera: workflow '%s': %llu tasks in %.2f s\n"
                "tessera: results: %s\n",
-               wf_name(wf), (unsigned long long)st.completed, now() - t0,
+               wf_name(wf), (unsigned long long)st.completed, clock_mono_s() - t0,
                n ? path : "(no results declared)");
     return rc;
 }
@@ -232,7 +226,7 @@ static int run_in_job(const wfopts_t *o)
         MPI_Finalize();
         return rc;
     }
-    double t0 = now();
+    double t0 = clock_mono_s();
     wf_t *wf = wfopts_load(o, WF_CHECK_INPUTS | WF_CHECK_KERNELS);
     tess_config_t cfg;
     tess_error_t err;
@@ -415,7 +409,7 @@ struct tick {
 static void on_tick(void *arg)
 {
     struct tick *t = arg;
-    double n = now();
+    double n = clock_mono_s();
     if (n - t->last_touch > 60) {
         rundir_touch(t->lock);
         t->last_touch = n;
@@ -472,9 +466,7 @@ static int final_record(const char *run_dir, const wf_t *wf,
         st.workers[i].running = 0;
     const char *deadline = getenv("TESS_DEADLINE");
     double dl = deadline ? strtod(deadline, NULL) : 0;
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    double t = (double)ts.tv_sec;
+    double t = (double)(long long)clock_wall_s();
     char why[900], log[64] = "";
     if (jr->signal_received && dl > 0 && t >= dl - 5) {
         snprintf(st.state, sizeof(st.state), "stopped-wall-time");
@@ -539,7 +531,7 @@ int cmd_run(int argc, char **argv)
         return rc;
     }
 
-    double t0 = now();
+    double t0 = clock_mono_s();
     /* Everything that can be checked is checked before anything starts,
      * including that every task can run on the workers this launch gets. */
     const launch_ops_t *backend = launch_select();
@@ -673,7 +665,7 @@ int cmd_run(int argc, char **argv)
         snprintf(st.message, sizeof(st.message), "%s", starting_msg);
         runstatus_write(run_dir, &st, &ignored);
     }
-    struct tick tk = {&lock, now()};
+    struct tick tk = {&lock, clock_mono_s()};
     launch_req_t req = {.self = self, .argc = na, .argv = args,
                         .workers = o.workers < 0 ? 0 : o.workers,
                         .slots = o.slots, .run_dir = run_dir,
@@ -696,7 +688,7 @@ int cmd_run(int argc, char **argv)
     progress_stop(prog);
     rc = final_record(run_dir, wf, &jr);
     if (rc == 0 && logopts_level() >= LOGOPTS_INFO)
-        printf("tessera: done in %.2f s (%s launch)\n", now() - t0,
+        printf("tessera: done in %.2f s (%s launch)\n", clock_mono_s() - t0,
                backend->name);
     wf_destroy(wf);
     rundir_unlock(&lock);

@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "launcher/job.h"
 
 static volatile sig_atomic_t got_signal;
@@ -80,13 +81,6 @@ static int signal_descendants(int sig)
         }
     }
     return count;
-}
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* Lines of the job's stderr: copied to the log, passed on line by line
@@ -278,9 +272,9 @@ int job_run(const job_spec_t *spec, job_result_t *r, tess_error_t *err)
             kill(-pid, SIGTERM);
             signal_descendants(SIGTERM);
             forwarded = 1;
-            signalled_at = now();
+            signalled_at = clock_mono_s();
         }
-        if (forwarded && !killed && now() - signalled_at > grace) {
+        if (forwarded && !killed && clock_mono_s() - signalled_at > grace) {
             kill(-pid, SIGKILL);
             signal_descendants(SIGKILL);
             killed = 1;
@@ -302,11 +296,11 @@ int job_run(const job_spec_t *spec, job_result_t *r, tess_error_t *err)
     if (signal_descendants(SIGKILL) > 0)
         r->killed_group = 1;
     /* the rest of its stderr, as long as someone still holds the pipe */
-    for (double t0 = now(); open_pipe && now() - t0 < 2;)
+    for (double t0 = clock_mono_s(); open_pipe && clock_mono_s() - t0 < 2;)
         open_pipe = drain(pfd[0], &o, 100);
     close(pfd[0]);
     /* reap orphans reparented to us (bounded) */
-    for (double t0 = now(); now() - t0 < 5;) {
+    for (double t0 = clock_mono_s(); clock_mono_s() - t0 < 5;) {
         pid_t w = waitpid(-1, NULL, WNOHANG);
         if (w < 0 && errno == ECHILD)
             break;

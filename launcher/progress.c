@@ -13,6 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "launcher/logopts.h"
 #include "launcher/progress.h"
 #include "report/fmt.h"
@@ -46,13 +47,6 @@ static const int signals[3] = {SIGINT, SIGTERM, SIGHUP};
 static volatile sig_atomic_t restore_fd = -1;
 static char restore_seq[64];
 static volatile sig_atomic_t restore_len;
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 void progress_restore_terminal(void)
 {
@@ -151,7 +145,7 @@ progress_t *progress_create(const char *run_dir, progress_mode_t mode,
     p->out = out;
     p->fd = fileno(out);
     p->interval = interval_s > 0 ? interval_s : 30;
-    p->t0 = now_s();
+    p->t0 = clock_mono_s();
     p->next_log = p->t0 + p->interval;
     const char *term = getenv("TERM");
     p->vt = mode == PROGRESS_LIVE && term && *term && strcmp(term, "dumb") != 0;
@@ -236,7 +230,7 @@ static void draw_live(progress_t *p, const char *line)
 int progress_tick(progress_t *p)
 {
     char line[480], msg[512];
-    double t = now_s();
+    double t = clock_mono_s();
     if (!p || p->mode == PROGRESS_NONE)
         return TICK_MS;
     if (p->mode == PROGRESS_LOG) {

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "base/box.h"
+#include "base/clock.h"
 #include "io/filever.h"
 #include "io/fragcache.h"
 #include "io/h5frag.h"
@@ -63,20 +64,6 @@ typedef struct worker {
     /* statistics, from any slot */
     atomic_ullong tasks, frag_bytes, inline_bytes, frag_reads, cache_reads;
 } worker_t;
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
-
-static int64_t mono_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 /* ---- executing one task (slot threads) ------------------------------------- */
 
@@ -311,7 +298,7 @@ static void run_job(void *ctx, runner_job_t *rj, int slot)
     memset(&d, 0, sizeof(d));
     d.slot = (uint16_t)slot;
     d.state = PROTO_ST_ERROR;
-    d.start_ns = now_ns();
+    d.start_ns = clock_wall_ns();
     err.text[0] = '\0';
     preader_init(&r, j->rec, j->len);
     if (proto_peek_task(&r, &t) < 0) {
@@ -359,9 +346,9 @@ static void run_job(void *ctx, runner_job_t *rj, int slot)
                            .isolate = isolate, .timeout_ms = t.timeout_ms,
                            .memory_mb = t.memory_mb};
     sandbox_result_t res;
-    d.start_ns = now_ns();
+    d.start_ns = clock_wall_ns();
     sandbox_run(w->sandbox, slot, &call, &res);
-    d.end_ns = now_ns();
+    d.end_ns = clock_wall_ns();
     d.state = state_of(res.state);
     d.code = res.code;
     if (d.state == PROTO_ST_OK &&
@@ -371,7 +358,7 @@ static void run_job(void *ctx, runner_job_t *rj, int slot)
     }
 out:
     if (!d.end_ns)
-        d.end_ns = now_ns();
+        d.end_ns = clock_wall_ns();
     d.msg = d.state == PROTO_ST_OK ? "" : msg;
     pbuf_init(&j->out);
     proto_put_done(&j->out, &d, outs);
@@ -557,7 +544,7 @@ static int handle_message(worker_t *w, const uint8_t *buf, size_t len,
         case PROTO_WAKE: {
             uint32_t in_us, spin_us;
             hrc = proto_get_wake(&p, &in_us, &spin_us);
-            int64_t now = mono_ns();
+            int64_t now = clock_mono_ns();
             w->wake_at = now + (int64_t)in_us * 1000;
             w->wake_until = w->wake_at + (int64_t)spin_us * 1000;
             /* a prediction 10 times too short is not worth more care */
@@ -599,7 +586,7 @@ static long wake_pause(worker_t *w, backoff_t *b, long ns)
 {
     if (!w->alert_until)
         return ns;
-    int64_t now = mono_ns();
+    int64_t now = clock_mono_ns();
     if (now >= w->alert_until) {
         w->alert_until = 0;
         b->max_ns = BACKOFF_MAX_NS;

@@ -26,6 +26,7 @@
 #include <unistd.h>
 
 #include "base/box.h"
+#include "base/clock.h"
 #include "base/namelist.h"
 #include "engine/kclass.h"
 #include "io/filever.h"
@@ -90,13 +91,6 @@ typedef struct xmpi {
     char fatal[700];       /* a worker could not serve */
     tess_error_t err;
 } xmpi_t;
-
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* ---- scheduling hooks ------------------------------------------------------ */
 
@@ -289,7 +283,7 @@ static int encode_task(xmpi_t *x, int wi, dag_task_t *t)
         w->outcap = cap;
     }
     double d = kernel_duration(x, t->kernel);
-    w->out_tasks[w->nout++] = (struct outtask){t, d > 0 ? mono_now() + d : 0};
+    w->out_tasks[w->nout++] = (struct outtask){t, d > 0 ? clock_mono_s() + d : 0};
     return b->err ? -1 : 0;
 }
 
@@ -322,7 +316,7 @@ static double wake_margin(double dur)
  * idle (docs/design.md, "Waiting"). Each expected end is announced once. */
 static void announce_wake(xmpi_t *x)
 {
-    double now = mono_now(), earliest = 0, dur = 0;
+    double now = clock_mono_s(), earliest = 0, dur = 0;
     for (int i = 0; i < x->nw; i++)
         for (int k = 0; k < x->w[i].nout; k++) {
             double e = x->w[i].out_tasks[k].expect;
@@ -568,7 +562,7 @@ static int receive(xmpi_t *x, int block, double until)
         }
         if (!block)
             return 0;
-        double now = mono_now();
+        double now = clock_mono_s();
         if (until > 0 && now >= until)
             return 0;
         /* asleep while no completion is due, polling when one is */
@@ -608,10 +602,10 @@ static int xm_poll(exec_t *e, int block, exec_done_f done, void *ctx)
         ;
     /* bounded: the run looks at its deadline, cancellation and status
      * file between waits */
-    double until = mono_now() + 0.5;
+    double until = clock_mono_s() + 0.5;
     while (rc == 0 && block && x->ndone == 0) {
         rc = receive(x, 1, until);
-        if (rc == 0 && mono_now() >= until)
+        if (rc == 0 && clock_mono_s() >= until)
             break;
     }
     if (rc < 0)
@@ -888,7 +882,7 @@ static void xm_destroy(exec_t *e)
         if (flush_worker(x, &x->w[i]) == 0)
             nbye++;
     }
-    double until = mono_now() + 30;
+    double until = clock_mono_s() + 30;
     for (int got = 0; got < nbye;) {
         if (receive(x, 1, until) <= 0)
             break;
@@ -967,7 +961,7 @@ static const exec_ops_t mpi_ops = {
  * the start-up time ends the run with its rank named. */
 static int wait_hellos(xmpi_t *x, double timeout_s, tess_error_t *err)
 {
-    double until = mono_now() + timeout_s;
+    double until = clock_mono_s() + timeout_s;
     for (;;) {
         int got = 0;
         for (int i = 0; i < x->nw; i++)
@@ -977,7 +971,7 @@ static int wait_hellos(xmpi_t *x, double timeout_s, tess_error_t *err)
         int rc = receive(x, 1, until);
         if (rc < 0)
             return tess_errprintf(err, "%s", x->err.text);
-        if (rc == 0 && mono_now() >= until) {
+        if (rc == 0 && clock_mono_s() >= until) {
             char missing[256] = "";
             for (int i = 0; i < x->nw; i++)
                 if (!x->w[i].hello_ok) {

@@ -30,6 +30,7 @@
 #include <unistd.h>
 
 #include "base/box.h"
+#include "base/clock.h"
 #include "engine/kclass.h"
 #include "engine/pool.h"
 #include "io/filever.h"
@@ -76,13 +77,6 @@ typedef struct xthreads {
 
 /* Values up to this size the journal keeps; larger ones are fragments. */
 #define INLINE_MAX (64 * 1024)
-
-static uint64_t now_ns(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
-}
 
 /* ---- running one task (slot threads) ---------------------------------------- */
 
@@ -338,7 +332,7 @@ static void run_job(void *ctx, runner_job_t *rj, int slot)
     char *msg = j->msg;
     j->state = EXEC_ERROR;
     j->msg[0] = '\0';
-    j->start_ns = now_ns();
+    j->start_ns = clock_wall_ns();
     if (n > 16) {
         a = calloc((size_t)n, sizeof(*a));
         tmp = calloc((size_t)n, sizeof(*tmp));
@@ -361,9 +355,9 @@ static void run_job(void *ctx, runner_job_t *rj, int slot)
                            .isolate = isolate, .timeout_ms = j->timeout_ms,
                            .memory_mb = j->memory_mb};
     sandbox_result_t res;
-    j->start_ns = now_ns();
+    j->start_ns = clock_wall_ns();
     sandbox_run(xt->sandbox, slot, &call, &res);
-    j->end_ns = now_ns();
+    j->end_ns = clock_wall_ns();
     j->state = state_of(res.state);
     j->code = res.code;
     if (msg != j->msg)
@@ -391,7 +385,7 @@ static void run_job(void *ctx, runner_job_t *rj, int slot)
     }
 out:
     if (!j->end_ns)
-        j->end_ns = now_ns();
+        j->end_ns = clock_wall_ns();
     for (int i = 0; i < n && tmp; i++)
         free(tmp[i]);
     if (a != stack_args)

@@ -12,6 +12,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/fault.h"
 #include "proto/pbuf.h"
 #include "runtime/journal.h"
@@ -71,13 +72,6 @@ static uint32_t crc32(const uint8_t *p, size_t n)
     while (n--)
         c = crc_table[(c ^ *p++) & 0xff] ^ (c >> 8);
     return c ^ 0xffffffffu;
-}
-
-static double mono(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* ---- index ----------------------------------------------------------------------- */
@@ -399,7 +393,7 @@ int journal_flush(journal_t *j, int force, tess_error_t *err)
         return tess_errprintf(err, "%s: cannot write the journal: %s",
                               j->path, strerror(j->failed_errno));
     }
-    double now = mono();
+    double now = clock_mono_s();
     if (!force && now - j->last_commit < JOURNAL_COMMIT_S)
         return 0;
     j->last_commit = now;
@@ -492,7 +486,7 @@ journal_t *journal_open(const char *run_dir, int resume, tess_error_t *err)
         j->open_end = HEADER_SIZE;
         put_begin(j, "run");
     }
-    j->last_commit = mono();
+    j->last_commit = clock_mono_s();
     if (journal_flush(j, 1, err) < 0)
         goto fail;
     return j;

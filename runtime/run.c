@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/hash.h"
 #include "base/namelist.h"
 #include "engine/dot.h"
@@ -83,20 +84,6 @@ static void run_fail(tess_run_t *run, const char *fmt, const char *detail)
     if (run->error[0])
         return; /* the first error is the one that explains the others */
     snprintf(run->error, sizeof(run->error), fmt, detail);
-}
-
-static double wall_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
-
-static double mono_now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
 /* ---- dag hooks ---------------------------------------------------------- */
@@ -291,8 +278,8 @@ tess_run_t *run_create(const tess_config_t *cfg, run_exec_f make_exec,
         run->cfg.deadline_margin = 30;
     run->total = -1;
     run->lock.fd = -1;
-    run->started = wall_now();
-    run->rate_t0 = mono_now();
+    run->started = clock_wall_s();
+    run->rate_t0 = clock_mono_s();
     /* the program's name until the caller gives a better one */
     FILE *comm = fopen("/proc/self/comm", "r");
     if (comm) {
@@ -506,7 +493,7 @@ int run_write_status(tess_run_t *run, const char *state, int exit_status,
     s.pid = lp ? strtol(lp, NULL, 10) : (long)getpid();
     snprintf(s.job, sizeof(s.job), "%s", job ? job : "");
     s.started = run->started;
-    s.updated = wall_now();
+    s.updated = clock_wall_s();
     if (exit_status >= 0)
         s.ended = s.updated;
     dag_stats_t ds;
@@ -554,7 +541,7 @@ static void stop_run(tess_run_t *run, int reason);
 /* Every second: the rate, status.txt, the trace's buffers. */
 static void periodic(tess_run_t *run)
 {
-    double now = mono_now();
+    double now = clock_mono_s();
     tess_error_t err;
     /* the journal before the trace: a task trace.csv says ended is one
      * the journal has (unless the journal's write was torn) */
@@ -877,7 +864,7 @@ static void drain_stopped(tess_run_t *run)
         snprintf(buf, sizeof(buf),
                  "stopped %.0f s before the wall-time limit: %llu tasks done, "
                  "%llu not run; the results are incomplete",
-                 run->cfg.deadline - wall_now(),
+                 run->cfg.deadline - clock_wall_s(),
                  (unsigned long long)run->done_ok,
                  (unsigned long long)(run->not_run + run->cancelled));
         run_fail(run, "%s", buf); /* unless a task failed first */
@@ -898,12 +885,12 @@ static int dispatch_ready(tess_run_t *run)
     dag_task_t *head = NULL, *tail = NULL, *t;
     if (!run->stop) {
         if (run->cancel_signal && run->cfg.deadline > 0 &&
-            wall_now() >= run->cfg.deadline - 10)
+            clock_wall_s() >= run->cfg.deadline - 10)
             stop_run(run, STOP_DEADLINE); /* the time limit's SIGTERM */
         else if (run->cancel_signal)
             stop_run(run, STOP_CANCEL);
         else if (run->cfg.deadline > 0 &&
-                 wall_now() >= run->cfg.deadline - run->cfg.deadline_margin)
+                 clock_wall_s() >= run->cfg.deadline - run->cfg.deadline_margin)
             stop_run(run, STOP_DEADLINE);
     }
     if (run->stop) {

@@ -10,6 +10,7 @@
 #include <sys/inotify.h>
 #endif
 
+#include "base/clock.h"
 #include "store/watch.h"
 
 #define PAUSE_MIN 0.001
@@ -17,9 +18,7 @@
 
 double watch_now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+    return clock_mono_s();
 }
 
 void watch_init(watch_t *w, const char *const *dirs, int n, double timeout_s)

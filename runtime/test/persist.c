@@ -17,17 +17,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/test/cunit_main.h"
 #include "base/test/tmpdir.h"
 #include "tessera.h"
 
-
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
-}
 
 /* The element (r, c) of the objects of these tests. */
 static double value(int64_t r, int64_t c)
@@ -78,7 +72,7 @@ static int k_pair(const tess_args_t *a)
 /* stamp(IN block, OUT t[1]): when it ran */
 static int k_stamp(const tess_args_t *a)
 {
-    *(double *)tess_args_data(a, 1) = now();
+    *(double *)tess_args_data(a, 1) = clock_wall_s();
     return 0;
 }
 
@@ -397,7 +391,7 @@ static void test_in_situ(void)
     tess_block_t b;
     int n = 0;
     while (tess_blocks_next(it, &b, &err) == 1) {
-        seen[n] = now();
+        seen[n] = clock_wall_s();
         CU_ASSERT_EQUAL(b.id, n);
         TESS_SUBMIT(run, "stamp", 0, tess_block(TESS_IN, &b),
                     tess_rows(TESS_OUT, stamps, n, n + 1));

@@ -25,6 +25,7 @@
 #include <sys/resource.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "workflow/wf.h"
 
 typedef struct printer {
@@ -241,13 +242,6 @@ static int set_resources(wf_t *wf, char *arg)
                             atoi(colon + 1));
 }
 
-static double now(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static int fail(const tess_error_t *err)
 {
     fprintf(stderr, "%s\n", err->text);
@@ -315,11 +309,11 @@ int main(int argc, char **argv)
     if (strstr(checks, "store"))
         flags |= WF_CHECK_STORE;
 
-    double t0 = now();
+    double t0 = clock_mono_s();
     wf_t *wf = wf_load(file, ov, nov, &err);
     if (!wf)
         return fail(&err);
-    double t1 = now();
+    double t1 = clock_mono_s();
     if ((kpath && wf_set_kernel_path(wf, kpath) < 0) ||
         (run_dir && wf_set_run_dir(wf, run_dir) < 0) ||
         (store && wf_set_store(wf, store) < 0) ||
@@ -343,7 +337,7 @@ int main(int argc, char **argv)
             fflush(stdout);
             rc = fail(&err);
         }
-        double t2 = now();
+        double t2 = clock_mono_s();
         if (count && rc == 0) {
             struct rusage ru;
             getrusage(RUSAGE_SELF, &ru);
