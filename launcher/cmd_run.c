@@ -94,8 +94,10 @@ static int execute(tess_run_t *run, wf_t *wf, const char *run_dir, double t0)
         char *kernels = runconf_kernels(wf);
         if (!d || run_write_results(run, path, (int)n, d, wf_name(wf), params,
                                     kernels, &err) < 0) {
+            /* a result no task writes and nothing initialises is the
+             * workflow's fault (EINVAL), as bad input found earlier is */
+            rc = d && errno == EINVAL ? 2 : 1;
             fprintf(stderr, "tessera: %s\n", d ? err.text : "out of memory");
-            rc = 1;
         }
         free(kernels);
         free(d);

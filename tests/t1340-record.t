@@ -10,9 +10,10 @@
 #   not written only at the end);
 # - a result with rows no task wrote, and an array without an initial value
 #   read by a task, are errors naming the array and region, not zeros; an
-#   array declared init="zero" stays valid;
-# - --param num_frags=-1 on the neurons workflow is an error, not an
-#   all-zero results.h5 (exit 1 today; 2 once parameter ranges are checked).
+#   array declared init="zero" stays valid; both are the workflow's fault
+#   (exit 2);
+# - --param num_frags=-1 on the neurons workflow is such an error (exit 2),
+#   not an all-zero results.h5.
 set -eu
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 scratch
@@ -74,11 +75,11 @@ wait_exit $pid 30
 
 # --- values that are not data --------------------------------------------------
 for n in 0 1; do
-    expect_exit 1 "$TESSERA" run "$TOP_SRCDIR/tests/wfrun/partial.xml" -n $n --run-dir "partial-$n"
+    expect_exit 2 "$TESSERA" run "$TOP_SRCDIR/tests/wfrun/partial.xml" -n $n --run-dir "partial-$n"
     expect_text "tessera: x[4:6, 0:3] was never written by a task, and array 'x' has no initial value"
     [ ! -e "partial-$n/results.h5" ] || fail "results written with undefined rows"
     record "partial-$n"
-    expect_eq "partial -n $n: state" "$ST_state" failed
+    expect_eq "partial -n $n: state/exit" "$ST_state/$ST_exit_status" failed/2
     expect_eq "partial -n $n: message" "$ST_message" \
         "x[4:6, 0:3] was never written by a task, and array 'x' has no initial value"
 done
@@ -105,8 +106,8 @@ for n in 0 1; do
         --param spikes=spikes.h5 --param num_frags=-1 -n $n --run-dir "neg-$n" 2>&1)
     rc=$?
     set -e
-    [ $rc -eq 1 ] || [ $rc -eq 2 ] || fail "num_frags=-1: exit $rc: $OUT"
-    expect_text "cc_original"
+    [ $rc -eq 2 ] || fail "num_frags=-1: exit $rc: $OUT"
+    expect_text "cc_original[0:28, 0:"
     [ ! -e "neg-$n/results.h5" ] || fail "num_frags=-1 wrote results.h5"
 done
 echo "t1340: ok"
