@@ -20,6 +20,7 @@ void runstatus_init(runstatus_t *s)
     memset(s, 0, sizeof(*s));
     s->total = -1;
     s->exit_status = -1;
+    s->elapsed = -1;
 }
 
 char *runstatus_escape(const char *text, char *buf, size_t len)
@@ -232,6 +233,8 @@ int runstatus_read(const char *run_dir, runstatus_t *s, tess_error_t *err)
             s->updated = parse_time(v);
         else if (!strcmp(k, "ended"))
             s->ended = parse_time(v);
+        else if (!strcmp(k, "elapsed_s"))
+            s->elapsed = strtod(v, NULL);
         else if (!strcmp(k, "tasks_submitted"))
             s->submitted = u64(v);
         else if (!strcmp(k, "tasks_total"))

@@ -42,6 +42,9 @@ typedef struct runstatus {
     long pid;            /* the launcher (or the program), 0: unknown */
     char job[32];        /* Slurm job id, "" if none */
     double started, updated, ended; /* UNIX time, 0: unknown / not yet */
+    double elapsed;      /* elapsed_s as read (tenths of a second, where
+                            the times above have whole seconds); -1: none.
+                            runstatus_write computes it from the times */
     uint64_t submitted;
     int64_t total;       /* -1: not known yet */
     uint64_t done, running, ready, waiting, failed, cancelled, not_run,

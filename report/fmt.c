@@ -28,7 +28,9 @@ char *fmt_elapsed(char *buf, size_t len, double s)
 {
     if (s >= 0 && s < 1)
         snprintf(buf, len, "under 1 s");
-    else if (s >= 1 && s < 60)
+    else if (s >= 1 && s < 10)
+        snprintf(buf, len, "%.1f s", s);
+    else if (s >= 10 && s < 60)
         snprintf(buf, len, "%.0f s", s);
     else
         fmt_duration(buf, len, s);

@@ -63,8 +63,10 @@ int status_load(const char *run_dir, status_t *st, tess_error_t *err)
     st->updated = when(rs->updated);
     st->ended = when(rs->ended);
     double end = rs->ended > 0 ? rs->ended : rs->updated;
-    st->elapsed_s = rs->started > 0 && end >= rs->started ? end - rs->started
-                                                          : -1;
+    /* the file's own figure is finer than its whole-second times */
+    st->elapsed_s = rs->elapsed >= 0 ? rs->elapsed
+                    : rs->started > 0 && end >= rs->started ? end - rs->started
+                                                            : -1;
     st->tasks_submitted = (int64_t)rs->submitted;
     st->tasks_total = rs->total;
     st->tasks_done = (int64_t)rs->done;

@@ -155,6 +155,7 @@ static void test_strtab_fmt(void)
     CU_ASSERT_STRING_EQUAL(fmt_duration(buf, sizeof(buf), 7620), "2h07m");
     CU_ASSERT_STRING_EQUAL(fmt_duration(buf, sizeof(buf), -1), "-");
     CU_ASSERT_STRING_EQUAL(fmt_elapsed(buf, sizeof(buf), 0), "under 1 s");
+    CU_ASSERT_STRING_EQUAL(fmt_elapsed(buf, sizeof(buf), 1.84), "1.8 s");
     CU_ASSERT_STRING_EQUAL(fmt_elapsed(buf, sizeof(buf), 42), "42 s");
     CU_ASSERT_STRING_EQUAL(fmt_elapsed(buf, sizeof(buf), 185), "3m05s");
     CU_ASSERT_STRING_EQUAL(fmt_bytes(buf, sizeof(buf), 512), "512 B");
