@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <time.h>
 
+#include "base/clock.h"
 #include "proto/backoff.h"
 #include "proto/comm.h"
 #include "proto/proto.h"
@@ -110,14 +111,10 @@ int comm_progress(comm_t *c)
 int comm_drain(comm_t *c, double timeout_s)
 {
     backoff_t b;
-    struct timespec t0, now;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    double t0 = clock_mono_s();
     backoff_reset(&b);
     while (comm_progress(c) > 0) {
-        clock_gettime(CLOCK_MONOTONIC, &now);
-        if (timeout_s > 0 && (double)(now.tv_sec - t0.tv_sec) +
-                                     1e-9 * (double)(now.tv_nsec - t0.tv_nsec) >
-                                 timeout_s) {
+        if (timeout_s > 0 && clock_mono_s() - t0 > timeout_s) {
             errno = ETIMEDOUT;
             return -1;
         }
