@@ -1139,6 +1139,25 @@ static const kclass_t *task_class(tess_run_t *run, const char *kernel,
     return c;
 }
 
+/* The engine's refusals of a task say "task KERNEL: ..."; a task with a
+ * name (tess_task_opts_t.name, XML call names) is "task NAME (KERNEL):
+ * ...", as in trace.csv and the failure messages. */
+static void name_task(tess_error_t *err, const char *kernel,
+                      const tess_task_opts_t *opts)
+{
+    size_t k = strlen(kernel);
+    if (!opts || !opts->name || strncmp(err->text, "task ", 5) != 0 ||
+        strncmp(err->text + 5, kernel, k) != 0 || err->text[5 + k] != ':')
+        return;
+    char head[sizeof(err->text)];
+    int n = snprintf(head, sizeof(head), "task %s (%s)", opts->name, kernel);
+    size_t rest = strlen(err->text + 5 + k), cap = sizeof(err->text);
+    if (n < 0 || (size_t)n + rest >= cap)
+        return; /* too long to rename: the kernel's name stays */
+    memmove(err->text + n, err->text + 5 + k, rest + 1);
+    memcpy(err->text, head, (size_t)n);
+}
+
 uint64_t tess_submit2(tess_run_t *run, const char *kernel,
                       const tess_task_opts_t *opts, int nparams,
                       const tess_param_t *params, tess_error_t *err)
@@ -1173,6 +1192,7 @@ uint64_t tess_submit2(tess_run_t *run, const char *kernel,
     dag_task_t *t = dag_submit(run->dag, k, kernel, flags, nparams, params,
                                err);
     if (!t) {
+        name_task(err, kernel, opts);
         run_fail(run, "%s", err->text);
         return 0;
     }

@@ -94,7 +94,7 @@ PY
 # the C API: a task reading a region of an undefined array that nobody wrote
 for np in 1 2; do
     expect_exit 2 tess_mpirun -np $np "$TOP_BUILDDIR/tests/prog/faults" "$SCRATCH/undef-$np" undefined
-    expect_text "reads x[2:4], which no task has written, and array 'x' has no initial value"
+    expect_text "task bump (test_kernels:nap): parameter 0 reads x[2:4], which no task has written, and array 'x' has no initial value"
     record "undef-$np"
     expect_eq "undefined np $np: state/exit" "$ST_state/$ST_exit_status" failed/2
 done
