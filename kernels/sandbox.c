@@ -490,6 +490,11 @@ sandbox_t *sandbox_create(const sandbox_config_t *c, tess_error_t *err)
         return NULL;
     }
     pid_t me = getpid();
+    /* The zygote and its executors inherit this process's stdio buffers:
+     * output still buffered here (trace.csv's header) would be written
+     * again by any of them that flushes (a kernel calling exit()), into
+     * whatever file has that descriptor number there. Empty them first. */
+    fflush(NULL);
     pid_t z = fork();
     if (z == 0) {
         close(sv[0]);
