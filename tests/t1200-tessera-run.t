@@ -58,12 +58,16 @@ expect_text "nothere.h5"
 [ ! -e bad-1 ] || fail "a run directory was made for a bad workflow"
 expect_exit 2 "$TESSERA" run "$wf" --param num_frags=abc
 expect_text "--param num_frags"
-# parameters that leave a result unwritten (no fragment loop): exit 2,
-# naming the result and its region; nothing published
+# a parameter outside its declared range (num_frags min="1"), a loop
+# whose count went negative: exit 2 before anything runs, naming them
 expect_exit 2 "$TESSERA" run "$wf" $params --param num_frags=-1 --run-dir bad-3
-expect_text "cc_original[0:190, 0:61] was never written by a task"
-[ ! -e bad-3/results.h5 ] || fail "results written for a result never computed"
-grep -qx 'exit_status: 2' bad-3/status.txt || fail "status.txt: $(cat bad-3/status.txt)"
+expect_text "--param num_frags: -1 is below its minimum 1"
+[ ! -e bad-3 ] || fail "a run directory was made for a parameter out of range"
+expect_exit 2 "$TESSERA" run "$wf" $params --param num_frags=0 --run-dir bad-3
+expect_text "--param num_frags: 0 is below its minimum 1"
+expect_exit 2 "$TESSERA" run "$TOP_SRCDIR/tests/wfrun/partial.xml" --param k=-1 -n 1 --run-dir bad-4
+expect_text "partial.xml:18:5: the loop from 0 to -1 (step 1) would run a negative number of times"
+[ ! -e bad-4 ] || fail "a run directory was made for a negative loop"
 # a value only the kernel can judge fails the run (exit 1), naming the task
 expect_exit 1 "$TESSERA" run "$wf" $params --param maxlag=1000 --run-dir bad-2
 # (whichever task fails first: any of them may, scheduling decides)

@@ -12,8 +12,8 @@
 #   read by a task, are errors naming the array and region, not zeros; an
 #   array declared init="zero" stays valid; both are the workflow's fault
 #   (exit 2);
-# - --param num_frags=-1 on the neurons workflow is such an error (exit 2),
-#   not an all-zero results.h5.
+# - --param num_frags=-1 on the neurons workflow is an error (exit 2: below
+#   the parameter's declared minimum), not an all-zero results.h5.
 set -eu
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 scratch
@@ -107,7 +107,7 @@ for n in 0 1; do
     rc=$?
     set -e
     [ $rc -eq 2 ] || fail "num_frags=-1: exit $rc: $OUT"
-    expect_text "cc_original[0:28, 0:"
+    expect_text "num_frags: -1 is below its minimum 1"
     [ ! -e "neg-$n/results.h5" ] || fail "num_frags=-1 wrote results.h5"
 done
 echo "t1340: ok"

@@ -310,8 +310,47 @@ static const char *param_type_name(uint8_t kind)
          : kind == WF_SYM_STRING ? "string" : "path";
 }
 
-/* <param name= type= default=>: its value (the override, else the
- * default) is known now. */
+/* min= and max= of an int or float parameter: the value must lie in
+ * [min, max] (each optional). Bounds are literal numbers. */
+static int check_range(wf_comp_t *c, xmlNode *node, const char *name,
+                       uint8_t kind, bool override, int64_t iv, double dv)
+{
+    static const char *const attrs[2] = {"min", "max"};
+    for (int k = 0; k < 2; k++) {
+        const char *b = wf_compile_att(c, node, attrs[k]);
+        if (!b)
+            continue;
+        if (kind != WF_SYM_INT && kind != WF_SYM_FLOAT)
+            return wf_compile_err_attr(c, node, attrs[k], 0, "%s= applies "
+                                       "to int and float parameters only",
+                                       attrs[k]);
+        double bound = 0;
+        char *end = NULL;
+        errno = 0;
+        long long ib = kind == WF_SYM_INT ? strtoll(b, &end, 10) : 0;
+        if (kind == WF_SYM_INT ? (errno || end == b || *end)
+                               : !wf_compile_float(b, &bound))
+            return wf_compile_err_attr(c, node, attrs[k], 0, "'%s' is not "
+                                       "%s", b, kind == WF_SYM_INT
+                                       ? "an integer"
+                                       : "a finite floating-point number");
+        bool out = kind == WF_SYM_INT ? (k == 0 ? iv < ib : iv > ib)
+                                      : (k == 0 ? dv < bound : dv > bound);
+        if (!out)
+            continue;
+        if (kind == WF_SYM_INT)
+            return bad_value(c, node, name, override, 0, "%lld is %s its "
+                             "%s %s", (long long)iv, k ? "above" : "below",
+                             k ? "maximum" : "minimum", b);
+        return bad_value(c, node, name, override, 0, "%.17g is %s its %s %s",
+                         dv, k ? "above" : "below", k ? "maximum" : "minimum",
+                         b);
+    }
+    return 0;
+}
+
+/* <param name= type= default= min= max=>: its value (the override, else
+ * the default) is known now. */
 static int compile_param(wf_comp_t *c, xmlNode *node, void *arg)
 {
     wf_t *wf = c->wf;
@@ -353,6 +392,10 @@ static int compile_param(wf_comp_t *c, xmlNode *node, void *arg)
         snprintf(num, sizeof(num), "%.17g", dv);
     } else if (text_value(c, node, name, kind, o ? o->value : NULL, def,
                           &text) < 0) {
+        return -1;
+    }
+    if (check_range(c, node, name, kind, o != NULL, iv, dv) < 0) {
+        free(text);
         return -1;
     }
     long s = wf_scope_declare_sym(c, node, "name", name, kind, WF_CLS_CONST);

@@ -643,6 +643,14 @@ static int foreach(xstate_t *xs, const wf_stmt_t *st, uint32_t i)
         return xerr(xs, wf->exprs.v[st->b + 2].loc, "the step of a loop must "
                     "not be 0");
     }
+    if (step > 0 ? to < from : to > from) {
+        /* a count gone negative (num_frags=-1) is a mistake, not zero
+         * iterations: the results would be left unwritten */
+        errno = EINVAL;
+        return xerr(xs, st->loc, "the loop from %lld to %lld (step %lld) "
+                    "would run a negative number of times", (long long)from,
+                    (long long)to, (long long)step);
+    }
     uint32_t slot = wf->syms.v[st->a].slot;
     xs->loops[xs->depth++] = st->a;
     for (int64_t v = from; step > 0 ? v < to : v > to;) {

@@ -413,6 +413,20 @@ static void test_overrides(void)
                                      "extents must be >= 1");
     CU_ASSERT_EQUAL(errno, EINVAL);
 
+    /* an override outside the declared range names the parameter */
+    static const char ranged[] =
+        "<workflow xmlns='" NS "' name='w'><param name='k' type='int' "
+        "default='4' min='1' max='8'/><body/></workflow>";
+    wf_param_override_t lo[] = {{"k", "-1"}}, hi[] = {{"k", "9"}},
+                        ok[] = {{"k", "8"}};
+    CU_ASSERT_PTR_NULL(load(ranged, lo, 1, &err));
+    CU_ASSERT_STRING_EQUAL(err.text, "--param k: -1 is below its minimum 1");
+    CU_ASSERT_PTR_NULL(load(ranged, hi, 1, &err));
+    CU_ASSERT_STRING_EQUAL(err.text, "--param k: 9 is above its maximum 8");
+    wf = load(ranged, ok, 1, &err);
+    CU_ASSERT_PTR_NOT_NULL(wf);
+    wf_destroy(wf);
+
     char arg[] = "n=7";
     wf_param_override_t o;
     CU_ASSERT_EQUAL(wf_param_override_parse(arg, &o, &err), 0);
@@ -559,6 +573,19 @@ static void test_bad_documents(void)
          "</body></workflow>",
          "t.xml:4:16: 'i' is already defined (as loop variable at line 3, "
          "column 15)"},
+        /* declared ranges of parameters */
+        {"<workflow xmlns='" NS "' name='w'>\n<param name='n' type='int' "
+         "default='0' min='1'/><body/></workflow>",
+         "t.xml:2:37: 0 is below its minimum 1"},
+        {"<workflow xmlns='" NS "' name='w'>\n<param name='f' type='float' "
+         "default='2.5' min='0' max='1'/><body/></workflow>",
+         "2.5 is above its maximum 1"},
+        {"<workflow xmlns='" NS "' name='w'>\n<param name='n' type='int' "
+         "default='3' min='1.5'/><body/></workflow>",
+         "'1.5' is not an integer"},
+        {"<workflow xmlns='" NS "' name='w'>\n<param name='s' type='string' "
+         "default='a' max='3'/><body/></workflow>",
+         "max= applies to int and float parameters only"},
     };
     for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
         tess_error_t err = {{0}};
