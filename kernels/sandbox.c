@@ -325,14 +325,14 @@ static void close_others(int keep)
 /* Reset sig to its default action with the raw system call: a sanitizer
  * (or MPI) may intercept sigaction() to keep its own crash handler, which
  * would turn the kernel's segfault into the worker's report and exit. */
-static void raw_default(int sig)
+static void raw_action(int sig, void (*handler)(int))
 {
     struct {
         void (*handler)(int);
         unsigned long flags;
         void (*restorer)(void);
         uint64_t mask;
-    } ksa = {SIG_DFL, 0, NULL, 0};
+    } ksa = {handler, 0, NULL, 0};
     syscall(SYS_rt_sigaction, sig, &ksa, NULL, sizeof(ksa.mask));
 }
 
@@ -348,7 +348,19 @@ static void default_signals(void)
                   SIGILL, SIGABRT, SIGTRAP, SIGSYS, SIGXCPU, SIGXFSZ};
     for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
         signal(sigs[i], SIG_DFL);
-        raw_default(sigs[i]);
+        raw_action(sigs[i], SIG_DFL);
+    }
+    /* ...except the signals that stop a whole job: scancel, the time
+     * limit and a terminal's ^C send them to every process of the job at
+     * once. The engine decides what they mean (the run is cancelled or
+     * stopped, the running tasks are "not run"); an executor killed by
+     * one first would report its task failed, and the failure would cancel
+     * the task's successors instead. Executors are stopped with SIGKILL
+     * (time-outs, the worker's end). */
+    int stops[] = {SIGTERM, SIGINT, SIGHUP};
+    for (size_t i = 0; i < sizeof(stops) / sizeof(stops[0]); i++) {
+        signal(stops[i], SIG_IGN);
+        raw_action(stops[i], SIG_IGN);
     }
 }
 

@@ -5,26 +5,53 @@
 # that add up (done + not run = the tasks of the workflow), trace.csv
 # holding the tasks that ended, and no process left: every descendant of
 # the launcher (mpirun, ranks, zygotes, executors), collected by PID
-# before the signal, is gone after it.
+# before the signal, is gone after it. The signal reaching every process
+# of the job at once (as scancel does) changes nothing: no task counts as
+# failed or cancelled because its executor got the signal first.
 set -eu
 . "${TOP_SRCDIR:-$(dirname "$0")/..}/tests/lib.sh"
 scratch
 cd "$SCRATCH"
 wf="$TOP_SRCDIR/tests/wfrun/naps.xml"
 
+# depth_below TOP PID: how many parents from PID up to TOP (TOP: 0)
+depth_below() {
+    _d=0; _p=$2
+    while [ "$_p" != "$1" ] && [ "$_p" -gt 1 ]; do
+        _p=$(sed 's/.*) //' "/proc/$_p/stat" 2>/dev/null | cut -d' ' -f2) || break
+        [ -n "$_p" ] || break
+        _d=$((_d + 1))
+    done
+    echo $_d
+}
+
 n=0
-for workers in 0 2; do
+for workers in 0 2 all; do
     for sig in TERM INT HUP; do
+        [ $workers != all ] || [ $sig = TERM ] || continue
         n=$((n + 1)); d="$SCRATCH/run-$n"
         # 40 naps of 0.5 s on one chain: about 20 s unless stopped
-        "$TESSERA" run "$wf" --param n=40 --param ms=500 -n $workers \
+        "$TESSERA" run "$wf" --param n=40 --param ms=500 \
+            -n $([ $workers = all ] && echo 2 || echo $workers) \
             --run-dir "$d" >"out-$n" 2>&1 &
         pid=$!
         wait_for 60 status_at_least "$d" tasks_done 2
         pids=$(descendants $pid)
         [ $workers = 0 ] || [ "$(echo "$pids" | wc -l)" -ge 6 ] ||
             fail "-n $workers: only these processes: $pids"
-        kill -$sig $pid
+        if [ $workers = all ]; then
+            # every process of the job, the zygotes and executors first
+            # (the order that lost a task in a scancel): they must leave
+            # the stop to the engine
+            deep=$(for p in $(echo "$pids" | sed 's/:.*//'); do
+                [ "$(depth_below $pid $p)" -ge 3 ] && echo $p; done)
+            [ -n "$deep" ] || fail "no executor processes among: $pids"
+            kill -$sig $deep 2>/dev/null || true
+            sleep 1.5
+            kill -$sig $(echo "$pids" | sed 's/:.*//') 2>/dev/null || true
+        else
+            kill -$sig $pid
+        fi
         wait_exit $pid 30
         [ "$RC" -eq 1 ] || fail "-n $workers SIG$sig: exit $RC: $(cat "out-$n")"
         [ "$WAITED" -le 15 ] || fail "-n $workers SIG$sig: took $WAITED s to stop"
@@ -43,7 +70,9 @@ for workers in 0 2; do
         expect_eq "-n $workers SIG$sig: running/ready/waiting" \
             "$ST_tasks_running/$ST_tasks_ready/$ST_tasks_waiting" 0/0/0
         expect_eq "-n $workers SIG$sig: done + not run" \
-            $((ST_tasks_done + ST_tasks_not_run + ST_tasks_cancelled)) 40
+            $((ST_tasks_done + ST_tasks_not_run)) 40
+        expect_eq "-n $workers SIG$sig: failed/cancelled" \
+            "$ST_tasks_failed/$ST_tasks_cancelled" 0/0
         [ "$ST_tasks_done" -ge 2 ] && [ "$ST_tasks_done" -lt 40 ] ||
             fail "-n $workers SIG$sig: $ST_tasks_done tasks done"
         # the trace holds every task that ended well (maybe one more that
