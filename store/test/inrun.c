@@ -21,7 +21,6 @@
 #include "store/inrun.h"
 #include "tessera.h"
 
-
 static tess_store_t *fresh_store(const char *name)
 {
     char dir[PATH_MAX];
