@@ -468,7 +468,7 @@ static int final_record(const char *run_dir, const wf_t *wf,
         st.workers[i].running = 0;
     const char *deadline = getenv("TESS_DEADLINE");
     double dl = deadline ? strtod(deadline, NULL) : 0;
-    double t = (double)(long long)clock_wall_s();
+    double t = clock_wall_s();
     char why[900], log[64] = "";
     if (jr->signal_received && dl > 0 && t >= dl - 5) {
         snprintf(st.state, sizeof(st.state), "stopped-wall-time");
