@@ -26,13 +26,15 @@ static void on_signal(int sig)
         got_signal = sig;
 }
 
-/* Signal every descendant of this process (read from /proc: the job's
- * ranks have process groups of their own, so a group kill misses them).
- * Returns how many were signalled. */
-static int signal_descendants(int sig)
+/* The process table, read from /proc: pid, parent and state of each. */
+enum { MAXP = 65536 };
+static struct proc_row {
+    pid_t pid, ppid;
+    char state;
+} proc_rows[MAXP];
+
+static int proc_scan(void)
 {
-    enum { MAXP = 65536 };
-    static pid_t pids[MAXP], ppids[MAXP];
     int n = 0;
     DIR *d = opendir("/proc");
     if (!d)
@@ -52,13 +54,25 @@ static int signal_descendants(int sig)
         /* pid (comm) state ppid: comm may hold spaces and parentheses */
         char *close_paren = strrchr(buf, ')');
         int ppid;
-        if (!close_paren || sscanf(close_paren + 1, " %*c %d", &ppid) != 1)
+        char state;
+        if (!close_paren ||
+            sscanf(close_paren + 1, " %c %d", &state, &ppid) != 2)
             continue;
-        pids[n] = (pid_t)atoi(e->d_name);
-        ppids[n] = (pid_t)ppid;
+        proc_rows[n].pid = (pid_t)atoi(e->d_name);
+        proc_rows[n].ppid = (pid_t)ppid;
+        proc_rows[n].state = state;
         n++;
     }
     closedir(d);
+    return n;
+}
+
+/* Signal every descendant of this process (the job's ranks have process
+ * groups of their own, so a group kill misses them). Returns how many
+ * were signalled. */
+static int signal_descendants(int sig)
+{
+    int n = proc_scan();
     /* descendants: grow the set from us until it stops growing */
     static char mark[MAXP];
     memset(mark, 0, (size_t)n);
@@ -69,18 +83,29 @@ static int signal_descendants(int sig)
         for (int i = 0; i < n; i++) {
             if (mark[i])
                 continue;
-            int parent_in = ppids[i] == me;
+            int parent_in = proc_rows[i].ppid == me;
             for (int k = 0; !parent_in && k < n; k++)
-                parent_in = mark[k] && pids[k] == ppids[i];
+                parent_in = mark[k] && proc_rows[k].pid == proc_rows[i].ppid;
             if (parent_in) {
                 mark[i] = 1;
                 grew = 1;
                 count++;
-                kill(pids[i], sig);
+                kill(proc_rows[i].pid, sig);
             }
         }
     }
     return count;
+}
+
+/* How many children of parent still run (zombies have ended). */
+static int live_children(pid_t parent)
+{
+    int n = proc_scan(), live = 0;
+    for (int i = 0; i < n; i++)
+        if (proc_rows[i].ppid == parent && proc_rows[i].state != 'Z' &&
+            proc_rows[i].state != 'X')
+            live++;
+    return live;
 }
 
 /* Lines of the job's stderr: copied to the log, passed on line by line
@@ -259,6 +284,9 @@ int job_run(const job_spec_t *spec, job_result_t *r, tess_error_t *err)
                     .why = r->why, .whylen = sizeof(r->why)};
     int open_pipe = 1, status = 0, forwarded = 0, killed = 0;
     double signalled_at = 0;
+    /* the leader's ranks: seen running, and when one last ran */
+    int ranks_seen = 0;
+    double ranks_alive_at = 0;
     for (;;) {
         if (open_pipe)
             open_pipe = drain(pfd[0], &o, 250);
@@ -278,6 +306,21 @@ int job_run(const job_spec_t *spec, job_result_t *r, tess_error_t *err)
             kill(-pid, SIGKILL);
             signal_descendants(SIGKILL);
             killed = 1;
+        }
+        if (spec->leader_hang_s > 0 && !r->leader_hung) {
+            double now = clock_mono_s();
+            if (live_children(pid) > 0) {
+                ranks_seen = 1;
+                ranks_alive_at = now;
+            } else if (ranks_seen &&
+                       now - ranks_alive_at > spec->leader_hang_s) {
+                /* every rank has ended and the leader has not: it hangs
+                 * (mpirun's PMIx server after a rank died while
+                 * connecting to it, OpenMPI 4.1), and would forever */
+                r->leader_hung = 1;
+                kill(-pid, SIGKILL);
+                signal_descendants(SIGKILL);
+            }
         }
         pid_t w = waitpid(pid, &status, WNOHANG);
         if (w == pid)
@@ -311,6 +354,23 @@ int job_run(const job_spec_t *spec, job_result_t *r, tess_error_t *err)
     }
     if (o.len)
         end_line(&o, 0);
+    if (r->leader_hung) {
+        char why[sizeof(r->why)];
+        snprintf(why, sizeof(why), "%s", r->why);
+        size_t wl = strlen(why);
+        if (wl && why[wl - 1] == '.')
+            why[wl - 1] = '\0'; /* mpirun's sentence goes on here */
+        if (why[0])
+            snprintf(r->why, sizeof(r->why), "%.300s; %.15s did not end "
+                     "then (still running %d s after its last rank had "
+                     "ended) and was killed", why, spec->what,
+                     (int)spec->leader_hang_s);
+        else
+            snprintf(r->why, sizeof(r->why), "%.15s was still running %d s "
+                     "after its last rank had ended, and was killed (its "
+                     "last words: %.300s)", spec->what,
+                     (int)spec->leader_hang_s, o.prev[0] ? o.prev : "none");
+    }
     free(o.cur);
     if (o.log)
         fclose(o.log);

@@ -10,7 +10,10 @@
  * ends, whatever is left of its group or was orphaned to the launcher is
  * killed and reaped. The job's stderr passes through the launcher, which
  * keeps its last lines and a copy in RUN_DIR/logs/launch.log, to explain an
- * abnormal end ("process rank 1 ... exited on signal 9"). A tick callback
+ * abnormal end ("process rank 1 ... exited on signal 9"). A leader that
+ * outlives all its ranks by leader_hang_s is hung, and is killed: OpenMPI
+ * 4.1's mpirun never ends when a rank dies while connecting to its PMIx
+ * server (tests/t5150-mpirun-hang.t). A tick callback
  * runs about every 0.25 s while the job runs (progress, lock upkeep).
  */
 #ifndef TESS_LAUNCHER_JOB_H
@@ -25,6 +28,10 @@ typedef struct job_spec {
     const char *what;       /* "mpirun", "srun": for messages */
     const char *log_path;   /* where the job's stderr is copied (NULL: no) */
     double grace_s;         /* SIGTERM -> SIGKILL (0: 10 s) */
+    double leader_hang_s;   /* the leader starts the ranks as its children
+                               (mpirun here): once they have all ended, it
+                               has this long to end too, or it is hung and
+                               is killed (0: not watched) */
     void (*tick)(void *arg);
     void *tick_arg;
 } job_spec_t;
@@ -34,6 +41,7 @@ typedef struct job_result {
     int status;             /* exit status, or the signal that killed it */
     int signal_received;    /* SIGINT/SIGTERM/SIGHUP the launcher got, 0 */
     int killed_group;       /* processes had to be killed after the end */
+    int leader_hung;        /* it outlived its ranks: killed (why says) */
     char why[512];          /* the job's explanation of an abnormal end,
                                from its stderr, "" if none */
     char what[16];          /* mpirun, srun: who the leader was */

@@ -87,7 +87,10 @@ static int local_run(const launch_req_t *req, job_result_t *r,
 
     char log[4096 + 32];
     snprintf(log, sizeof(log), "%s/logs/launch.log", req->run_dir);
+    /* mpirun forks the ranks itself; 10 s: it ends within a second of
+     * them, even on a loaded machine */
     job_spec_t spec = {.argv = argv, .what = "mpirun", .log_path = log,
+                       .leader_hang_s = 10,
                        .tick = req->tick, .tick_arg = req->tick_arg};
     int rc = job_run(&spec, r, err);
     free(argv);

@@ -117,6 +117,24 @@ def reap():
                 pass
 
 
+def dump_tree(root):
+    """Print what is left of a run that does not end: each process under
+    root with its parent, state, kernel wait channel, rank and command."""
+    t = proc_table()
+    print("  processes of the run that did not end:", flush=True)
+    for pid in sorted(descendants(root) | {root}):
+        def read(name):
+            try:
+                with open("/proc/%d/%s" % (pid, name), "rb") as f:
+                    return f.read().decode(errors="replace")
+            except OSError:
+                return "?"
+        cmd = read("cmdline").replace("\0", " ").strip()
+        print("    pid %d ppid %d state %s wchan %s rank %s: %s" %
+              (pid, t.get(pid, (0, "?"))[0], t.get(pid, (0, "?"))[1],
+               read("wchan"), rank_of(pid), cmd[:160]), flush=True)
+
+
 def rank_of(pid):
     try:
         with open("/proc/%d/environ" % pid, "rb") as f:
@@ -364,6 +382,14 @@ class Suite:
             p.wait(timeout=120)
         except subprocess.TimeoutExpired:
             self.fail("%s: %s did not end within 120 s" % (d, what))
+            dump_tree(p.pid)
+            for log in ("run.out", "resume.out"):
+                try:
+                    with open(os.path.join(d, log)) as f:
+                        tail = f.read()[-3000:]
+                    print("  %s (end):\n%s" % (log, tail), flush=True)
+                except OSError:
+                    pass
             os.killpg(p.pid, signal.SIGKILL)
             p.wait()
         reap()
