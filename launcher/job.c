@@ -67,17 +67,13 @@ static int proc_scan(void)
     return n;
 }
 
-/* Signal every descendant of this process (the job's ranks have process
- * groups of their own, so a group kill misses them). Returns how many
- * were signalled. */
-static int signal_descendants(int sig)
+/* Mark the descendants of this process in mark[] (rows of proc_rows,
+ * n of them): grow the set from us until it stops growing. */
+static void mark_descendants(int n, char *mark)
 {
-    int n = proc_scan();
-    /* descendants: grow the set from us until it stops growing */
-    static char mark[MAXP];
     memset(mark, 0, (size_t)n);
     pid_t me = getpid();
-    int grew = 1, count = 0;
+    int grew = 1;
     while (grew) {
         grew = 0;
         for (int i = 0; i < n; i++) {
@@ -89,22 +85,88 @@ static int signal_descendants(int sig)
             if (parent_in) {
                 mark[i] = 1;
                 grew = 1;
-                count++;
-                kill(proc_rows[i].pid, sig);
             }
         }
     }
+}
+
+static char desc_mark[MAXP];
+
+/* Signal every descendant of this process (the job's ranks have process
+ * groups of their own, so a group kill misses them). Returns how many
+ * were signalled. */
+static int signal_descendants(int sig)
+{
+    int n = proc_scan(), count = 0;
+    mark_descendants(n, desc_mark);
+    for (int i = 0; i < n; i++)
+        if (desc_mark[i]) {
+            kill(proc_rows[i].pid, sig);
+            count++;
+        }
     return count;
 }
 
-/* How many children of parent still run (zombies have ended). */
-static int live_children(pid_t parent)
+/* Append the children of pid (of each of its threads: the kernel lists
+ * them per thread) to out[n..max); returns the new n. */
+static int children_of(pid_t pid, pid_t *out, int n, int max)
 {
-    int n = proc_scan(), live = 0;
-    for (int i = 0; i < n; i++)
-        if (proc_rows[i].ppid == parent && proc_rows[i].state != 'Z' &&
-            proc_rows[i].state != 'X')
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+    DIR *d = opendir(path);
+    if (!d)
+        return n;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (e->d_name[0] < '0' || e->d_name[0] > '9')
+            continue;
+        char cpath[128];
+        snprintf(cpath, sizeof(cpath), "/proc/%d/task/%.20s/children",
+                 (int)pid, e->d_name);
+        FILE *f = fopen(cpath, "r");
+        if (!f)
+            continue;
+        int c;
+        while (n < max && fscanf(f, "%d", &c) == 1)
+            out[n++] = (pid_t)c;
+        fclose(f);
+    }
+    closedir(d);
+    return n;
+}
+
+/* 1 if pid runs (exists and is not a zombie). */
+static int running(pid_t pid)
+{
+    char path[64], buf[512];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[len] = '\0';
+    char *close_paren = strrchr(buf, ')');
+    char state;
+    return close_paren && sscanf(close_paren + 1, " %c", &state) == 1 &&
+           state != 'Z' && state != 'X';
+}
+
+/* How many descendants of this process still run, the leader aside: what
+ * it started, under it or orphaned to us. Reads only the job's processes
+ * (their children lists), not all of /proc: it runs every tick. */
+static int live_besides(pid_t leader)
+{
+    enum { MAXQ = 4096 };
+    static pid_t q[MAXQ];
+    int n = children_of(getpid(), q, 0, MAXQ), live = 0;
+    for (int i = 0; i < n; i++) {
+        if (!running(q[i]))
+            continue;
+        if (q[i] != leader)
             live++;
+        n = children_of(q[i], q, n, MAXQ);
+    }
     return live;
 }
 
@@ -284,7 +346,8 @@ int job_run(const job_spec_t *spec, job_result_t *r, tess_error_t *err)
                     .why = r->why, .whylen = sizeof(r->why)};
     int open_pipe = 1, status = 0, forwarded = 0, killed = 0;
     double signalled_at = 0;
-    /* the leader's ranks: seen running, and when one last ran */
+    /* what the leader started (its ranks): seen running, and when it
+     * last ran */
     int ranks_seen = 0;
     double ranks_alive_at = 0;
     for (;;) {
@@ -309,7 +372,7 @@ int job_run(const job_spec_t *spec, job_result_t *r, tess_error_t *err)
         }
         if (spec->leader_hang_s > 0 && !r->leader_hung) {
             double now = clock_mono_s();
-            if (live_children(pid) > 0) {
+            if (live_besides(pid) > 0) {
                 ranks_seen = 1;
                 ranks_alive_at = now;
             } else if (ranks_seen &&
