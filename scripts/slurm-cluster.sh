@@ -132,7 +132,7 @@ port_used() {
 # that clusters of two scratch directories started at once rarely collide.
 pick_ports() {
     sum=$(printf '%s' "$dir" | cksum | cut -d' ' -f1)
-    p=$((20000 + (sum % 1000) * 10))
+    p=$((20000 + ((sum + ${attempt:-1} * 389) % 1000) * 10))
     picked=""
     count=0
     tries=0
@@ -271,16 +271,14 @@ idle_count() {
     sinfo -h -N -o '%N %t' 2>/dev/null | awk '$2 == "idle" { n++ } END { print n + 0 }'
 }
 
-do_start() {
-    if [ -f "$conf" ] && [ "$(running_count)" -eq 5 ]; then
-        say "already running ($dir)"
-        print_env
-        return 0
-    fi
-    # Whatever is left of an earlier cluster here (daemons, job steps of a
-    # cluster whose daemons were killed) goes first.
-    do_stop
-    start_munge
+# port_taken: a daemon of ours died because its port was in use.
+port_taken() {
+    grep -qs "Address already in use" "$dir"/log/slurmctld.log "$dir"/log/slurmd-*.log
+}
+
+# start_daemons: slurmctld and the 4 slurmd, until the nodes are idle;
+# 1 (all stopped) if a port was taken meanwhile, die on any other failure.
+start_daemons() {
     t_start=$(now)
     # A fresh cluster each time: no jobs, steps or node states of a previous
     # run (slurmctld -c also discards the saved job state).
@@ -298,6 +296,7 @@ do_start() {
     fi
     until scontrol ping 2>/dev/null | grep -q 'is UP'; do
         if [ $(($(now) - t_start)) -ge $start_timeout ] || died slurmctld; then
+            if port_taken; then do_stop; return 1; fi
             log_tail "$dir/log/slurmctld.out" "$dir/log/slurmctld.log"
             do_stop
             die "slurmctld does not answer (scontrol ping)"
@@ -320,6 +319,7 @@ do_start() {
             if died "slurmd-$n"; then dead="$dead $n"; fi
         done
         if [ -n "$dead" ] || [ $(($(now) - t_start)) -ge $start_timeout ]; then
+            if [ -n "$dead" ] && port_taken; then do_stop; return 1; fi
             sinfo -N -o '%N %t %E' >&2 || true
             log_tail "$dir/log/slurmctld.log"
             for n in $nodes; do log_tail "$dir/log/slurmd-$n.log"; done
@@ -328,6 +328,27 @@ do_start() {
             die "the 4 nodes are not idle after ${start_timeout}s"
         fi
         sleep 0.2
+    done
+}
+
+do_start() {
+    if [ -f "$conf" ] && [ "$(running_count)" -eq 5 ]; then
+        say "already running ($dir)"
+        print_env
+        return 0
+    fi
+    # Whatever is left of an earlier cluster here (daemons, job steps of a
+    # cluster whose daemons were killed) goes first.
+    do_stop
+    start_munge
+    t_start=$(now)
+    # A port found free can be taken before our daemon binds it (another
+    # cluster starting at the same time): then again, with other ports.
+    attempt=1
+    until start_daemons; do
+        [ $attempt -lt 3 ] || die "ports taken by others in 3 attempts"
+        attempt=$((attempt + 1))
+        say "a port was taken meanwhile; again with other ports"
     done
     say "4 nodes idle after $(($(now) - t_start))s ($dir)"
     print_env
