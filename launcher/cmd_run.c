@@ -689,6 +689,8 @@ int cmd_run(int argc, char **argv)
     }
     progress_stop(prog);
     rc = final_record(run_dir, wf, &jr);
+    if (rc == 0 && jr.leader_hung) /* the run is complete; the job was not */
+        fprintf(stderr, "tessera: warning: %s\n", jr.why);
     if (rc == 0 && logopts_level() >= LOGOPTS_INFO)
         printf("tessera: done in %.2f s (%s launch)\n", clock_mono_s() - t0,
                backend->name);

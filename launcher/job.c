@@ -33,6 +33,24 @@ static struct proc_row {
     char state;
 } proc_rows[MAXP];
 
+/* State and parent of a process from its /proc/PID/stat; -1 if gone. */
+static int read_stat(const char *pid, char *state, int *ppid)
+{
+    char path[300], buf[512];
+    snprintf(path, sizeof(path), "/proc/%s/stat", pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[len] = '\0';
+    /* pid (comm) state ppid: comm may hold spaces and parentheses */
+    char *close_paren = strrchr(buf, ')');
+    return close_paren && sscanf(close_paren + 1, " %c %d", state, ppid) == 2
+               ? 0
+               : -1;
+}
+
 static int proc_scan(void)
 {
     int n = 0;
@@ -43,20 +61,9 @@ static int proc_scan(void)
     while ((e = readdir(d)) && n < MAXP) {
         if (e->d_name[0] < '1' || e->d_name[0] > '9')
             continue;
-        char path[300], buf[512];
-        snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-        FILE *f = fopen(path, "r");
-        if (!f)
-            continue;
-        size_t len = fread(buf, 1, sizeof(buf) - 1, f);
-        fclose(f);
-        buf[len] = '\0';
-        /* pid (comm) state ppid: comm may hold spaces and parentheses */
-        char *close_paren = strrchr(buf, ')');
         int ppid;
         char state;
-        if (!close_paren ||
-            sscanf(close_paren + 1, " %c %d", &state, &ppid) != 2)
+        if (read_stat(e->d_name, &state, &ppid) < 0)
             continue;
         proc_rows[n].pid = (pid_t)atoi(e->d_name);
         proc_rows[n].ppid = (pid_t)ppid;
@@ -138,24 +145,49 @@ static int children_of(pid_t pid, pid_t *out, int n, int max)
 /* 1 if pid runs (exists and is not a zombie). */
 static int running(pid_t pid)
 {
-    char path[64], buf[512];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    char name[24], state;
+    int ppid;
+    snprintf(name, sizeof(name), "%d", (int)pid);
+    return read_stat(name, &state, &ppid) == 0 && state != 'Z' &&
+           state != 'X';
+}
+
+/* 1 if the environment of pid makes it an MPI rank (or a process a rank
+ * started): the rank variables of OpenMPI, PMIx and PMI-1/2 launchers. */
+static int is_rank(pid_t pid)
+{
+    static const char *const vars[] = {"OMPI_COMM_WORLD_RANK=", "PMIX_RANK=",
+                                       "PMI_RANK="};
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d/environ", (int)pid);
     FILE *f = fopen(path, "r");
     if (!f)
         return 0;
-    size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+    /* one NUL-terminated entry at a time; only their starts matter */
+    char entry[64];
+    size_t len = 0;
+    int found = 0, c;
+    while (!found && (c = getc(f)) != EOF) {
+        if (c != '\0') {
+            if (len < sizeof(entry) - 1)
+                entry[len++] = (char)c;
+            continue;
+        }
+        entry[len] = '\0';
+        for (size_t i = 0; i < sizeof(vars) / sizeof(vars[0]); i++)
+            if (strncmp(entry, vars[i], strlen(vars[i])) == 0)
+                found = 1;
+        len = 0;
+    }
     fclose(f);
-    buf[len] = '\0';
-    char *close_paren = strrchr(buf, ')');
-    char state;
-    return close_paren && sscanf(close_paren + 1, " %c", &state) == 1 &&
-           state != 'Z' && state != 'X';
+    return found;
 }
 
-/* How many descendants of this process still run, the leader aside: what
- * it started, under it or orphaned to us. Reads only the job's processes
- * (their children lists), not all of /proc: it runs every tick. */
-static int live_besides(pid_t leader)
+/* How many MPI ranks of the job still run (found among the descendants of
+ * this process: under the leader or orphaned to us). Reads only the job's
+ * processes (their children lists), not all of /proc: it runs every
+ * tick. */
+static int live_ranks(void)
 {
     enum { MAXQ = 4096 };
     static pid_t q[MAXQ];
@@ -163,9 +195,10 @@ static int live_besides(pid_t leader)
     for (int i = 0; i < n; i++) {
         if (!running(q[i]))
             continue;
-        if (q[i] != leader)
-            live++;
-        n = children_of(q[i], q, n, MAXQ);
+        if (is_rank(q[i]))
+            live++; /* what it started is its own */
+        else
+            n = children_of(q[i], q, n, MAXQ);
     }
     return live;
 }
@@ -346,8 +379,7 @@ int job_run(const job_spec_t *spec, job_result_t *r, tess_error_t *err)
                     .why = r->why, .whylen = sizeof(r->why)};
     int open_pipe = 1, status = 0, forwarded = 0, killed = 0;
     double signalled_at = 0;
-    /* what the leader started (its ranks): seen running, and when it
-     * last ran */
+    /* the ranks: seen running, and when one last ran */
     int ranks_seen = 0;
     double ranks_alive_at = 0;
     for (;;) {
@@ -372,14 +404,15 @@ int job_run(const job_spec_t *spec, job_result_t *r, tess_error_t *err)
         }
         if (spec->leader_hang_s > 0 && !r->leader_hung) {
             double now = clock_mono_s();
-            if (live_besides(pid) > 0) {
+            if (live_ranks() > 0) {
                 ranks_seen = 1;
                 ranks_alive_at = now;
             } else if (ranks_seen &&
                        now - ranks_alive_at > spec->leader_hang_s) {
                 /* every rank has ended and the leader has not: it hangs
                  * (mpirun's PMIx server after a rank died while
-                 * connecting to it, OpenMPI 4.1), and would forever */
+                 * connecting to it, OpenMPI 4.1), and would forever; its
+                 * group goes (a wrapper script's mpirun too) */
                 r->leader_hung = 1;
                 kill(-pid, SIGKILL);
                 signal_descendants(SIGKILL);

@@ -11,7 +11,8 @@
  * killed and reaped. The job's stderr passes through the launcher, which
  * keeps its last lines and a copy in RUN_DIR/logs/launch.log, to explain an
  * abnormal end ("process rank 1 ... exited on signal 9"). A leader that
- * outlives all its ranks by leader_hang_s is hung, and is killed: OpenMPI
+ * outlives all its ranks (processes with OMPI_COMM_WORLD_RANK, PMIX_RANK
+ * or PMI_RANK) by leader_hang_s is hung, and is killed: OpenMPI
  * 4.1's mpirun never ends when a rank dies while connecting to its PMIx
  * server (tests/t5150-mpirun-hang.t). A tick callback
  * runs about every 0.25 s while the job runs (progress, lock upkeep).
@@ -28,10 +29,11 @@ typedef struct job_spec {
     const char *what;       /* "mpirun", "srun": for messages */
     const char *log_path;   /* where the job's stderr is copied (NULL: no) */
     double grace_s;         /* SIGTERM -> SIGKILL (0: 10 s) */
-    double leader_hang_s;   /* the leader starts the ranks as its children
-                               (mpirun here): once they have all ended, it
-                               has this long to end too, or it is hung and
-                               is killed (0: not watched) */
+    double leader_hang_s;   /* the ranks run here, below the leader (mpirun
+                               here, not srun): once they have all ended,
+                               it has this long to end too, or it is hung
+                               and is killed with its group (0: not
+                               watched) */
     void (*tick)(void *arg);
     void *tick_arg;
 } job_spec_t;
