@@ -843,17 +843,19 @@ void run_on_done(void *ctx, dag_task_t *t, const exec_result_t *r)
 }
 
 /* Stopped, once nothing runs: every remaining task is reported as not run
- * (their successors follow as their inputs fail). */
+ * (their successors follow as their inputs fail). A task is cancelled
+ * only if a task failed: else what doomed it is a predecessor the stop
+ * left not run, and it is not run too. */
 static void drain_stopped(tess_run_t *run)
 {
     dag_task_t *t;
     while ((t = dag_pop_ready(run->dag)) != NULL) {
-        int doomed = (t->flags & DAG_TASK_DOOMED) != 0;
+        int doomed = (t->flags & DAG_TASK_DOOMED) != 0 && run->failed > 0;
         record_task(run->record, t, task_name(run, t),
                     doomed ? "cancelled" : "not-run", NULL,
                     doomed ? "cancelled: an input could not be computed"
                            : "not run: the run was stopped");
-        if (t->flags & DAG_TASK_DOOMED)
+        if (doomed)
             run->cancelled++;
         else
             run->not_run++;

@@ -3,6 +3,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -402,6 +403,76 @@ static void test_deadline(void)
     CU_ASSERT_EQUAL(tess_run_destroy(run, NULL), -1);
 }
 
+/* stop(INOUT x): cancels the run it runs in (as a SIGTERM handler would),
+ * then ends well */
+static tess_run_t *stop_target;
+static int k_stop(const tess_args_t *a)
+{
+    struct timespec ts = {0, 100 * 1000 * 1000};
+    nanosleep(&ts, NULL); /* the tasks after it are submitted meanwhile */
+    tess_run_cancel(stop_target, SIGTERM);
+    double *x = tess_args_data(a, 0);
+    x[0] += 1;
+    return 0;
+}
+
+/* status.txt's count KEY ("tasks_not_run"), -1 if absent */
+static long status_count(const char *dir, const char *key)
+{
+    char path[512], line[512];
+    long v = -1;
+    snprintf(path, sizeof(path), "%s/status.txt", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return -1;
+    size_t kl = strlen(key);
+    while (fgets(line, sizeof(line), f))
+        if (strncmp(line, key, kl) == 0 && line[kl] == ':')
+            v = strtol(line + kl + 1, NULL, 10);
+    fclose(f);
+    return v;
+}
+
+/* A stop cancels nothing: a task that became ready after the stop is not
+ * run, and so is the reader of what it would have written (once counted
+ * "cancelled: an input could not be computed", CI saw it in t1320). */
+static void test_cancel_not_run(void)
+{
+    char dir[] = "/tmp/test_run.XXXXXX";
+    CU_ASSERT_PTR_NOT_NULL_FATAL(mkdtemp(dir));
+    char rd[600];
+    snprintf(rd, sizeof(rd), "%s/r", dir);
+    tess_config_t cfg;
+    tess_error_t err;
+    tess_config_init(&cfg);
+    cfg.nthreads = 1;
+    cfg.run_dir = rd;
+    tess_run_t *run = tess_run_create(&cfg, &err);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(run);
+    stop_target = run;
+    tess_register_kernel(run, "stop", k_stop);
+    tess_register_kernel(run, "add", k_add);
+    int64_t n[1] = {1};
+    tess_data_t a = tess_array(run, "A", TESS_F64, 1, n, NULL, &err);
+    tess_data_t b = tess_array(run, "B", TESS_F64, 1, n, NULL, &err);
+    tess_data_t c = tess_array(run, "C", TESS_F64, 1, n, NULL, &err);
+    TESS_SUBMIT(run, "stop", 0, tess_inout(a));
+    /* ready once stop ended, the run stopped: not run */
+    TESS_SUBMIT(run, "add", 0, tess_in(a), tess_inout(b));
+    /* reads what the task before would have written: not run either */
+    TESS_SUBMIT(run, "add", 0, tess_in(b), tess_inout(c));
+    CU_ASSERT_EQUAL(tess_barrier(run, &err), -1);
+    CU_ASSERT_PTR_NOT_NULL(strstr(err.text, "cancelled (Terminated)"));
+    CU_ASSERT_EQUAL(tess_run_destroy(run, NULL), -1);
+    CU_ASSERT_EQUAL(status_count(rd, "tasks_done"), 1);
+    CU_ASSERT_EQUAL(status_count(rd, "tasks_not_run"), 2);
+    CU_ASSERT_EQUAL(status_count(rd, "tasks_cancelled"), 0);
+    CU_ASSERT_EQUAL(status_count(rd, "tasks_failed"), 0);
+    char cmd[700];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    CU_ASSERT_EQUAL(system(cmd), 0);
+}
+
 static int register_tests(void)
 {
     CU_pSuite s = CU_add_suite("run", NULL, NULL);
@@ -416,6 +487,7 @@ static int register_tests(void)
     CU_add_test(s, "max_in_flight bounds memory", test_throttle_bounds_memory);
     CU_add_test(s, "delete", test_delete);
     CU_add_test(s, "wall-time deadline stops cleanly", test_deadline);
+    CU_add_test(s, "a stop cancels nothing", test_cancel_not_run);
     CU_add_test(s, "constraints and implementations", test_constraints);
     return 0;
 }
