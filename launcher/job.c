@@ -26,96 +26,9 @@ static void on_signal(int sig)
         got_signal = sig;
 }
 
-/* The process table, read from /proc: pid, parent and state of each. */
-enum { MAXP = 65536 };
-static struct proc_row {
-    pid_t pid, ppid;
-    char state;
-} proc_rows[MAXP];
-
-/* State and parent of a process from its /proc/PID/stat; -1 if gone. */
-static int read_stat(const char *pid, char *state, int *ppid)
-{
-    char path[300], buf[512];
-    snprintf(path, sizeof(path), "/proc/%s/stat", pid);
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return -1;
-    size_t len = fread(buf, 1, sizeof(buf) - 1, f);
-    fclose(f);
-    buf[len] = '\0';
-    /* pid (comm) state ppid: comm may hold spaces and parentheses */
-    char *close_paren = strrchr(buf, ')');
-    return close_paren && sscanf(close_paren + 1, " %c %d", state, ppid) == 2
-               ? 0
-               : -1;
-}
-
-static int proc_scan(void)
-{
-    int n = 0;
-    DIR *d = opendir("/proc");
-    if (!d)
-        return 0;
-    struct dirent *e;
-    while ((e = readdir(d)) && n < MAXP) {
-        if (e->d_name[0] < '1' || e->d_name[0] > '9')
-            continue;
-        int ppid;
-        char state;
-        if (read_stat(e->d_name, &state, &ppid) < 0)
-            continue;
-        proc_rows[n].pid = (pid_t)atoi(e->d_name);
-        proc_rows[n].ppid = (pid_t)ppid;
-        proc_rows[n].state = state;
-        n++;
-    }
-    closedir(d);
-    return n;
-}
-
-/* Mark the descendants of this process in mark[] (rows of proc_rows,
- * n of them): grow the set from us until it stops growing. */
-static void mark_descendants(int n, char *mark)
-{
-    memset(mark, 0, (size_t)n);
-    pid_t me = getpid();
-    int grew = 1;
-    while (grew) {
-        grew = 0;
-        for (int i = 0; i < n; i++) {
-            if (mark[i])
-                continue;
-            int parent_in = proc_rows[i].ppid == me;
-            for (int k = 0; !parent_in && k < n; k++)
-                parent_in = mark[k] && proc_rows[k].pid == proc_rows[i].ppid;
-            if (parent_in) {
-                mark[i] = 1;
-                grew = 1;
-            }
-        }
-    }
-}
-
-static char desc_mark[MAXP];
-
-/* Signal every descendant of this process (the job's ranks have process
- * groups of their own, so a group kill misses them). Returns how many
- * were signalled. */
-static int signal_descendants(int sig)
-{
-    int n = proc_scan(), count = 0;
-    mark_descendants(n, desc_mark);
-    for (int i = 0; i < n; i++)
-        if (desc_mark[i]) {
-            kill(proc_rows[i].pid, sig);
-            count++;
-        }
-    return count;
-}
-
 /* Append the children of pid (of each of its threads: the kernel lists
- * them per thread) to out[n..max); returns the new n. */
+ * them per thread, in /proc/PID/task/TID/children) to out[n..max);
+ * returns the new n. */
 static int children_of(pid_t pid, pid_t *out, int n, int max)
 {
     char path[64];
@@ -142,14 +55,48 @@ static int children_of(pid_t pid, pid_t *out, int n, int max)
     return n;
 }
 
+/* The descendants of this process (under the job's leader, or orphans
+ * reparented to us, the subreaper) into out[0..max); returns how many.
+ * Only the job's processes are read, not all of /proc: the hang watch
+ * runs every tick. */
+enum { MAXQ = 4096 };
+static int descendants(pid_t *out, int max)
+{
+    int n = children_of(getpid(), out, 0, max);
+    for (int i = 0; i < n; i++)
+        n = children_of(out[i], out, n, max);
+    return n;
+}
+
+/* Signal every descendant of this process (the job's ranks have process
+ * groups of their own, so a group kill misses them). Returns how many
+ * were signalled. */
+static int signal_descendants(int sig)
+{
+    static pid_t q[MAXQ];
+    int n = descendants(q, MAXQ), count = 0;
+    for (int i = 0; i < n; i++)
+        if (kill(q[i], sig) == 0)
+            count++;
+    return count;
+}
+
 /* 1 if pid runs (exists and is not a zombie). */
 static int running(pid_t pid)
 {
-    char name[24], state;
-    int ppid;
-    snprintf(name, sizeof(name), "%d", (int)pid);
-    return read_stat(name, &state, &ppid) == 0 && state != 'Z' &&
-           state != 'X';
+    char path[64], buf[512];
+    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return 0;
+    size_t len = fread(buf, 1, sizeof(buf) - 1, f);
+    fclose(f);
+    buf[len] = '\0';
+    /* pid (comm) state ...: comm may hold spaces and parentheses */
+    char *close_paren = strrchr(buf, ')');
+    char state;
+    return close_paren && sscanf(close_paren + 1, " %c", &state) == 1 &&
+           state != 'Z' && state != 'X';
 }
 
 /* 1 if the environment of pid makes it an MPI rank (or a process a rank
@@ -183,23 +130,15 @@ static int is_rank(pid_t pid)
     return found;
 }
 
-/* How many MPI ranks of the job still run (found among the descendants of
- * this process: under the leader or orphaned to us). Reads only the job's
- * processes (their children lists), not all of /proc: it runs every
- * tick. */
+/* How many MPI ranks of the job still run (among the descendants of this
+ * process; what a rank started counts with it). */
 static int live_ranks(void)
 {
-    enum { MAXQ = 4096 };
     static pid_t q[MAXQ];
-    int n = children_of(getpid(), q, 0, MAXQ), live = 0;
-    for (int i = 0; i < n; i++) {
-        if (!running(q[i]))
-            continue;
-        if (is_rank(q[i]))
-            live++; /* what it started is its own */
-        else
-            n = children_of(q[i], q, n, MAXQ);
-    }
+    int n = descendants(q, MAXQ), live = 0;
+    for (int i = 0; i < n; i++)
+        if (running(q[i]) && is_rank(q[i]))
+            live++;
     return live;
 }
 

@@ -8,7 +8,9 @@
  * (mpirun and srun pass it to the ranks, whose engine stops cleanly), then
  * SIGKILL to the whole group after a grace period; when the job leader
  * ends, whatever is left of its group or was orphaned to the launcher is
- * killed and reaped. The job's stderr passes through the launcher, which
+ * killed and reaped (descendants are found through the kernel's
+ * /proc/PID/task/TID/children lists, CONFIG_PROC_CHILDREN, which
+ * Debian's and RHEL's kernels have). The job's stderr passes through the launcher, which
  * keeps its last lines and a copy in RUN_DIR/logs/launch.log, to explain an
  * abnormal end ("process rank 1 ... exited on signal 9"). A leader that
  * outlives all its ranks (processes with OMPI_COMM_WORLD_RANK, PMIX_RANK
